@@ -1,0 +1,75 @@
+//! The error types of `login-core`.
+
+use thiserror::Error;
+
+/// A configuration value that cannot be used.
+///
+/// Returned by [`LoginConfigBuilder::build`](crate::LoginConfigBuilder::build); these are
+/// start-up errors, never caused by a request.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The application secret is shorter than [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) bytes.
+    #[error("the login secret must be at least {min} bytes long, got {got}")]
+    SecretTooShort {
+        /// The minimum length in bytes.
+        min: usize,
+        /// The length that was given.
+        got: usize,
+    },
+    /// A URL setting (`login_url`) is not a local absolute path.
+    #[error("{setting} must be a local path starting with a single `/`, got {value:?}")]
+    NotALocalPath {
+        /// The name of the setting.
+        setting: &'static str,
+        /// The rejected value.
+        value: String,
+    },
+    /// A cookie setting is not a valid cookie name or attribute value.
+    #[error("{setting} is not a valid cookie token: {value:?}")]
+    BadCookieValue {
+        /// The name of the setting.
+        setting: &'static str,
+        /// The rejected value.
+        value: String,
+    },
+    /// A duration setting is zero or out of range.
+    #[error("{setting} is out of range: {detail}")]
+    BadDuration {
+        /// The name of the setting.
+        setting: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+}
+
+/// Why a remember token was rejected.
+///
+/// A rejected token is never an error for the request: the caller treats the visitor
+/// as anonymous and deletes the cookie. The variants exist for logs and tests.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The token is not a well-formed HS256 JWT signed with our key, or a required
+    /// claim (`exp`, `iat`, `aud`) is missing or wrong.
+    #[error("remember token is invalid: {0}")]
+    Invalid(String),
+    /// The token's `exp` is in the past.
+    #[error("remember token has expired")]
+    Expired,
+    /// The token was issued in the future, or longer ago than the maximum remember
+    /// duration allows.
+    #[error("remember token issue time is out of range")]
+    IssuedAtOutOfRange,
+    /// The token could not be created (serialising the user id failed).
+    #[error("remember token could not be encoded: {0}")]
+    Encode(String),
+}
+
+/// An error of a [`RevocationStore`](crate::RevocationStore).
+///
+/// Revocation stores fail closed: a request whose check cannot be answered gets this
+/// error (a `503` in the actix adapter), never an authenticated response.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("revocation store unavailable: {0}")]
+pub struct StoreError(pub String);

@@ -1,0 +1,117 @@
+//! Keys derived from the application secret, one per purpose.
+//!
+//! The raw secret is used only as an HMAC-SHA256 key to derive the purpose keys, so
+//! the remember-token key is never the session cookie key, and a value signed for one
+//! purpose is useless for another.
+
+use std::fmt;
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Purpose label of the remember-token signing key.
+pub const REMEMBER_TOKEN_PURPOSE: &str = "login-actix/v1/remember-token";
+/// Purpose label of the session-auth-hash key.
+pub const AUTH_HASH_PURPOSE: &str = "login-actix/v1/session-auth-hash";
+
+/// Length in bytes of a session auth tag before base64 encoding.
+const AUTH_TAG_LEN: usize = 16;
+
+/// Derives a 32-byte key for `purpose` from `secret` (HMAC-SHA256 of the label).
+pub fn derive_key(secret: &[u8], purpose: &str) -> [u8; 32] {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+    mac.update(purpose.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// The keys the login flow uses, derived once at start-up.
+///
+/// `Debug` never shows key material.
+#[derive(Clone)]
+pub struct Keys {
+    remember: [u8; 32],
+    auth_hash: HmacSha256,
+}
+
+impl Keys {
+    /// Derives every purpose key from the application secret.
+    pub fn derive(secret: &[u8]) -> Self {
+        let auth_key = derive_key(secret, AUTH_HASH_PURPOSE);
+        Keys {
+            remember: derive_key(secret, REMEMBER_TOKEN_PURPOSE),
+            auth_hash: <HmacSha256 as Mac>::new_from_slice(&auth_key)
+                .unwrap_or_else(|_| unreachable!()),
+        }
+    }
+
+    /// The HS256 key of remember tokens.
+    pub fn remember_key(&self) -> &[u8; 32] {
+        &self.remember
+    }
+
+    /// The session auth tag of a user's [`session_auth_hash`](crate::AuthUser::session_auth_hash):
+    /// a truncated HMAC, base64url-encoded. `None` when the user has no auth hash.
+    pub fn auth_tag(&self, auth_hash: Option<&[u8]>) -> Option<String> {
+        let bytes = auth_hash?;
+        let mut mac = self.auth_hash.clone();
+        mac.update(bytes);
+        let full = mac.finalize().into_bytes();
+        Some(URL_SAFE_NO_PAD.encode(&full[..AUTH_TAG_LEN]))
+    }
+
+    /// Whether a stored tag matches the user's current auth hash, compared in constant
+    /// time. No hash and no stored tag match; one without the other does not.
+    pub fn auth_tag_matches(&self, stored: Option<&str>, auth_hash: Option<&[u8]>) -> bool {
+        match (stored, self.auth_tag(auth_hash)) {
+            (None, None) => true,
+            (Some(stored), Some(current)) => bool::from(stored.as_bytes().ct_eq(current.as_bytes())),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Keys { .. }")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purposes_give_different_keys() {
+        let secret = [7u8; 64];
+        assert_ne!(
+            derive_key(&secret, REMEMBER_TOKEN_PURPOSE),
+            derive_key(&secret, AUTH_HASH_PURPOSE)
+        );
+        assert_ne!(derive_key(&secret, REMEMBER_TOKEN_PURPOSE), derive_key(&[8u8; 64], REMEMBER_TOKEN_PURPOSE));
+    }
+
+    #[test]
+    fn auth_tags_match_only_the_same_hash() {
+        let keys = Keys::derive(&[1u8; 64]);
+        let tag = keys.auth_tag(Some(b"hash-1"));
+        assert!(keys.auth_tag_matches(tag.as_deref(), Some(b"hash-1")));
+        assert!(!keys.auth_tag_matches(tag.as_deref(), Some(b"hash-2")));
+        assert!(!keys.auth_tag_matches(tag.as_deref(), None));
+        assert!(!keys.auth_tag_matches(None, Some(b"hash-1")));
+        assert!(keys.auth_tag_matches(None, None));
+        // Another secret gives another tag for the same hash.
+        let other = Keys::derive(&[2u8; 64]);
+        assert!(!other.auth_tag_matches(tag.as_deref(), Some(b"hash-1")));
+    }
+
+    #[test]
+    fn debug_shows_no_key_material() {
+        let keys = Keys::derive(&[1u8; 64]);
+        assert_eq!(format!("{keys:?}"), "Keys { .. }");
+    }
+}

@@ -1,0 +1,118 @@
+//! The `next` rule: where a login may send the browser afterwards.
+//!
+//! A guard sends an anonymous visitor to `login_url?next=<path and query>`; after the
+//! login, the app redirects to that `next` only when it is a path on this site. The
+//! rule, applied to the value exactly as decoded once by query or form parsing:
+//!
+//! - it starts with `/`;
+//! - its second character is neither `/` nor `\` (no scheme-relative `//host`);
+//! - it contains no `\` anywhere (browsers read it as `/`);
+//! - it contains no control character (0x00-0x1F, 0x7F): no CRLF, tab or NUL.
+//!
+//! It is never decoded a second time. Anything else falls back to the app's default.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// Characters left as they are in a `next` query value: RFC 3986 unreserved ones.
+const NEXT_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Whether `next` (already decoded once) is a safe local redirect target.
+///
+/// ```
+/// use login_core::is_safe_next;
+/// assert!(is_safe_next("/dashboard?tab=1"));
+/// assert!(!is_safe_next("//evil.example/"));
+/// assert!(!is_safe_next("/\\evil.example"));
+/// assert!(!is_safe_next("https://evil.example/"));
+/// assert!(!is_safe_next("/ok\r\nSet-Cookie: x=1"));
+/// ```
+pub fn is_safe_next(next: &str) -> bool {
+    let bytes = next.as_bytes();
+    bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && !bytes.iter().any(|&b| b == b'\\' || b < 0x20 || b == 0x7f)
+}
+
+/// Picks the redirect after a login: the first candidate that is present, non-empty
+/// and safe, else `fallback`. Unsafe candidates are logged (without their value's
+/// tail) and skipped.
+pub fn choose_next<'a>(candidates: impl IntoIterator<Item = Option<&'a str>>, fallback: &'a str) -> &'a str {
+    for candidate in candidates.into_iter().flatten() {
+        if candidate.is_empty() {
+            continue;
+        }
+        if is_safe_next(candidate) {
+            return candidate;
+        }
+        tracing::info!(
+            next_len = candidate.len(),
+            "rejected unsafe `next` redirect target; using the default"
+        );
+    }
+    fallback
+}
+
+/// Makes an accepted target fit a `Location` header: bytes outside printable ASCII
+/// (space, non-ASCII UTF-8) are percent-encoded; existing `%XX` sequences are kept,
+/// never decoded.
+pub fn location_value(target: &str) -> String {
+    let mut out = String::with_capacity(target.len());
+    for &b in target.as_bytes() {
+        if (0x21..0x7f).contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Builds the guard's redirect: `login_url` with `next` set to the request's path and
+/// query, percent-encoded as one query value. Never uses the `Host` header.
+///
+/// ```
+/// use login_core::login_redirect_url;
+/// assert_eq!(login_redirect_url("/login", "/settings"), "/login?next=%2Fsettings");
+/// assert_eq!(login_redirect_url("/login?x=1", "/a?b=c&d"), "/login?x=1&next=%2Fa%3Fb%3Dc%26d");
+/// ```
+pub fn login_redirect_url(login_url: &str, path_and_query: &str) -> String {
+    let sep = if login_url.contains('?') { '&' } else { '?' };
+    format!("{login_url}{sep}next={}", utf8_percent_encode(path_and_query, NEXT_VALUE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rule() {
+        for ok in ["/", "/a", "/a/b?c=d", "/%2F%2Fevil", "/a//b", "/ünïcode", "/a b"] {
+            assert!(is_safe_next(ok), "{ok:?}");
+        }
+        for bad in [
+            "", "a", "//evil", "/\\evil", "\\\\evil", "/a\\b", "http://evil", "javascript:alert(1)",
+            "/\r\n", "/\t/evil", "/\0", "/\x7f", " /a", "https:/evil",
+        ] {
+            assert!(!is_safe_next(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn choose_skips_empty_and_unsafe() {
+        assert_eq!(choose_next([Some(""), Some("/q")], "/"), "/q");
+        assert_eq!(choose_next([Some("//evil"), Some("/q")], "/"), "/q");
+        assert_eq!(choose_next([None, Some("https://evil")], "/home"), "/home");
+        assert_eq!(choose_next([], "/home"), "/home");
+    }
+
+    #[test]
+    fn location_is_ascii_and_never_decoded() {
+        assert_eq!(location_value("/a b/é?%41"), "/a%20b/%C3%A9?%41");
+        assert!(location_value("/\u{2028}x").is_ascii());
+    }
+
+    #[test]
+    fn guard_redirect_encodes_the_whole_target() {
+        assert_eq!(login_redirect_url("/login", "/dash?q=1&r=%2F"), "/login?next=%2Fdash%3Fq%3D1%26r%3D%252F");
+    }
+}

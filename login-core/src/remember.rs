@@ -1,0 +1,348 @@
+//! The remember token: a compact HS256 JWT carried in the remember cookie.
+//!
+//! Claims: `uid` (the user id), `iat`, `exp`, `aud` (fixed, [`REMEMBER_AUDIENCE`]),
+//! `jti` (a random id, so the token can be revoked) and `sah` (the user's session auth
+//! tag, an HMAC; absent when the user type has no auth hash). No secret is inside.
+//!
+//! Verification pins the algorithm to HS256, uses a key derived from the app secret
+//! for this purpose only, requires `exp`, `iat` and `aud`, allows the configured
+//! leeway (seconds), and rejects an `iat` in the future or older than the maximum
+//! remember duration.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use jsonwebtoken::{errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::{error::TokenError, LoginConfig, RememberRef};
+
+/// The `aud` claim of every remember token.
+pub const REMEMBER_AUDIENCE: &str = "login-actix:remember";
+
+/// How long a login should be remembered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Remember {
+    /// No remember cookie (the default).
+    #[default]
+    No,
+    /// The configured default duration (30 days unless changed).
+    Default,
+    /// This many days, capped at the configured maximum.
+    Days(u32),
+}
+
+impl Remember {
+    /// Interprets a form value such as the demo's `remember` checkbox:
+    /// missing, empty, `0`, `false`, `off`, `no` mean [`Remember::No`]; `on`, `true`,
+    /// `yes`, `1` and other non-numeric values mean [`Remember::Default`]; an integer
+    /// `N >= 2` means [`Remember::Days`]`(N)` (capped later; integers too large for a
+    /// `u32` are treated as the maximum). Negative numbers mean no.
+    ///
+    /// ```
+    /// use login_core::Remember;
+    /// assert_eq!(Remember::from_form_value(None), Remember::No);
+    /// assert_eq!(Remember::from_form_value(Some("on")), Remember::Default);
+    /// assert_eq!(Remember::from_form_value(Some("false")), Remember::No);
+    /// assert_eq!(Remember::from_form_value(Some("7")), Remember::Days(7));
+    /// assert_eq!(Remember::from_form_value(Some("99999999999999")), Remember::Days(u32::MAX));
+    /// ```
+    pub fn from_form_value(value: Option<&str>) -> Self {
+        let Some(v) = value.map(str::trim) else { return Remember::No };
+        let lower = v.to_ascii_lowercase();
+        match lower.as_str() {
+            "" | "0" | "false" | "off" | "no" | "n" | "f" => return Remember::No,
+            "1" | "on" | "true" | "yes" | "y" | "t" => return Remember::Default,
+            _ => {}
+        }
+        if lower.starts_with('-') && lower[1..].bytes().all(|b| b.is_ascii_digit()) && lower.len() > 1 {
+            return Remember::No;
+        }
+        if !lower.is_empty() && lower.bytes().all(|b| b.is_ascii_digit()) {
+            return match lower.parse::<u32>() {
+                Ok(0) => Remember::No,
+                Ok(1) => Remember::Default,
+                Ok(n) => Remember::Days(n),
+                Err(_) => Remember::Days(u32::MAX),
+            };
+        }
+        Remember::Default
+    }
+
+    /// The cookie lifetime this choice gives under `config`; `None` for no cookie.
+    pub fn duration(self, config: &LoginConfig) -> Option<Duration> {
+        match self {
+            Remember::No => None,
+            Remember::Default => Some(config.remember_duration()),
+            Remember::Days(days) => {
+                let asked = Duration::from_secs(u64::from(days).saturating_mul(86_400));
+                Some(asked.min(config.max_remember_duration()))
+            }
+        }
+    }
+}
+
+impl From<bool> for Remember {
+    fn from(on: bool) -> Self {
+        if on {
+            Remember::Default
+        } else {
+            Remember::No
+        }
+    }
+}
+
+/// The claims of a remember token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RememberClaims<Id> {
+    /// The user id.
+    pub uid: Id,
+    /// Issued at, seconds since the Unix epoch.
+    pub iat: u64,
+    /// Expires at, seconds since the Unix epoch.
+    pub exp: u64,
+    /// Audience, always [`REMEMBER_AUDIENCE`].
+    pub aud: String,
+    /// Random token id, the key of revocation entries.
+    pub jti: String,
+    /// Session auth tag of the user when the token was issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sah: Option<String>,
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// A fresh random id (128 bits, base64url), for token and session ids.
+pub fn random_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Encodes and verifies remember tokens with the configuration's derived key.
+#[derive(Clone)]
+pub struct RememberCodec {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    max_age: u64,
+    leeway: u64,
+}
+
+impl std::fmt::Debug for RememberCodec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RememberCodec { .. }")
+    }
+}
+
+impl RememberCodec {
+    /// A codec for the configuration's key, leeway and maximum remember duration.
+    pub fn new(config: &LoginConfig) -> Self {
+        let key = config.keys().remember_key();
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.set_audience(&[REMEMBER_AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iat", "aud"]);
+        validation.leeway = config.leeway().as_secs();
+        validation.validate_exp = true;
+        validation.validate_nbf = false;
+        RememberCodec {
+            encoding: EncodingKey::from_secret(key),
+            decoding: DecodingKey::from_secret(key),
+            validation,
+            max_age: config.max_remember_duration().as_secs(),
+            leeway: config.leeway().as_secs(),
+        }
+    }
+
+    /// Issues a token for `uid` that lasts `lifetime` from `now` (seconds); returns the
+    /// token and its id and expiry.
+    pub fn issue<Id: Serialize>(
+        &self,
+        uid: &Id,
+        sah: Option<String>,
+        now: u64,
+        lifetime: Duration,
+    ) -> Result<(String, RememberRef), TokenError> {
+        let claims = RememberClaims {
+            uid,
+            iat: now,
+            exp: now.saturating_add(lifetime.as_secs()),
+            aud: REMEMBER_AUDIENCE.to_owned(),
+            jti: random_id(),
+            sah,
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| TokenError::Encode(e.to_string()))?;
+        Ok((token, RememberRef { jti: claims.jti, exp: claims.exp }))
+    }
+
+    /// Verifies a token and returns its claims. Any failure is a [`TokenError`]; the
+    /// caller ignores the token and deletes its cookie.
+    pub fn verify<Id: DeserializeOwned>(&self, token: &str, now: u64) -> Result<RememberClaims<Id>, TokenError> {
+        // Far larger than any token we issue: refuse to parse obvious garbage.
+        if token.len() > 4096 {
+            return Err(TokenError::Invalid("token too long".into()));
+        }
+        let data = jsonwebtoken::decode::<RememberClaims<Id>>(token, &self.decoding, &self.validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                kind => TokenError::Invalid(format!("{kind:?}")),
+            })?;
+        let claims = data.claims;
+        if claims.iat > now.saturating_add(self.leeway)
+            || now.saturating_sub(claims.iat) > self.max_age.saturating_add(self.leeway)
+            || claims.exp.saturating_sub(claims.iat) > self.max_age
+        {
+            return Err(TokenError::IssuedAtOutOfRange);
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::{encode, EncodingKey, Header};
+
+    fn config(secret: u8) -> LoginConfig {
+        LoginConfig::new([secret; 64]).unwrap()
+    }
+
+    fn day() -> Duration {
+        Duration::from_secs(86_400)
+    }
+
+    #[test]
+    fn round_trip_with_any_id_type() {
+        let codec = RememberCodec::new(&config(1));
+        let now = now_secs();
+        let (t, _) = codec.issue(&0i64, None, now, day()).unwrap();
+        assert_eq!(codec.verify::<i64>(&t, now).unwrap().uid, 0);
+        let (t, _) = codec.issue(&String::new(), Some("tag".into()), now, day()).unwrap();
+        let c = codec.verify::<String>(&t, now).unwrap();
+        assert_eq!(c.uid, "");
+        assert_eq!(c.sah.as_deref(), Some("tag"));
+        assert_eq!(c.aud, REMEMBER_AUDIENCE);
+        assert_eq!(c.exp - c.iat, 86_400);
+    }
+
+    #[test]
+    fn token_is_compact_and_holds_no_secret() {
+        let codec = RememberCodec::new(&config(1));
+        let (t, _) = codec.issue(&42i64, Some("x".repeat(22)), now_secs(), day()).unwrap();
+        assert_eq!(t.split('.').count(), 3);
+        assert!(t.len() < 300, "{}", t.len());
+    }
+
+    #[test]
+    fn tampered_token_is_rejected() {
+        let codec = RememberCodec::new(&config(1));
+        let now = now_secs();
+        let (t, _) = codec.issue(&1i64, None, now, day()).unwrap();
+        let mut parts: Vec<String> = t.split('.').map(str::to_owned).collect();
+        let forged = URL_SAFE_NO_PAD.encode(
+            format!(r#"{{"uid":2,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":"x"}}"#, now + 100),
+        );
+        parts[1] = forged;
+        assert!(matches!(codec.verify::<i64>(&parts.join("."), now), Err(TokenError::Invalid(_))));
+        let mut flipped = t.clone().into_bytes();
+        let last = flipped.len() - 3;
+        flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+        assert!(codec.verify::<i64>(&String::from_utf8(flipped).unwrap(), now).is_err());
+    }
+
+    #[test]
+    fn foreign_secret_is_rejected() {
+        let now = now_secs();
+        let (t, _) = RememberCodec::new(&config(1)).issue(&1i64, None, now, day()).unwrap();
+        assert!(RememberCodec::new(&config(2)).verify::<i64>(&t, now).is_err());
+    }
+
+    #[test]
+    fn raw_secret_is_not_the_key() {
+        // A token signed with the raw app secret (not the derived key) is rejected.
+        let now = now_secs();
+        let claims = RememberClaims { uid: 1i64, iat: now, exp: now + 60, aud: REMEMBER_AUDIENCE.into(), jti: "j".into(), sah: None };
+        let t = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&[1u8; 64])).unwrap();
+        assert!(RememberCodec::new(&config(1)).verify::<i64>(&t, now).is_err());
+    }
+
+    #[test]
+    fn alg_none_and_other_algorithms_are_rejected() {
+        let codec = RememberCodec::new(&config(1));
+        let now = now_secs();
+        let body = URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"uid":1,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":"j"}}"#,
+            now + 100
+        ));
+        for header in [r#"{"alg":"none","typ":"JWT"}"#, r#"{"alg":"HS512","typ":"JWT"}"#, r#"{"alg":"None"}"#] {
+            let h = URL_SAFE_NO_PAD.encode(header);
+            assert!(codec.verify::<i64>(&format!("{h}.{body}."), now).is_err(), "{header}");
+            assert!(codec.verify::<i64>(&format!("{h}.{body}.AAAA"), now).is_err(), "{header}");
+        }
+        // HS512 correctly signed with our own key is still refused: the algorithm is pinned.
+        let claims = RememberClaims { uid: 1i64, iat: now, exp: now + 60, aud: REMEMBER_AUDIENCE.into(), jti: "j".into(), sah: None };
+        let key = config(1);
+        let t = encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(key.keys().remember_key())).unwrap();
+        assert!(codec.verify::<i64>(&t, now).is_err());
+    }
+
+    #[test]
+    fn expired_and_out_of_range_times_are_rejected() {
+        let codec = RememberCodec::new(&config(1));
+        let now = now_secs();
+        let (t, _) = codec.issue(&1i64, None, now - 1000, Duration::from_secs(100)).unwrap();
+        assert_eq!(codec.verify::<i64>(&t, now), Err(TokenError::Expired));
+        // Within the leeway of 5 s it is still accepted.
+        let (t, _) = codec.issue(&1i64, None, now - 103, Duration::from_secs(100)).unwrap();
+        assert!(codec.verify::<i64>(&t, now).is_ok());
+        // Issued in the future.
+        let (t, _) = codec.issue(&1i64, None, now + 3600, day()).unwrap();
+        assert_eq!(codec.verify::<i64>(&t, now), Err(TokenError::IssuedAtOutOfRange));
+        // Lifetime longer than the maximum remember duration.
+        let (t, _) = codec.issue(&1i64, None, now, day() * 400).unwrap();
+        assert_eq!(codec.verify::<i64>(&t, now), Err(TokenError::IssuedAtOutOfRange));
+    }
+
+    #[test]
+    fn missing_claims_are_rejected() {
+        let key = config(1);
+        let codec = RememberCodec::new(&key);
+        let now = now_secs();
+        let enc = EncodingKey::from_secret(key.keys().remember_key());
+        for claims in [
+            serde_json::json!({"uid":1,"iat":now,"aud":REMEMBER_AUDIENCE,"jti":"j"}),
+            serde_json::json!({"uid":1,"exp":now+60,"aud":REMEMBER_AUDIENCE,"jti":"j"}),
+            serde_json::json!({"uid":1,"iat":now,"exp":now+60,"jti":"j"}),
+            serde_json::json!({"uid":1,"iat":now,"exp":now+60,"aud":"other","jti":"j"}),
+        ] {
+            let t = encode(&Header::new(Algorithm::HS256), &claims, &enc).unwrap();
+            assert!(codec.verify::<i64>(&t, now).is_err(), "{claims}");
+        }
+    }
+
+    #[test]
+    fn garbage_is_rejected_without_panic() {
+        let codec = RememberCodec::new(&config(1));
+        for g in ["", ".", "..", "a.b.c", "%%%", "\u{0}", &"A".repeat(10_000), "eyJ.eyJ.eyJ"] {
+            assert!(codec.verify::<i64>(g, now_secs()).is_err());
+        }
+    }
+
+    #[test]
+    fn remember_durations_are_capped() {
+        let c = config(1);
+        assert_eq!(Remember::No.duration(&c), None);
+        assert_eq!(Remember::Default.duration(&c), Some(day() * 30));
+        assert_eq!(Remember::Days(7).duration(&c), Some(day() * 7));
+        assert_eq!(Remember::Days(u32::MAX).duration(&c), Some(day() * 365));
+        assert_eq!(Remember::from(true), Remember::Default);
+        assert_eq!(Remember::from_form_value(Some("-3")), Remember::No);
+        assert_eq!(Remember::from_form_value(Some("off")), Remember::No);
+        assert_eq!(Remember::from_form_value(Some("TRUE")), Remember::Default);
+        assert_eq!(Remember::from_form_value(Some("1")), Remember::Default);
+    }
+}

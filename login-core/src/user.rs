@@ -1,0 +1,48 @@
+//! The trait an application's user type implements.
+
+use std::fmt::Debug;
+
+use serde::{de::DeserializeOwned, Serialize};
+
+/// A user that can log in.
+///
+/// Only [`id`](AuthUser::id) is required. The id is stored in the session and in the
+/// remember token, so it must be serde-serialisable; any such type works: integers,
+/// strings, UUIDs. Every value is a valid id, `0` and `""` included.
+///
+/// ```
+/// use login_core::AuthUser;
+///
+/// #[derive(Clone)]
+/// struct User { id: i64, password_hash: String, session_epoch: i64 }
+///
+/// impl AuthUser for User {
+///     type Id = i64;
+///     fn id(&self) -> i64 { self.id }
+///     fn session_auth_hash(&self) -> Option<Vec<u8>> {
+///         // Changing either value logs the user out of every other session.
+///         Some(format!("{}:{}", self.password_hash, self.session_epoch).into_bytes())
+///     }
+/// }
+/// # assert_eq!(User { id: 0, password_hash: "x".into(), session_epoch: 1 }.id(), 0);
+/// ```
+pub trait AuthUser: 'static {
+    /// The type of the user id.
+    type Id: Serialize + DeserializeOwned + Clone + PartialEq + Debug + Send + Sync + 'static;
+
+    /// The id the user loader is later called with.
+    fn id(&self) -> Self::Id;
+
+    /// Bytes that change when every session of this user must end.
+    ///
+    /// Return something derived from the password hash (and, for "log out everywhere",
+    /// a counter the application increments). The library never stores these bytes:
+    /// it keeps an HMAC of them (keyed from the app secret) in the session and in the
+    /// remember token and compares it in constant time after each load. A mismatch makes
+    /// that session and that remember cookie anonymous.
+    ///
+    /// The default, `None`, turns the check off.
+    fn session_auth_hash(&self) -> Option<Vec<u8>> {
+        None
+    }
+}
