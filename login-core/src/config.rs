@@ -2,7 +2,12 @@
 
 use std::{fmt, sync::Arc, time::Duration};
 
-use crate::{error::ConfigError, keys::Keys, next::is_safe_next};
+use crate::{
+    error::ConfigError,
+    keys::Keys,
+    next::is_safe_next,
+    revocation::{MemoryRevocationStore, RevocationStore},
+};
 
 /// The shortest accepted application secret, in bytes.
 pub const MIN_SECRET_LEN: usize = 32;
@@ -92,6 +97,7 @@ struct ConfigInner {
     leeway: Duration,
     revoke_sessions: bool,
     keys: Keys,
+    store: Arc<dyn RevocationStore>,
 }
 
 impl LoginConfig {
@@ -108,6 +114,7 @@ impl LoginConfig {
             session_lifetime: 7 * DAY,
             leeway: Duration::from_secs(5),
             revoke_sessions: true,
+            store: None,
         }
     }
 
@@ -156,6 +163,11 @@ impl LoginConfig {
     pub fn keys(&self) -> &Keys {
         &self.inner.keys
     }
+
+    /// The revocation store shared by everything built from this configuration.
+    pub fn revocation_store(&self) -> &Arc<dyn RevocationStore> {
+        &self.inner.store
+    }
 }
 
 impl fmt::Debug for LoginConfig {
@@ -185,6 +197,7 @@ pub struct LoginConfigBuilder {
     session_lifetime: Duration,
     leeway: Duration,
     revoke_sessions: bool,
+    store: Option<Arc<dyn RevocationStore>>,
 }
 
 impl fmt::Debug for LoginConfigBuilder {
@@ -276,6 +289,15 @@ impl LoginConfigBuilder {
         self
     }
 
+    /// Where revoked session and remember-token ids are kept. Default: a
+    /// [`MemoryRevocationStore`], shared by every clone of the built configuration (so
+    /// build the configuration once, outside `HttpServer::new`'s closure). Several
+    /// instances of an app must share one store (Redis).
+    pub fn revocation_store(mut self, store: Arc<dyn RevocationStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// Checks every setting and builds the configuration.
     pub fn build(self) -> Result<LoginConfig, ConfigError> {
         if self.secret_len < MIN_SECRET_LEN {
@@ -321,14 +343,14 @@ impl LoginConfigBuilder {
                 leeway: self.leeway,
                 revoke_sessions: self.revoke_sessions,
                 keys: self.keys,
+                store: self.store.unwrap_or_else(|| Arc::new(MemoryRevocationStore::new())),
             }),
         })
     }
 }
 
 fn check_cookie_token(setting: &'static str, value: &str) -> Result<(), ConfigError> {
-    let ok = !value.is_empty()
-        && value.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+    let ok = !value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
     if ok {
         Ok(())
     } else {

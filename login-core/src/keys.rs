@@ -44,8 +44,7 @@ impl Keys {
         let auth_key = derive_key(secret, AUTH_HASH_PURPOSE);
         Keys {
             remember: derive_key(secret, REMEMBER_TOKEN_PURPOSE),
-            auth_hash: <HmacSha256 as Mac>::new_from_slice(&auth_key)
-                .unwrap_or_else(|_| unreachable!()),
+            auth_hash: <HmacSha256 as Mac>::new_from_slice(&auth_key).unwrap_or_else(|_| unreachable!()),
         }
     }
 
@@ -88,10 +87,7 @@ mod tests {
     #[test]
     fn purposes_give_different_keys() {
         let secret = [7u8; 64];
-        assert_ne!(
-            derive_key(&secret, REMEMBER_TOKEN_PURPOSE),
-            derive_key(&secret, AUTH_HASH_PURPOSE)
-        );
+        assert_ne!(derive_key(&secret, REMEMBER_TOKEN_PURPOSE), derive_key(&secret, AUTH_HASH_PURPOSE));
         assert_ne!(derive_key(&secret, REMEMBER_TOKEN_PURPOSE), derive_key(&[8u8; 64], REMEMBER_TOKEN_PURPOSE));
     }
 

@@ -44,10 +44,7 @@ pub fn choose_next<'a>(candidates: impl IntoIterator<Item = Option<&'a str>>, fa
         if is_safe_next(candidate) {
             return candidate;
         }
-        tracing::info!(
-            next_len = candidate.len(),
-            "rejected unsafe `next` redirect target; using the default"
-        );
+        tracing::info!(next_len = candidate.len(), "rejected unsafe `next` redirect target; using the default");
     }
     fallback
 }
@@ -90,8 +87,20 @@ mod tests {
             assert!(is_safe_next(ok), "{ok:?}");
         }
         for bad in [
-            "", "a", "//evil", "/\\evil", "\\\\evil", "/a\\b", "http://evil", "javascript:alert(1)",
-            "/\r\n", "/\t/evil", "/\0", "/\x7f", " /a", "https:/evil",
+            "",
+            "a",
+            "//evil",
+            "/\\evil",
+            "\\\\evil",
+            "/a\\b",
+            "http://evil",
+            "javascript:alert(1)",
+            "/\r\n",
+            "/\t/evil",
+            "/\0",
+            "/\x7f",
+            " /a",
+            "https:/evil",
         ] {
             assert!(!is_safe_next(bad), "{bad:?}");
         }

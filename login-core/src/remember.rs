@@ -186,8 +186,10 @@ impl RememberCodec {
         if token.len() > 4096 {
             return Err(TokenError::Invalid("token too long".into()));
         }
-        let data = jsonwebtoken::decode::<RememberClaims<Id>>(token, &self.decoding, &self.validation)
-            .map_err(|e| match e.kind() {
+        let data =
+            jsonwebtoken::decode::<RememberClaims<Id>>(token, &self.decoding, &self.validation).map_err(|e| match e
+                .kind()
+            {
                 ErrorKind::ExpiredSignature => TokenError::Expired,
                 kind => TokenError::Invalid(format!("{kind:?}")),
             })?;
@@ -243,9 +245,8 @@ mod tests {
         let now = now_secs();
         let (t, _) = codec.issue(&1i64, None, now, day()).unwrap();
         let mut parts: Vec<String> = t.split('.').map(str::to_owned).collect();
-        let forged = URL_SAFE_NO_PAD.encode(
-            format!(r#"{{"uid":2,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":"x"}}"#, now + 100),
-        );
+        let forged = URL_SAFE_NO_PAD
+            .encode(format!(r#"{{"uid":2,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":"x"}}"#, now + 100));
         parts[1] = forged;
         assert!(matches!(codec.verify::<i64>(&parts.join("."), now), Err(TokenError::Invalid(_))));
         let mut flipped = t.clone().into_bytes();
@@ -265,7 +266,14 @@ mod tests {
     fn raw_secret_is_not_the_key() {
         // A token signed with the raw app secret (not the derived key) is rejected.
         let now = now_secs();
-        let claims = RememberClaims { uid: 1i64, iat: now, exp: now + 60, aud: REMEMBER_AUDIENCE.into(), jti: "j".into(), sah: None };
+        let claims = RememberClaims {
+            uid: 1i64,
+            iat: now,
+            exp: now + 60,
+            aud: REMEMBER_AUDIENCE.into(),
+            jti: "j".into(),
+            sah: None,
+        };
         let t = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&[1u8; 64])).unwrap();
         assert!(RememberCodec::new(&config(1)).verify::<i64>(&t, now).is_err());
     }
@@ -274,19 +282,25 @@ mod tests {
     fn alg_none_and_other_algorithms_are_rejected() {
         let codec = RememberCodec::new(&config(1));
         let now = now_secs();
-        let body = URL_SAFE_NO_PAD.encode(format!(
-            r#"{{"uid":1,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":"j"}}"#,
-            now + 100
-        ));
+        let body = URL_SAFE_NO_PAD
+            .encode(format!(r#"{{"uid":1,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":"j"}}"#, now + 100));
         for header in [r#"{"alg":"none","typ":"JWT"}"#, r#"{"alg":"HS512","typ":"JWT"}"#, r#"{"alg":"None"}"#] {
             let h = URL_SAFE_NO_PAD.encode(header);
             assert!(codec.verify::<i64>(&format!("{h}.{body}."), now).is_err(), "{header}");
             assert!(codec.verify::<i64>(&format!("{h}.{body}.AAAA"), now).is_err(), "{header}");
         }
         // HS512 correctly signed with our own key is still refused: the algorithm is pinned.
-        let claims = RememberClaims { uid: 1i64, iat: now, exp: now + 60, aud: REMEMBER_AUDIENCE.into(), jti: "j".into(), sah: None };
+        let claims = RememberClaims {
+            uid: 1i64,
+            iat: now,
+            exp: now + 60,
+            aud: REMEMBER_AUDIENCE.into(),
+            jti: "j".into(),
+            sah: None,
+        };
         let key = config(1);
-        let t = encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(key.keys().remember_key())).unwrap();
+        let t = encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(key.keys().remember_key()))
+            .unwrap();
         assert!(codec.verify::<i64>(&t, now).is_err());
     }
 

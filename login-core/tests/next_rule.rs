@@ -15,8 +15,31 @@ fn resolves_same_origin(location: &str) -> bool {
 
 fn tricky() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "/", "//", "\\", "/\\", "%2F", "%5C", "http:", "https://", "evil.example", "@", ":", "?", "#",
-        "\t", "\r\n", "\0", "\u{7f}", " ", "..", ".", "%", "\u{3002}", "\u{ff0f}", "javascript:", "a",
+        "/",
+        "//",
+        "\\",
+        "/\\",
+        "%2F",
+        "%5C",
+        "http:",
+        "https://",
+        "evil.example",
+        "@",
+        ":",
+        "?",
+        "#",
+        "\t",
+        "\r\n",
+        "\0",
+        "\u{7f}",
+        " ",
+        "..",
+        ".",
+        "%",
+        "\u{3002}",
+        "\u{ff0f}",
+        "javascript:",
+        "a",
     ]);
     prop::collection::vec(pieces, 0..8).prop_map(|v| v.concat())
 }

@@ -1,1 +1,158 @@
-//! placeholder
+//! Shared helpers of the end-to-end tests: a browser-like cookie jar for
+//! `actix_web::test`, and a small user directory with a loader that can be told to fail.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        Mutex,
+    },
+};
+
+use actix_web::{cookie::Cookie, dev::ServiceResponse, http::header, test::TestRequest, web, HttpRequest};
+use login_actix::{loader_fn, AuthUser, LoadError, UserLoader};
+
+/// A user of the test directory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    /// Id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Stand-in for a password hash.
+    pub password: String,
+    /// Incremented by "log out everywhere".
+    pub epoch: i64,
+}
+
+impl AuthUser for User {
+    type Id = i64;
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn session_auth_hash(&self) -> Option<Vec<u8>> {
+        Some(format!("{}:{}", self.password, self.epoch).into_bytes())
+    }
+}
+
+/// An in-memory user directory, shared as `web::Data<Users>`.
+#[derive(Debug, Default)]
+pub struct Users {
+    users: Mutex<HashMap<i64, User>>,
+    /// When set, the loader fails (a database outage).
+    pub fail: AtomicBool,
+    /// How many times the loader ran.
+    pub loads: AtomicUsize,
+}
+
+impl Users {
+    /// A directory with alice (1), bob (2) and zero (0).
+    pub fn seeded() -> web::Data<Users> {
+        let users = Users::default();
+        for (id, name) in [(1, "alice"), (2, "bob"), (0, "zero")] {
+            users.put(User { id, name: name.into(), password: format!("{name}-pw"), epoch: 0 });
+        }
+        web::Data::new(users)
+    }
+
+    /// Inserts or replaces a user.
+    pub fn put(&self, user: User) {
+        self.users.lock().expect("lock").insert(user.id, user);
+    }
+
+    /// A user by id.
+    pub fn get(&self, id: i64) -> Option<User> {
+        self.users.lock().expect("lock").get(&id).cloned()
+    }
+
+    /// Deletes a user.
+    pub fn delete(&self, id: i64) {
+        self.users.lock().expect("lock").remove(&id);
+    }
+
+    /// Loader calls so far.
+    pub fn load_count(&self) -> usize {
+        self.loads.load(Ordering::SeqCst)
+    }
+}
+
+/// The loader of the test apps: reads `web::Data<Users>` from the request.
+pub fn users_loader() -> impl UserLoader<User = User> {
+    loader_fn(|id: i64, req: HttpRequest| async move {
+        let users = req.app_data::<web::Data<Users>>().ok_or_else(|| LoadError::new("no Users app data"))?;
+        users.loads.fetch_add(1, Ordering::SeqCst);
+        if users.fail.load(Ordering::SeqCst) {
+            return Err(LoadError::new("database unavailable"));
+        }
+        Ok(users.get(id))
+    })
+}
+
+/// A browser-like cookie jar: applies `Set-Cookie` (removals included) and sends the
+/// cookies back.
+#[derive(Debug, Default, Clone)]
+pub struct Jar {
+    cookies: BTreeMap<String, String>,
+}
+
+impl Jar {
+    /// An empty jar.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stores the response's cookies, dropping those it deletes.
+    pub fn store<B>(&mut self, res: &ServiceResponse<B>) {
+        for value in res.headers().get_all(header::SET_COOKIE) {
+            let Ok(text) = value.to_str() else { continue };
+            let Ok(cookie) = Cookie::parse(text.to_owned()) else { continue };
+            let removed = cookie.max_age().is_some_and(|age| age.is_zero() || age.is_negative());
+            if removed {
+                self.cookies.remove(cookie.name());
+            } else {
+                self.cookies.insert(cookie.name().to_owned(), cookie.value().to_owned());
+            }
+        }
+    }
+
+    /// Adds the jar's cookies to a request.
+    pub fn attach(&self, req: TestRequest) -> TestRequest {
+        if self.cookies.is_empty() {
+            return req;
+        }
+        let header: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        req.insert_header((header::COOKIE, header.join("; ")))
+    }
+
+    /// A cookie's value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
+    /// Sets a cookie by hand (a tampered or copied one).
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_owned(), value.to_owned());
+    }
+
+    /// Forgets a cookie (the browser closed: session cookies go).
+    pub fn remove(&mut self, name: &str) {
+        self.cookies.remove(name);
+    }
+}
+
+/// The `Set-Cookie` header lines of a response for cookie `name`.
+pub fn set_cookie_lines<B>(res: &ServiceResponse<B>, name: &str) -> Vec<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .filter(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The `Location` header of a response.
+pub fn location<B>(res: &ServiceResponse<B>) -> String {
+    res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}

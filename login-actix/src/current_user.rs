@@ -1,0 +1,163 @@
+//! The current user: extractors and a method on the request.
+
+use std::{any::type_name, fmt, future::Future, ops::Deref, rc::Rc};
+
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use login_core::AuthUser;
+
+use crate::{
+    error::LoginError,
+    guard::refuse,
+    login_state::{into_actix_error, LoginState},
+    resolve::{current, Authed},
+    unauthorized::UnauthorizedReason,
+};
+
+/// The logged-in user. As an extractor it refuses anonymous requests like
+/// [`LoginRequired`](crate::LoginRequired) does (redirect, or `401` in API mode).
+///
+/// Dereferences to the user. The loader runs at most once per request, however many
+/// extractors ask.
+///
+/// ```
+/// use actix_web::get;
+/// use login_actix::{AuthUser, CurrentUser};
+/// # #[derive(Clone)] struct User { id: i64, name: String }
+/// # impl AuthUser for User { type Id = i64; fn id(&self) -> i64 { self.id } }
+///
+/// #[get("/dashboard")]
+/// async fn dashboard(user: CurrentUser<User>) -> String {
+///     format!("hi {}", user.name)
+/// }
+/// ```
+pub struct CurrentUser<U> {
+    user: Rc<U>,
+    fresh: bool,
+}
+
+impl<U> CurrentUser<U> {
+    /// Whether this login is fresh (explicit), not restored from a remember cookie.
+    pub fn is_fresh(&self) -> bool {
+        self.fresh
+    }
+
+    /// The shared user value.
+    pub fn into_inner(self) -> Rc<U> {
+        self.user
+    }
+}
+
+impl<U> Clone for CurrentUser<U> {
+    fn clone(&self) -> Self {
+        CurrentUser { user: Rc::clone(&self.user), fresh: self.fresh }
+    }
+}
+
+impl<U> Deref for CurrentUser<U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        &self.user
+    }
+}
+
+impl<U: fmt::Debug> fmt::Debug for CurrentUser<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CurrentUser").field("user", &self.user).field("fresh", &self.fresh).finish()
+    }
+}
+
+fn downcast<U: AuthUser>(req: &HttpRequest, authed: Authed) -> Result<CurrentUser<U>, LoginError> {
+    match authed.user.downcast::<U>() {
+        Ok(user) => Ok(CurrentUser { user, fresh: authed.fresh }),
+        Err(_) => {
+            let expected = LoginState::of(req).map(|s| s.resolver.user_type().1).unwrap_or("?");
+            Err(LoginError::UserTypeMismatch { expected, found: type_name::<U>() })
+        }
+    }
+}
+
+async fn lookup<U: AuthUser>(req: &HttpRequest) -> Result<Option<CurrentUser<U>>, LoginError> {
+    match current(req).await? {
+        Some(authed) => downcast(req, authed).map(Some),
+        None => Ok(None),
+    }
+}
+
+impl<U: AuthUser> FromRequest for CurrentUser<U> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match lookup::<U>(&req).await {
+                Ok(Some(user)) => Ok(user),
+                Ok(None) => Err(refuse(&req, UnauthorizedReason::LoginRequired, None, None)),
+                Err(err) => Err(into_actix_error(&req, err)),
+            }
+        })
+    }
+}
+
+/// The logged-in user if there is one: for pages that serve both visitors and members.
+///
+/// Anonymous is `OptionalUser(None)`; a loader or store failure is still an error
+/// response (a database outage does not look like a logout).
+pub struct OptionalUser<U>(pub Option<CurrentUser<U>>);
+
+impl<U> OptionalUser<U> {
+    /// The user, if logged in.
+    pub fn into_inner(self) -> Option<CurrentUser<U>> {
+        self.0
+    }
+}
+
+impl<U> Deref for OptionalUser<U> {
+    type Target = Option<CurrentUser<U>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<U: fmt::Debug> fmt::Debug for OptionalUser<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("OptionalUser").field(&self.0).finish()
+    }
+}
+
+impl<U: AuthUser> FromRequest for OptionalUser<U> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { lookup::<U>(&req).await.map(OptionalUser).map_err(|e| into_actix_error(&req, e)) })
+    }
+}
+
+/// The current user as a method on the request.
+///
+/// ```
+/// use actix_web::{HttpRequest, HttpResponse};
+/// use login_actix::{AuthUser, LoginRequestExt};
+/// # #[derive(Clone)] struct User { id: i64 }
+/// # impl AuthUser for User { type Id = i64; fn id(&self) -> i64 { self.id } }
+///
+/// async fn whoami(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+///     Ok(match req.current_user::<User>().await? {
+///         Some(user) => HttpResponse::Ok().body(user.id.to_string()),
+///         None => HttpResponse::Ok().body("anonymous"),
+///     })
+/// }
+/// ```
+pub trait LoginRequestExt {
+    /// The logged-in user, `None` when anonymous (memoized per request).
+    fn current_user<U: AuthUser>(&self) -> impl Future<Output = Result<Option<CurrentUser<U>>, LoginError>>;
+}
+
+impl LoginRequestExt for HttpRequest {
+    fn current_user<U: AuthUser>(&self) -> impl Future<Output = Result<Option<CurrentUser<U>>, LoginError>> {
+        lookup::<U>(self)
+    }
+}

@@ -1,0 +1,62 @@
+//! The adapter's error type and its HTTP responses.
+
+use std::rc::Rc;
+
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use login_core::{StoreError, TokenError};
+use thiserror::Error;
+
+use crate::loader::LoadError;
+
+/// Why the login flow could not answer a request.
+///
+/// None of these is "the visitor is anonymous" (that is not an error). Each maps to a
+/// server-side status; the body never carries details, which go to the log.
+/// The middleware's [`error_handler`](crate::LoginMiddleware::error_handler) can
+/// replace the response.
+#[derive(Debug, Error, Clone)]
+#[non_exhaustive]
+pub enum LoginError {
+    /// The user loader failed (`500`). The session is kept.
+    #[error("user loader failed: {0}")]
+    Loader(Rc<LoadError>),
+    /// The revocation store could not answer (`503`). Fails closed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No [`LoginMiddleware`](crate::LoginMiddleware) on this route (`500`).
+    #[error("login-actix: LoginMiddleware is not wrapped around this route; add `.wrap(LoginMiddleware::new(loader, config))` to the App or scope")]
+    MiddlewareMissing,
+    /// No actix-session `SessionMiddleware` on this route (`500`).
+    #[error("login-actix: actix-session's SessionMiddleware is missing; add `.wrap(SessionMiddleware::new(store, key))` to the App (either order with LoginMiddleware works)")]
+    SessionMissing,
+    /// The user type given to a call does not match the loader's user type (`500`).
+    #[error("login-actix: user type mismatch: the loader returns `{expected}` but `{found}` was used")]
+    UserTypeMismatch {
+        /// The loader's user type.
+        expected: &'static str,
+        /// The type used by the caller.
+        found: &'static str,
+    },
+    /// Writing the session failed (`500`).
+    #[error("session write failed: {0}")]
+    Session(String),
+    /// Creating a remember token failed (`500`).
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+impl ResponseError for LoginError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            LoginError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        HttpResponse::build(status)
+            .content_type("text/plain; charset=utf-8")
+            .body(status.canonical_reason().unwrap_or("error"))
+    }
+}

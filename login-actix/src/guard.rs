@@ -1,0 +1,136 @@
+//! Route guards: extractors that refuse anonymous (or not fresh) requests.
+//!
+//! `#[login_required]` and `#[fresh_login_required]` add one of these as a hidden
+//! first argument of the handler; they can also be written by hand:
+//!
+//! ```
+//! use actix_web::{get, HttpResponse};
+//! use login_actix::{FreshLoginRequired, LoginRequired};
+//!
+//! #[get("/dashboard")]
+//! async fn dashboard(_: LoginRequired) -> HttpResponse {
+//!     HttpResponse::Ok().body("members only")
+//! }
+//!
+//! #[get("/settings")]
+//! async fn settings(_: FreshLoginRequired) -> HttpResponse {
+//!     HttpResponse::Ok().body("typed your password just now")
+//! }
+//! ```
+//!
+//! `OPTIONS` requests pass every guard (CORS preflight).
+
+use std::{fmt, marker::PhantomData};
+
+use actix_web::{dev::Payload, http::Method, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+
+use crate::{
+    login_state::{into_actix_error, LoginState},
+    resolve::current,
+    unauthorized::{unauthorized_response, LoginMode, UnauthorizedReason},
+};
+
+/// What a [`Guard`] demands. Implemented by the marker types below; the macros
+/// generate one when given a `redirect = "..."` argument.
+pub trait GuardSpec: 'static {
+    /// Whether the login must be fresh (not restored from a remember cookie).
+    const FRESH: bool;
+    /// The mode of the refusal; `None` follows the scope's [`LoginMode`] app data.
+    const MODE: Option<LoginMode> = None;
+    /// A login URL for this route instead of the configured one.
+    const LOGIN_URL: Option<&'static str> = None;
+}
+
+/// Marker: any login.
+#[derive(Debug)]
+pub enum Login {}
+impl GuardSpec for Login {
+    const FRESH: bool = false;
+}
+
+/// Marker: a fresh login.
+#[derive(Debug)]
+pub enum FreshLogin {}
+impl GuardSpec for FreshLogin {
+    const FRESH: bool = true;
+}
+
+/// Marker: any login, refusal as `401` JSON.
+#[derive(Debug)]
+pub enum ApiLogin {}
+impl GuardSpec for ApiLogin {
+    const FRESH: bool = false;
+    const MODE: Option<LoginMode> = Some(LoginMode::Api);
+}
+
+/// Marker: a fresh login, refusal as `401` JSON.
+#[derive(Debug)]
+pub enum FreshApiLogin {}
+impl GuardSpec for FreshApiLogin {
+    const FRESH: bool = true;
+    const MODE: Option<LoginMode> = Some(LoginMode::Api);
+}
+
+/// A guard extractor: present only when the request passed `S`'s check.
+///
+/// It cannot be built any other way, so a handler taking one cannot be called without
+/// the check.
+pub struct Guard<S: GuardSpec> {
+    _spec: PhantomData<S>,
+}
+
+impl<S: GuardSpec> fmt::Debug for Guard<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guard").field("fresh", &S::FRESH).finish()
+    }
+}
+
+/// Requires a logged-in user (a redirect to the login page otherwise).
+pub type LoginRequired = Guard<Login>;
+/// Requires a fresh login: an explicit login, not a remember-cookie restore.
+pub type FreshLoginRequired = Guard<FreshLogin>;
+/// Requires a logged-in user; `401` JSON otherwise, never a redirect.
+pub type ApiLoginRequired = Guard<ApiLogin>;
+/// Requires a fresh login; `401` JSON otherwise.
+pub type FreshApiLoginRequired = Guard<FreshApiLogin>;
+
+impl<S: GuardSpec> FromRequest for Guard<S> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let pass = Guard { _spec: PhantomData };
+            if req.method() == Method::OPTIONS {
+                return Ok(pass);
+            }
+            let reason = match current(&req).await {
+                Err(err) => return Err(into_actix_error(&req, err)),
+                Ok(Some(authed)) if authed.fresh || !S::FRESH => return Ok(pass),
+                Ok(Some(_)) => UnauthorizedReason::FreshLoginRequired,
+                Ok(None) => UnauthorizedReason::LoginRequired,
+            };
+            Err(refuse(&req, reason, S::MODE, S::LOGIN_URL))
+        })
+    }
+}
+
+/// The refusal as an actix error carrying the unauthorized response.
+pub(crate) fn refuse(
+    req: &HttpRequest,
+    reason: UnauthorizedReason,
+    mode: Option<LoginMode>,
+    login_url: Option<&'static str>,
+) -> actix_web::Error {
+    let response = match LoginState::of(req) {
+        Ok(state) => unauthorized_response(req, &state, reason, mode, login_url),
+        Err(err) => return into_actix_error(req, err),
+    };
+    let message = match reason {
+        UnauthorizedReason::LoginRequired => "login required",
+        UnauthorizedReason::FreshLoginRequired => "fresh login required",
+    };
+    actix_web::error::InternalError::from_response(message, response).into()
+}

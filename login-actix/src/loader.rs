@@ -1,0 +1,126 @@
+//! The user loader: from the id stored in the session to the application's user.
+
+use std::{error::Error as StdError, fmt, future::Future, marker::PhantomData, rc::Rc};
+
+use actix_web::HttpRequest;
+use futures_util::future::LocalBoxFuture;
+use login_core::AuthUser;
+
+/// Loads a user by id, once per request at most.
+///
+/// - `Ok(Some(user))`: logged in.
+/// - `Ok(None)`: the id is no longer valid (deleted account): the visitor is anonymous
+///   and the session forgets the id.
+/// - `Err(_)`: the loader could not answer (database down): the request gets a `500`
+///   (or the middleware's error handler's response) and the session is **kept**.
+///
+/// Implement it with `#[user_loader]` on an async fn, with
+/// [`loader_fn`], or by hand. The request is available for extracting app state
+/// (`web::Data<Pool>`).
+pub trait UserLoader: 'static {
+    /// The application's user type.
+    type User: AuthUser;
+
+    /// Loads the user with `id`.
+    fn load(
+        &self,
+        id: <Self::User as AuthUser>::Id,
+        req: &HttpRequest,
+    ) -> LocalBoxFuture<'static, Result<Option<Self::User>, LoadError>>;
+}
+
+/// A loader failure: the original error, boxed. Shown in logs, never to the client.
+pub struct LoadError(Box<dyn StdError + 'static>);
+
+impl LoadError {
+    /// Wraps any error (anything convertible into `Box<dyn Error>`, strings included).
+    pub fn new(err: impl Into<Box<dyn StdError + 'static>>) -> Self {
+        LoadError(err.into())
+    }
+
+    /// The wrapped error.
+    pub fn inner(&self) -> &(dyn StdError + 'static) {
+        &*self.0
+    }
+}
+
+impl fmt::Debug for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl StdError for LoadError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&*self.0)
+    }
+}
+
+impl From<actix_web::Error> for LoadError {
+    fn from(err: actix_web::Error) -> Self {
+        LoadError(Box::new(err))
+    }
+}
+
+/// A [`UserLoader`] from a closure `Fn(id, HttpRequest) -> Future<Output = Result<Option<U>, E>>`.
+///
+/// ```
+/// use login_actix::{loader_fn, AuthUser, UserLoader};
+/// # #[derive(Clone)] struct User { id: u32 }
+/// # impl AuthUser for User { type Id = u32; fn id(&self) -> u32 { self.id } }
+///
+/// let loader = loader_fn(|id: u32, _req| async move {
+///     Ok::<_, std::io::Error>(Some(User { id }))
+/// });
+/// # fn is_loader<L: UserLoader<User = User>>(_: &L) {}
+/// # is_loader(&loader);
+/// ```
+pub fn loader_fn<F, Fut, U, E>(f: F) -> LoaderFn<F, Signature<Fut, U, E>>
+where
+    F: Fn(U::Id, HttpRequest) -> Fut + 'static,
+    Fut: Future<Output = Result<Option<U>, E>> + 'static,
+    U: AuthUser,
+    E: Into<Box<dyn StdError + 'static>> + 'static,
+{
+    LoaderFn(Rc::new(f), PhantomData)
+}
+
+/// Records a [`LoaderFn`]'s future, user and error types.
+pub type Signature<Fut, U, E> = fn() -> (Fut, U, E);
+
+/// The loader made by [`loader_fn`]. `P` records the closure's future, user and error
+/// types.
+pub struct LoaderFn<F, P>(Rc<F>, PhantomData<P>);
+
+impl<F, P> Clone for LoaderFn<F, P> {
+    fn clone(&self) -> Self {
+        LoaderFn(Rc::clone(&self.0), PhantomData)
+    }
+}
+
+impl<F, P> fmt::Debug for LoaderFn<F, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LoaderFn")
+    }
+}
+
+impl<F, Fut, U, E> UserLoader for LoaderFn<F, Signature<Fut, U, E>>
+where
+    F: Fn(U::Id, HttpRequest) -> Fut + 'static,
+    Fut: Future<Output = Result<Option<U>, E>> + 'static,
+    U: AuthUser,
+    E: Into<Box<dyn StdError + 'static>> + 'static,
+{
+    type User = U;
+
+    fn load(&self, id: U::Id, req: &HttpRequest) -> LocalBoxFuture<'static, Result<Option<U>, LoadError>> {
+        let fut = (self.0)(id, req.clone());
+        Box::pin(async move { fut.await.map_err(LoadError::new) })
+    }
+}

@@ -1,0 +1,77 @@
+//! What the middleware shares with the extractors: configuration, codec, handlers and
+//! the type-erased user resolution.
+
+use std::{any::TypeId, cell::Cell, rc::Rc};
+
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+use login_core::{LoginConfig, RememberCodec};
+
+use crate::{
+    error::LoginError,
+    resolve::{RequestAuth, Resolution},
+    unauthorized::Unauthorized,
+};
+
+/// A replacement for the unauthorized response.
+pub(crate) type UnauthorizedHandler = Rc<dyn Fn(&HttpRequest, &Unauthorized) -> HttpResponse>;
+/// A replacement for the error response.
+pub(crate) type ErrorHandler = Rc<dyn Fn(&HttpRequest, &LoginError) -> HttpResponse>;
+
+/// The user resolution with the loader's types erased, so that guards and handles need
+/// no type parameter.
+pub(crate) trait Resolver {
+    /// Resolves the current user of `req` (the memoization is the caller's).
+    fn resolve<'a>(
+        &'a self,
+        state: &'a LoginState,
+        req: &'a HttpRequest,
+        auth: &'a RequestAuth,
+    ) -> LocalBoxFuture<'a, Resolution>;
+    /// The loader's user type.
+    fn user_type(&self) -> (TypeId, &'static str);
+}
+
+/// Per-worker state of one `LoginMiddleware`.
+pub(crate) struct LoginState {
+    pub(crate) config: LoginConfig,
+    pub(crate) codec: RememberCodec,
+    pub(crate) resolver: Box<dyn Resolver>,
+    pub(crate) unauthorized_handler: Option<UnauthorizedHandler>,
+    pub(crate) error_handler: Option<ErrorHandler>,
+    /// Set once a request showed that `SessionMiddleware` is in place.
+    pub(crate) session_seen: Cell<bool>,
+}
+
+impl LoginState {
+    /// The state the middleware put on this request.
+    pub(crate) fn of(req: &HttpRequest) -> Result<Rc<LoginState>, LoginError> {
+        req.extensions().get::<Rc<LoginState>>().cloned().ok_or(LoginError::MiddlewareMissing)
+    }
+
+    /// The response for an error, with the app's handler when it has one.
+    pub(crate) fn error_response(&self, req: &HttpRequest, err: &LoginError) -> HttpResponse {
+        match &self.error_handler {
+            Some(handler) => handler(req, err),
+            None => actix_web::ResponseError::error_response(err),
+        }
+    }
+}
+
+/// Turns a login error into an actix error carrying the right response.
+pub(crate) fn into_actix_error(req: &HttpRequest, err: LoginError) -> actix_web::Error {
+    let response = match LoginState::of(req) {
+        Ok(state) => state.error_response(req, &err),
+        Err(_) => actix_web::ResponseError::error_response(&err),
+    };
+    log_error(&err);
+    actix_web::error::InternalError::from_response(err, response).into()
+}
+
+/// Logs a login error at the level it deserves.
+pub(crate) fn log_error(err: &LoginError) {
+    match err {
+        LoginError::Store(e) => tracing::warn!(error = %e, "revocation store unavailable; failing closed"),
+        other => tracing::error!(error = %other, "login flow error"),
+    }
+}

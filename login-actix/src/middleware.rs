@@ -1,0 +1,157 @@
+//! `LoginMiddleware`: wires the login flow into `App::wrap`.
+
+use std::{
+    cell::Cell,
+    future::{ready, Ready},
+    rc::Rc,
+};
+
+use actix_web::{
+    body::MessageBody,
+    dev::{Service, ServiceRequest, ServiceResponse, Transform},
+    Error, HttpMessage, HttpRequest, HttpResponse,
+};
+use futures_util::{future::Map, FutureExt};
+use login_core::{LoginConfig, RememberCodec};
+
+use crate::{
+    error::LoginError,
+    loader::UserLoader,
+    login_state::{ErrorHandler, LoginState, UnauthorizedHandler},
+    remember_cookie::{removal_cookie, CookieAction},
+    resolve::{LoaderResolver, RequestAuth},
+    unauthorized::Unauthorized,
+};
+
+/// The login middleware. Wrap it around the app (or a scope) together with
+/// actix-session's `SessionMiddleware`:
+///
+/// ```
+/// # use actix_web::{cookie::Key, App};
+/// # use actix_session::{storage::CookieSessionStore, SessionMiddleware};
+/// # use login_actix::{loader_fn, AuthUser, LoginConfig, LoginMiddleware};
+/// # #[derive(Clone)] struct User { id: i64 }
+/// # impl AuthUser for User { type Id = i64; fn id(&self) -> i64 { self.id } }
+/// # let secret = [0u8; 64];
+/// # let load_user = loader_fn(|id: i64, _req| async move { Ok::<_, String>(Some(User { id })) });
+/// let config = LoginConfig::new(&secret).expect("secret of 32+ bytes");
+/// let key = Key::derive_from(&secret);
+/// let app = App::new()
+///     .wrap(LoginMiddleware::new(load_user, config))
+///     .wrap(SessionMiddleware::new(CookieSessionStore::default(), key));
+/// ```
+///
+/// `wrap` order: the last `wrap` is the outermost. Either order works, because the
+/// login flow only touches the session inside extractors and handlers, after both
+/// middlewares have run. A missing `SessionMiddleware` is reported on the first request
+/// that needs the session: the error is logged and the request gets a `500`.
+///
+/// The middleware itself does almost nothing per request: it makes the configuration
+/// reachable and, on the way out, sets or deletes the remember cookie when the request
+/// decided so. Routes that never ask for the user pay no cookie parsing, no loader call
+/// and no cryptography.
+///
+/// Build the [`LoginConfig`] once, outside `HttpServer::new`'s closure, and clone it in:
+/// its revocation store must be shared by all workers.
+pub struct LoginMiddleware<L> {
+    loader: Rc<L>,
+    config: LoginConfig,
+    unauthorized_handler: Option<UnauthorizedHandler>,
+    error_handler: Option<ErrorHandler>,
+}
+
+impl<L: UserLoader> LoginMiddleware<L> {
+    /// A middleware with this user loader and configuration.
+    pub fn new(loader: L, config: LoginConfig) -> Self {
+        LoginMiddleware { loader: Rc::new(loader), config, unauthorized_handler: None, error_handler: None }
+    }
+
+    /// Replaces the response to anonymous (or not fresh) requests on guarded routes.
+    /// Default: `302` to `login_url?next=...`, or `401` JSON in [`LoginMode::Api`](crate::LoginMode::Api).
+    pub fn unauthorized_handler(
+        mut self,
+        handler: impl Fn(&HttpRequest, &Unauthorized) -> HttpResponse + 'static,
+    ) -> Self {
+        self.unauthorized_handler = Some(Rc::new(handler));
+        self
+    }
+
+    /// Replaces the response to login-flow errors (loader failure: `500`; revocation
+    /// store unavailable: `503`). The error is logged either way; the default bodies
+    /// carry no detail.
+    pub fn error_handler(mut self, handler: impl Fn(&HttpRequest, &LoginError) -> HttpResponse + 'static) -> Self {
+        self.error_handler = Some(Rc::new(handler));
+        self
+    }
+}
+
+impl<S, B, L> Transform<S, ServiceRequest> for LoginMiddleware<L>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+    L: UserLoader,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = LoginService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        let state = LoginState {
+            codec: RememberCodec::new(&self.config),
+            config: self.config.clone(),
+            resolver: Box::new(LoaderResolver(Rc::clone(&self.loader))),
+            unauthorized_handler: self.unauthorized_handler.clone(),
+            error_handler: self.error_handler.clone(),
+            session_seen: Cell::new(false),
+        };
+        ready(Ok(LoginService { service, state: Rc::new(state) }))
+    }
+}
+
+/// The service made by [`LoginMiddleware`].
+pub struct LoginService<S> {
+    service: S,
+    state: Rc<LoginState>,
+}
+
+type Finish<B> = fn(Result<ServiceResponse<B>, Error>) -> Result<ServiceResponse<B>, Error>;
+
+impl<S, B> Service<ServiceRequest> for LoginService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = Map<S::Future, Finish<B>>;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        req.extensions_mut().insert(Rc::clone(&self.state));
+        self.service.call(req).map(apply_cookie as Finish<B>)
+    }
+}
+
+/// On the way out: sets or deletes the remember cookie as the request decided.
+fn apply_cookie<B>(res: Result<ServiceResponse<B>, Error>) -> Result<ServiceResponse<B>, Error> {
+    let mut res = res?;
+    let action = {
+        let ext = res.request().extensions();
+        ext.get::<Rc<RequestAuth>>()
+            .and_then(|auth| auth.cookie.borrow_mut().take())
+            .map(|a| (a, ext.get::<Rc<LoginState>>().cloned()))
+    };
+    if let Some((action, Some(state))) = action {
+        let cookie = match action {
+            CookieAction::Set(cookie) => cookie,
+            CookieAction::Delete => removal_cookie(state.config.cookie()),
+        };
+        if let Err(err) = res.response_mut().add_cookie(&cookie) {
+            tracing::error!(error = %err, "could not set the remember cookie header");
+        }
+    }
+    Ok(res)
+}
