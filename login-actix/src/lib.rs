@@ -6,7 +6,8 @@
 //! use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 //! use actix_web::{cookie::Key, get, post, test, web, App, HttpResponse};
 //! use login_actix::{
-//!     loader_fn, AuthUser, CurrentUser, LoginConfig, LoginMiddleware, LoginRequired, LoginSession, Remember,
+//!     fresh_login_required, login_required, user_loader, AuthUser, CurrentUser, LoginConfig, LoginMiddleware,
+//!     LoginSession, Remember,
 //! };
 //!
 //! #[derive(Clone)]
@@ -17,15 +18,35 @@
 //!     fn id(&self) -> i64 { self.id }
 //! }
 //!
+//! struct Db; // your connection pool
+//! impl Db {
+//!     async fn user(&self, id: i64) -> Result<Option<User>, std::io::Error> {
+//!         Ok((id == 1).then(|| User { id, name: "alice".into() }))
+//!     }
+//! }
+//!
+//! // The loader: the stored id in, the user out. Further arguments are extractors.
+//! #[user_loader]
+//! async fn load_user(id: i64, db: web::Data<Db>) -> Result<Option<User>, std::io::Error> {
+//!     db.user(id).await
+//! }
+//!
 //! #[get("/dashboard")]
-//! async fn dashboard(_: LoginRequired, user: CurrentUser<User>) -> String {
+//! #[login_required]
+//! async fn dashboard(user: CurrentUser<User>) -> String {
 //!     format!("hi {}", user.name)
 //! }
 //!
+//! #[post("/account/delete")]
+//! #[fresh_login_required]
+//! async fn delete_account(user: CurrentUser<User>) -> String {
+//!     format!("bye {}", user.name)
+//! }
+//!
 //! #[post("/login")]
-//! async fn login(auth: LoginSession) -> actix_web::Result<HttpResponse> {
+//! async fn login(auth: LoginSession, db: web::Data<Db>) -> actix_web::Result<HttpResponse> {
 //!     // A real app checks the submitted password here.
-//!     let user = User { id: 1, name: "alice".into() };
+//!     let user = db.user(1).await?.expect("alice exists");
 //!     Ok(auth.login_user(&user, Remember::Default).await?.into_response())
 //! }
 //!
@@ -33,13 +54,12 @@
 //! # async fn main() {
 //! let secret = [7u8; 64]; // load 64 random bytes from your secret store
 //! let config = LoginConfig::new(&secret).expect("long enough secret");
-//! let load_user = loader_fn(|id: i64, _req| async move {
-//!     Ok::<_, std::io::Error>((id == 1).then(|| User { id, name: "alice".into() }))
-//! });
 //!
 //! let app = test::init_service(
 //!     App::new()
+//!         .app_data(web::Data::new(Db))
 //!         .service(dashboard)
+//!         .service(delete_account)
 //!         .service(login)
 //!         .wrap(LoginMiddleware::new(load_user, config))
 //!         .wrap(SessionMiddleware::new(CookieSessionStore::default(), Key::derive_from(&secret))),
@@ -60,7 +80,13 @@
 //! # }
 //! ```
 //!
+//! The macros only add a guard extractor to the handler; without them the same reads
+//! `async fn dashboard(_: LoginRequired, user: CurrentUser<User>)`. Generated code
+//! names `::login_actix`, so depend on this crate under its own name.
+//!
 //! # Pieces
+//! - Macros: [`macro@login_required`] / [`macro@fresh_login_required`] (arguments `api`,
+//!   `redirect = "/path"`) and [`macro@user_loader`].
 //! - [`LoginMiddleware`]: `App::wrap` it with a [`UserLoader`] and a [`LoginConfig`],
 //!   together with actix-session's `SessionMiddleware` (either order).
 //! - Guards: [`LoginRequired`], [`FreshLoginRequired`] (and `Api` forms answering `401`
@@ -103,6 +129,7 @@ pub use login_core::{
     is_safe_next, AuthUser, ConfigError, CookieSettings, LoginConfig, LoginConfigBuilder, MemoryRevocationStore,
     Remember, RevocationStore, RevokedId, SameSite, StoreError,
 };
+pub use login_macros::{fresh_login_required, login_required, user_loader};
 pub use login_session::{LoginRedirect, LoginSession};
 pub use middleware::{LoginMiddleware, LoginService};
 pub use unauthorized::{LoginMode, Unauthorized, UnauthorizedReason};
@@ -112,4 +139,10 @@ pub use unauthorized::{LoginMode, Unauthorized, UnauthorizedReason};
 pub mod __private {
     pub use actix_web;
     pub use futures_util::future::LocalBoxFuture;
+
+    /// The id a loader receives, as the type its function declares; compiles only when
+    /// they are the same type.
+    pub fn loader_id<U: crate::AuthUser<Id = I>, I>(id: U::Id) -> I {
+        id
+    }
 }

@@ -14,7 +14,7 @@ use login_core::AuthUser;
 /// - `Err(_)`: the loader could not answer (database down): the request gets a `500`
 ///   (or the middleware's error handler's response) and the session is **kept**.
 ///
-/// Implement it with `#[user_loader]` on an async fn, with
+/// Implement it with [`#[user_loader]`](macro@crate::user_loader) on an async fn, with
 /// [`loader_fn`], or by hand. The request is available for extracting app state
 /// (`web::Data<Pool>`).
 pub trait UserLoader: 'static {

@@ -1,0 +1,226 @@
+//! `#[login_required]` and `#[fresh_login_required]`: parse, then expand.
+//!
+//! The expansion adds one argument to the handler, before the user's own:
+//! `_: ::login_actix::Guard<Spec>`. The guard is an extractor that only exists when the
+//! check passed, so the handler cannot run (or be called) without it. Nothing else of
+//! the function changes: attributes (actix's route macro included, in either order),
+//! docs, generics, `where` clauses and the body are emitted as written.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::{
+    parse::{Parse, ParseStream},
+    punctuated::Punctuated,
+    spanned::Spanned,
+    Expr, ExprLit, FnArg, ItemFn, Lit, LitStr, Meta, Token,
+};
+
+/// actix-web implements `FromRequest` for tuples of up to this many extractors.
+const MAX_EXTRACTORS: usize = 16;
+
+/// Which macro is expanding.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    Login,
+    FreshLogin,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Login => "login_required",
+            Kind::FreshLogin => "fresh_login_required",
+        }
+    }
+}
+
+/// The parsed macro arguments.
+#[derive(Default)]
+struct Args {
+    api: Option<Span>,
+    redirect: Option<LitStr>,
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut args = Args::default();
+        for meta in Punctuated::<Meta, Token![,]>::parse_terminated(input)? {
+            match &meta {
+                Meta::Path(p) if p.is_ident("api") => {
+                    if args.api.is_some() {
+                        return Err(syn::Error::new(p.span(), "`api` is given twice"));
+                    }
+                    args.api = Some(p.span());
+                }
+                Meta::NameValue(nv) if nv.path.is_ident("redirect") => {
+                    let Expr::Lit(ExprLit { lit: Lit::Str(url), .. }) = &nv.value else {
+                        return Err(syn::Error::new(
+                            nv.value.span(),
+                            "`redirect` takes a string: `redirect = \"/signin\"`",
+                        ));
+                    };
+                    if args.redirect.is_some() {
+                        return Err(syn::Error::new(nv.span(), "`redirect` is given twice"));
+                    }
+                    if !is_local_path(&url.value()) {
+                        return Err(syn::Error::new(
+                            url.span(),
+                            "`redirect` must be a local path starting with a single `/`, like \"/signin\"",
+                        ));
+                    }
+                    args.redirect = Some(url.clone());
+                }
+                other => {
+                    return Err(syn::Error::new(
+                        other.span(),
+                        "unknown argument; expected `api` or `redirect = \"/path\"`",
+                    ))
+                }
+            }
+        }
+        if let (Some(api), Some(_)) = (args.api, &args.redirect) {
+            return Err(syn::Error::new(
+                api,
+                "`api` answers 401 and never redirects: use `api` or `redirect`, not both",
+            ));
+        }
+        Ok(args)
+    }
+}
+
+/// The same rule as `login_core::is_safe_next`, applied at compile time.
+fn is_local_path(url: &str) -> bool {
+    let b = url.as_bytes();
+    b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && !b.iter().any(|&c| c == b'\\' || c < 0x20 || c == 0x7f)
+}
+
+/// Parses the item: an `async fn` handler without `self`, with room for one more
+/// extractor.
+fn parse_item(kind: Kind, item: TokenStream) -> syn::Result<ItemFn> {
+    let first_token = item.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span());
+    let func: ItemFn = syn::parse2(item).map_err(|_| {
+        syn::Error::new(first_token, format!("#[{}] goes on an `async fn` request handler", kind.name()))
+    })?;
+    if func.sig.asyncness.is_none() {
+        return Err(syn::Error::new(
+            func.sig.fn_token.span(),
+            format!("#[{}] needs an async handler: write `async fn {}(..)`", kind.name(), func.sig.ident),
+        ));
+    }
+    if let Some(FnArg::Receiver(recv)) = func.sig.inputs.first() {
+        return Err(syn::Error::new(
+            recv.span(),
+            format!("#[{}] goes on a free `async fn` handler, not a method", kind.name()),
+        ));
+    }
+    if func.sig.inputs.len() >= MAX_EXTRACTORS {
+        return Err(syn::Error::new(
+            func.sig.inputs.span(),
+            format!(
+                "too many arguments: actix handlers take at most {MAX_EXTRACTORS} extractors and #[{}] adds one",
+                kind.name()
+            ),
+        ));
+    }
+    Ok(func)
+}
+
+/// Expands a parsed handler.
+fn expand(kind: Kind, args: Args, mut func: ItemFn) -> TokenStream {
+    let span = Span::call_site();
+    let fresh = matches!(kind, Kind::FreshLogin);
+    let (spec, spec_item) = match (&args.redirect, args.api.is_some()) {
+        (Some(url), _) => {
+            let marker = format_ident!("__login_actix_redirect_{}", func.sig.ident);
+            let item = quote_spanned! {span=>
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                enum #marker {}
+                impl ::login_actix::GuardSpec for #marker {
+                    const FRESH: bool = #fresh;
+                    const LOGIN_URL: ::core::option::Option<&'static str> = ::core::option::Option::Some(#url);
+                }
+            };
+            (quote!(#marker), item)
+        }
+        (None, false) if fresh => (quote!(::login_actix::FreshLogin), TokenStream::new()),
+        (None, false) => (quote!(::login_actix::Login), TokenStream::new()),
+        (None, true) if fresh => (quote!(::login_actix::FreshApiLogin), TokenStream::new()),
+        (None, true) => (quote!(::login_actix::ApiLogin), TokenStream::new()),
+    };
+    let guard: FnArg = syn::parse_quote_spanned! {span=> _: ::login_actix::Guard<#spec> };
+    func.sig.inputs.insert(0, guard);
+    quote! {
+        #spec_item
+        #func
+    }
+}
+
+/// Runs the macro.
+pub(crate) fn run(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+    let parsed = syn::parse2::<Args>(args).and_then(|args| Ok((args, parse_item(kind, item.clone())?)));
+    match parsed {
+        Ok((args, func)) => expand(kind, args, func),
+        Err(err) => crate::with_item(err, item),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_str(kind: Kind, args: TokenStream, item: TokenStream) -> String {
+        run(kind, args, item).to_string()
+    }
+
+    #[test]
+    fn adds_one_absolute_guard_argument_and_keeps_the_rest() {
+        let out = expand_str(
+            Kind::Login,
+            quote!(),
+            quote! {
+                /// Docs.
+                #[get("/d")]
+                async fn d<T: Clone>(x: T) -> T where T: Send { if true { return x; } x }
+            },
+        );
+        assert_eq!(
+            out,
+            quote! {
+                /// Docs.
+                #[get("/d")]
+                async fn d<T: Clone>(_: ::login_actix::Guard<::login_actix::Login>, x: T) -> T where T: Send { if true { return x; } x }
+            }
+            .to_string()
+        );
+    }
+
+    #[test]
+    fn arguments_pick_the_spec() {
+        let item = quote!(
+            async fn h() {}
+        );
+        assert!(expand_str(Kind::FreshLogin, quote!(), item.clone()).contains(":: login_actix :: FreshLogin >"));
+        assert!(expand_str(Kind::Login, quote!(api), item.clone()).contains(":: login_actix :: ApiLogin >"));
+        assert!(expand_str(Kind::FreshLogin, quote!(api), item.clone()).contains(":: login_actix :: FreshApiLogin >"));
+        let out = expand_str(Kind::FreshLogin, quote!(redirect = "/signin"), item);
+        assert!(out.contains("enum __login_actix_redirect_h { }"), "{out}");
+        assert!(out.contains("const FRESH : bool = true"), "{out}");
+        assert!(out.contains("Some (\"/signin\")"), "{out}");
+    }
+
+    #[test]
+    fn errors_keep_the_item() {
+        let out = expand_str(
+            Kind::Login,
+            quote!(bogus),
+            quote!(
+                async fn h() {}
+            ),
+        );
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("async fn h"), "{out}");
+    }
+}

@@ -1,0 +1,6 @@
+use login_actix::login_required;
+
+#[login_required]
+struct Dashboard;
+
+fn main() {}
