@@ -113,6 +113,8 @@ mod loader;
 mod login_session;
 mod login_state;
 mod middleware;
+#[cfg(feature = "redis")]
+mod redis_revocation;
 mod remember_cookie;
 mod resolve;
 mod session_probe;
@@ -126,12 +128,14 @@ pub use guard::{
 };
 pub use loader::{loader_fn, LoadError, LoaderFn, UserLoader};
 pub use login_core::{
-    is_safe_next, AuthUser, ConfigError, CookieSettings, LoginConfig, LoginConfigBuilder, MemoryRevocationStore,
-    Remember, RevocationStore, RevokedId, SameSite, StoreError,
+    is_safe_next, login_redirect_url, AuthUser, ConfigError, CookieSettings, LoginConfig, LoginConfigBuilder,
+    MemoryRevocationStore, Remember, RevocationStore, RevokedId, SameSite, StoreError,
 };
 pub use login_macros::{fresh_login_required, login_required, user_loader};
 pub use login_session::{LoginRedirect, LoginSession};
 pub use middleware::{LoginMiddleware, LoginService};
+#[cfg(feature = "redis")]
+pub use redis_revocation::{RedisRevocationStore, RedisRevocationStoreBuilder};
 pub use unauthorized::{LoginMode, Unauthorized, UnauthorizedReason};
 
 /// Items the macros' generated code names. Not a stable API.

@@ -1,7 +1,10 @@
 //! Shared helpers of the end-to-end tests: a browser-like cookie jar for
-//! `actix_web::test`, and a small user directory with a loader that can be told to fail.
+//! `actix_web::test`, a small user directory with a loader that can be told to fail, and
+//! the demo server on a real loopback port with an HTTP client that keeps cookies.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod demo;
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -105,8 +108,12 @@ impl Jar {
 
     /// Stores the response's cookies, dropping those it deletes.
     pub fn store<B>(&mut self, res: &ServiceResponse<B>) {
-        for value in res.headers().get_all(header::SET_COOKIE) {
-            let Ok(text) = value.to_str() else { continue };
+        self.store_lines(res.headers().get_all(header::SET_COOKIE).filter_map(|v| v.to_str().ok()));
+    }
+
+    /// Stores cookies from `Set-Cookie` header values, dropping those they delete.
+    pub fn store_lines<'a>(&mut self, lines: impl IntoIterator<Item = &'a str>) {
+        for text in lines {
             let Ok(cookie) = Cookie::parse(text.to_owned()) else { continue };
             let removed = cookie.max_age().is_some_and(|age| age.is_zero() || age.is_negative());
             if removed {
@@ -119,11 +126,18 @@ impl Jar {
 
     /// Adds the jar's cookies to a request.
     pub fn attach(&self, req: TestRequest) -> TestRequest {
-        if self.cookies.is_empty() {
-            return req;
+        match self.header() {
+            Some(value) => req.insert_header((header::COOKIE, value)),
+            None => req,
         }
-        let header: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        req.insert_header((header::COOKIE, header.join("; ")))
+    }
+
+    /// The `Cookie` header value, `None` when the jar is empty.
+    pub fn header(&self) -> Option<String> {
+        if self.cookies.is_empty() {
+            return None;
+        }
+        Some(self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
     }
 
     /// A cookie's value.

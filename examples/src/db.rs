@@ -1,0 +1,234 @@
+//! Users in SQLite, passwords as argon2 hashes.
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+};
+
+use argon2::{
+    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Argon2,
+};
+use login_actix::AuthUser;
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// A demo user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Row id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+    /// Incremented by "log out everywhere".
+    pub session_epoch: i64,
+}
+
+impl AuthUser for User {
+    type Id = i64;
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+
+    fn session_auth_hash(&self) -> Option<Vec<u8>> {
+        Some(format!("{}|{}", self.password_hash, self.session_epoch).into_bytes())
+    }
+}
+
+/// A database failure.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Hashing failed.
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    /// The lock was poisoned by a panic elsewhere.
+    #[error("database lock poisoned")]
+    Poisoned,
+    /// The blocking task was cancelled.
+    #[error("database task failed")]
+    Blocking,
+}
+
+/// The user database: one SQLite connection behind a mutex, used from blocking tasks.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+    /// A real hash to verify against when the username is unknown, so that the time of
+    /// a failed login does not reveal whether the user exists.
+    dummy_hash: Arc<String>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Db")
+    }
+}
+
+/// The seeded accounts.
+pub const SEED_USERS: [(&str, &str); 2] = [("alice", "wonderland"), ("bob", "builder")];
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, DbError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| DbError::Hash(e.to_string()))
+}
+
+/// Verifies a password against a stored hash (constant-time comparison inside argon2).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+impl Db {
+    /// Opens (or creates) the database, creates the table and seeds the users if absent.
+    pub fn open(path: Option<&Path>) -> Result<Db, DbError> {
+        let conn = match path {
+            Some(p) => Connection::open(p)?,
+            None => Connection::open_in_memory()?,
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        if path.is_some() {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS users (
+                id INTEGER PRIMARY KEY,
+                username TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL,
+                session_epoch INTEGER NOT NULL DEFAULT 0
+            );",
+        )?;
+        for (name, password) in SEED_USERS {
+            let exists: bool =
+                conn.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)", [name], |r| r.get(0))?;
+            if !exists {
+                conn.execute(
+                    "INSERT OR IGNORE INTO users (username, password_hash) VALUES (?1, ?2)",
+                    params![name, hash_password(password)?],
+                )?;
+            }
+        }
+        Ok(Db { conn: Arc::new(Mutex::new(conn)), dummy_hash: Arc::new(hash_password("not a real password")?) })
+    }
+
+    /// Runs `f` on the connection in a blocking task.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, DbError> {
+        let conn = Arc::clone(&self.conn);
+        actix_web::web::block(move || {
+            let conn = conn.lock().map_err(|_| DbError::Poisoned)?;
+            f(&conn)
+        })
+        .await
+        .map_err(|_| DbError::Blocking)?
+    }
+
+    /// A user by id.
+    pub async fn user(&self, id: i64) -> Result<Option<User>, DbError> {
+        self.run(move |c| {
+            Ok(c.query_row("SELECT id, username, password_hash, session_epoch FROM users WHERE id = ?1", [id], |r| {
+                Ok(User { id: r.get(0)?, username: r.get(1)?, password_hash: r.get(2)?, session_epoch: r.get(3)? })
+            })
+            .optional()?)
+        })
+        .await
+    }
+
+    /// The user with these credentials, if they are right.
+    pub async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, DbError> {
+        let (username, password, dummy) = (username.to_owned(), password.to_owned(), Arc::clone(&self.dummy_hash));
+        self.run(move |c| {
+            let user = c
+                .query_row(
+                    "SELECT id, username, password_hash, session_epoch FROM users WHERE username = ?1",
+                    [&username],
+                    |r| {
+                        Ok(User {
+                            id: r.get(0)?,
+                            username: r.get(1)?,
+                            password_hash: r.get(2)?,
+                            session_epoch: r.get(3)?,
+                        })
+                    },
+                )
+                .optional()?;
+            Ok(match user {
+                Some(user) if verify_password(&password, &user.password_hash) => Some(user),
+                Some(_) => None,
+                None => {
+                    // Same work as a real check, so timing does not tell which names exist.
+                    let _ = verify_password(&password, &dummy);
+                    None
+                }
+            })
+        })
+        .await
+    }
+
+    /// Sets a new password; returns the updated user.
+    pub async fn set_password(&self, id: i64, password: &str) -> Result<Option<User>, DbError> {
+        let password = password.to_owned();
+        self.run(move |c| {
+            c.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![hash_password(&password)?, id])?;
+            Ok(())
+        })
+        .await?;
+        self.user(id).await
+    }
+
+    /// Increments the session epoch ("log out everywhere").
+    pub async fn bump_epoch(&self, id: i64) -> Result<(), DbError> {
+        self.run(move |c| {
+            c.execute("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?1", [id])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes a user.
+    pub async fn delete(&self, id: i64) -> Result<(), DbError> {
+        self.run(move |c| {
+            c.execute("DELETE FROM users WHERE id = ?1", [id])?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+impl actix_web::ResponseError for DbError {
+    fn error_response(&self) -> actix_web::HttpResponse {
+        tracing::error!(error = %self, "database failure");
+        actix_web::HttpResponse::InternalServerError().content_type("text/plain; charset=utf-8").body("internal error")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn seeded_users_log_in_with_their_passwords_only() {
+        let db = Db::open(None).unwrap();
+        let alice = db.authenticate("alice", "wonderland").await.unwrap().expect("alice");
+        assert_eq!(alice.username, "alice");
+        assert!(alice.password_hash.starts_with("$argon2"));
+        assert!(db.authenticate("alice", "builder").await.unwrap().is_none());
+        assert!(db.authenticate("bob", "builder").await.unwrap().is_some());
+        assert!(db.authenticate("carol", "x").await.unwrap().is_none());
+        let changed = db.set_password(alice.id, "new").await.unwrap().expect("still there");
+        assert_ne!(changed.session_auth_hash(), alice.session_auth_hash());
+        db.bump_epoch(alice.id).await.unwrap();
+        assert_eq!(db.user(alice.id).await.unwrap().unwrap().session_epoch, 1);
+        db.delete(alice.id).await.unwrap();
+        assert!(db.user(alice.id).await.unwrap().is_none());
+    }
+}

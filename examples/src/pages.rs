@@ -1,0 +1,120 @@
+//! Server-rendered HTML. Every echoed value goes through [`escape`].
+
+use std::fmt::Write as _;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn layout(title: &str, username: Option<&str>, body: &str) -> String {
+    let who = match username {
+        Some(name) => format!(
+            r#"Logged in as <b id="username">{}</b> · <form class="inline" method="post" action="/logout"><button id="logout" type="submit">Log out</button></form>"#,
+            escape(name)
+        ),
+        None => r#"<span id="username">anonymous</span> · <a href="/login">Log in</a>"#.to_owned(),
+    };
+    format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · login-actix demo</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #222; }}
+nav {{ display: flex; gap: 1rem; align-items: center; border-bottom: 1px solid #ddd; padding-bottom: .5rem; margin-bottom: 1rem; }}
+form.inline {{ display: inline; }}
+label {{ display: block; margin: .5rem 0; }}
+.error {{ color: #a00; }} .ok {{ color: #070; }}
+section {{ border: 1px solid #eee; padding: .5rem 1rem; margin: 1rem 0; border-radius: 6px; }}
+</style></head>
+<body><nav><a href="/">Home</a><a href="/dashboard">Dashboard</a><a href="/settings">Settings</a><span style="margin-left:auto">{who}</span></nav>
+<main>{body}</main></body></html>"#,
+        title = escape(title),
+    )
+}
+
+/// `GET /`.
+pub fn home(username: Option<&str>) -> String {
+    let text = match username {
+        Some(name) => format!("<h1>Welcome, {}</h1><p>You are logged in.</p>", escape(name)),
+        None => "<h1>Welcome, anonymous</h1><p>Log in as <code>alice</code> / <code>wonderland</code> or <code>bob</code> / <code>builder</code>.</p>".to_owned(),
+    };
+    layout("Home", username, &text)
+}
+
+/// `GET /login`.
+pub fn login(username: Option<&str>, next: &str, error: bool) -> String {
+    let mut body = String::from("<h1>Log in</h1>");
+    if error {
+        body.push_str(r#"<p class="error" id="error">Wrong username or password.</p>"#);
+    }
+    if let Some(name) = username {
+        let _ = write!(body, "<p>You are logged in as {}. Enter your password again to continue.</p>", escape(name));
+    }
+    let _ = write!(
+        body,
+        r#"<form method="post" action="/login">
+<label>Username <input id="login-username" name="username" autocomplete="username" required></label>
+<label>Password <input id="login-password" name="password" type="password" autocomplete="current-password" required></label>
+<label><input id="login-remember" name="remember" type="checkbox"> Remember me for 30 days</label>
+<input type="hidden" name="next" value="{}">
+<button id="login-submit" type="submit">Log in</button>
+</form>"#,
+        escape(next)
+    );
+    layout("Log in", username, &body)
+}
+
+/// `GET /dashboard`.
+pub fn dashboard(username: &str) -> String {
+    layout(
+        "Dashboard",
+        Some(username),
+        &format!(r#"<h1 id="greeting">hi {}</h1><p>This page needs a login.</p>"#, escape(username)),
+    )
+}
+
+/// `GET /settings`.
+pub fn settings(username: &str, changed: bool, error: Option<&str>) -> String {
+    let mut body = String::from("<h1>Account settings</h1><p>These settings need a fresh login.</p>");
+    if changed {
+        body.push_str(r#"<p class="ok" id="changed">Password changed. Every other session was logged out.</p>"#);
+    }
+    if let Some(e) = error {
+        let _ = write!(body, r#"<p class="error">{}</p>"#, escape(e));
+    }
+    body.push_str(
+        r#"<section><h2>Change password</h2><form method="post" action="/settings/password">
+<label>New password <input id="new-password" name="new_password" type="password" autocomplete="new-password" required></label>
+<button id="change-password" type="submit">Change password</button></form></section>
+<section><h2>Log out everywhere</h2><form method="post" action="/logout/all">
+<button id="logout-all" type="submit">Log out all sessions</button></form></section>
+<section><h2>Delete account</h2><form method="post" action="/account/delete">
+<button id="delete-account" type="submit">Delete my account</button></form></section>"#,
+    );
+    layout("Settings", Some(username), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_everything_that_matters() {
+        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;");
+        let page = login(None, "\"><script>alert(1)</script>", false);
+        assert!(!page.contains("<script>alert"));
+        assert!(page.contains("&quot;&gt;&lt;script&gt;"));
+    }
+}

@@ -1,0 +1,123 @@
+//! Building the app and starting the server.
+
+use std::net::SocketAddr;
+
+use actix_session::{
+    config::CookieContentSecurity,
+    storage::{CookieSessionStore, RedisSessionStore, SessionStore},
+    SessionMiddleware,
+};
+use actix_web::{
+    body::MessageBody,
+    cookie::{Key, SameSite},
+    dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse},
+    web, App, HttpServer,
+};
+use login_actix::{LoginConfig, LoginMiddleware, RedisRevocationStore};
+
+use crate::{
+    db::Db,
+    routes::{self, load_user},
+    settings::{SessionStoreKind, Settings},
+};
+
+/// A start-up failure; the message names the setting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened.
+    #[error("--db: cannot open the user database: {0}")]
+    Db(String),
+    /// Redis could not be reached.
+    #[error("--session-store: cannot use Redis: {0}")]
+    Redis(String),
+    /// The address could not be bound.
+    #[error("--addr: cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    /// The login configuration was refused.
+    #[error("--secret: {0}")]
+    Config(String),
+}
+
+/// Everything the app factory needs, built once and cloned into each worker.
+#[derive(Clone)]
+pub struct AppParts {
+    /// The user database.
+    pub db: web::Data<Db>,
+    /// The login configuration (shared revocation store inside).
+    pub config: LoginConfig,
+    /// The session cookie key.
+    pub key: Key,
+    /// Whether cookies carry `Secure`.
+    pub secure: bool,
+}
+
+/// The demo app on the given session store.
+pub fn app<S: SessionStore + 'static>(
+    parts: AppParts,
+    store: S,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let session = SessionMiddleware::builder(store, parts.key)
+        .cookie_name("id".to_owned())
+        .cookie_secure(parts.secure)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_path("/".to_owned())
+        .cookie_domain(None)
+        .cookie_content_security(CookieContentSecurity::Private)
+        .build();
+    App::new()
+        .app_data(parts.db)
+        .configure(routes::configure)
+        .wrap(LoginMiddleware::new(load_user, parts.config))
+        .wrap(session)
+}
+
+/// Opens the database, connects the stores and binds the address; the returned server
+/// runs when awaited. The addresses are the bound ones (port 0 resolved).
+pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), StartError> {
+    let db = Db::open(settings.db.as_deref()).map_err(|e| StartError::Db(e.to_string()))?;
+    let key = Key::derive_from(&settings.secret);
+    let base = LoginConfig::builder(&settings.secret).cookie_secure(settings.secure_cookies);
+    let parts = |config: LoginConfig| AppParts {
+        db: web::Data::new(db.clone()),
+        config,
+        key: key.clone(),
+        secure: settings.secure_cookies,
+    };
+    let (addrs, server) = match &settings.session_store {
+        SessionStoreKind::Cookie => {
+            let config = base.build().map_err(|e| StartError::Config(e.to_string()))?;
+            let parts = parts(config);
+            let server = HttpServer::new(move || app(parts.clone(), CookieSessionStore::default()))
+                .bind(settings.addr)
+                .map_err(|e| StartError::Bind(settings.addr, e))?;
+            (server.addrs(), server.shutdown_timeout(5).run())
+        }
+        SessionStoreKind::Redis(url) => {
+            let revocations =
+                RedisRevocationStore::connect(url.as_str()).await.map_err(|e| StartError::Redis(e.to_string()))?;
+            let store = RedisSessionStore::new(url.as_str()).await.map_err(|e| StartError::Redis(e.to_string()))?;
+            // Sessions live in Redis: logout deletes them there, so the per-request
+            // session revocation check is not needed; remember tokens are still revoked.
+            let config = base
+                .revocation_store(std::sync::Arc::new(revocations))
+                .revoke_sessions(false)
+                .build()
+                .map_err(|e| StartError::Config(e.to_string()))?;
+            let parts = parts(config);
+            let server = HttpServer::new(move || app(parts.clone(), store.clone()))
+                .bind(settings.addr)
+                .map_err(|e| StartError::Bind(settings.addr, e))?;
+            (server.addrs(), server.shutdown_timeout(5).run())
+        }
+    };
+    Ok((server, addrs))
+}
