@@ -13,13 +13,16 @@ use actix_web::{
     dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse},
     web, App, HttpServer,
 };
-use login_actix::{LoginConfig, LoginMiddleware, RedisRevocationStore};
+use login_actix::{BoundedSessionStore, LoginConfig, LoginMiddleware, RedisRevocationStore};
 
 use crate::{
     db::Db,
     routes::{self, load_user},
     settings::{SessionStoreKind, Settings},
 };
+
+/// The bound on every Redis operation of a request.
+pub const REDIS_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// A start-up failure; the message names the setting.
 #[derive(Debug, thiserror::Error)]
@@ -102,9 +105,30 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
             (server.addrs(), server.shutdown_timeout(5).run())
         }
         SessionStoreKind::Redis(url) => {
-            let revocations =
-                RedisRevocationStore::connect(url.as_str()).await.map_err(|e| StartError::Redis(e.to_string()))?;
-            let store = RedisSessionStore::new(url.as_str()).await.map_err(|e| StartError::Redis(e.to_string()))?;
+            let revocations = RedisRevocationStore::builder(url.as_str())
+                .timeout(REDIS_TIMEOUT)
+                .connect()
+                .await
+                .map_err(|e| StartError::Redis(e.to_string()))?;
+            // A pool rather than actix-session's single managed connection: measured here,
+            // the pool answers at once while Redis is down and recovers as soon as it is
+            // back, where the single connection kept timing out after a Redis restart.
+            let mut pool_config = deadpool_redis::Config::from_url(url.as_str());
+            pool_config.pool = Some(deadpool_redis::PoolConfig {
+                max_size: 16,
+                timeouts: deadpool_redis::Timeouts {
+                    wait: Some(REDIS_TIMEOUT),
+                    create: Some(REDIS_TIMEOUT),
+                    recycle: Some(REDIS_TIMEOUT),
+                },
+                ..Default::default()
+            });
+            let pool = pool_config
+                .create_pool(Some(deadpool_redis::Runtime::Tokio1))
+                .map_err(|e| StartError::Redis(e.to_string()))?;
+            let store = RedisSessionStore::new_pooled(pool).await.map_err(|e| StartError::Redis(e.to_string()))?;
+            // A slow Redis costs a request at most this long (then a 5xx), never a hang.
+            let store = BoundedSessionStore::new(store, REDIS_TIMEOUT);
             // Sessions live in Redis: logout deletes them there, so the per-request
             // session revocation check is not needed; remember tokens are still revoked.
             let config = base

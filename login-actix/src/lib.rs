@@ -106,6 +106,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "redis")]
+mod bounded_session_store;
 mod current_user;
 mod error;
 mod guard;
@@ -120,6 +122,8 @@ mod resolve;
 mod session_probe;
 mod unauthorized;
 
+#[cfg(feature = "redis")]
+pub use bounded_session_store::BoundedSessionStore;
 pub use current_user::{CurrentUser, LoginRequestExt, OptionalUser};
 pub use error::LoginError;
 pub use guard::{

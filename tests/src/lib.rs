@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod demo;
+pub mod redis;
 
 use std::{
     collections::{BTreeMap, HashMap},
