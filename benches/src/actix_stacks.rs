@@ -1,0 +1,262 @@
+//! The actix-web scenarios: bare, session, identity, and ours.
+
+use std::collections::HashMap;
+
+use actix_http::Request;
+use actix_identity::{Identity, IdentityMiddleware};
+use actix_session::{
+    storage::{CookieSessionStore, RedisSessionStore},
+    Session, SessionMiddleware,
+};
+use actix_web::{
+    cookie::Key,
+    dev::{Service, ServiceResponse},
+    get, http::header, post,
+    test::{self, TestRequest},
+    web, App, HttpMessage, HttpRequest, HttpResponse,
+};
+use login_actix::{
+    loader_fn, login_required, AuthUser, CurrentUser, LoginConfig, LoginMiddleware, LoginSession, Remember, UserLoader,
+};
+
+use crate::{users, BenchUser, Scenario};
+
+const SECRET: [u8; 64] = [11; 64];
+
+type Users = web::Data<HashMap<i64, BenchUser>>;
+
+/// Our user without an auth hash (like the session and identity scenarios).
+#[derive(Clone)]
+struct Plain(BenchUser);
+impl AuthUser for Plain {
+    type Id = i64;
+    fn id(&self) -> i64 {
+        self.0.id
+    }
+}
+
+/// Our user with an auth hash (checked with an HMAC on every request).
+#[derive(Clone)]
+struct Hashed(BenchUser);
+impl AuthUser for Hashed {
+    type Id = i64;
+    fn id(&self) -> i64 {
+        self.0.id
+    }
+    fn session_auth_hash(&self) -> Option<Vec<u8>> {
+        Some(self.0.hash.clone())
+    }
+}
+
+fn loader<U: AuthUser<Id = i64> + Clone>(wrap: fn(BenchUser) -> U) -> impl UserLoader<User = U> {
+    loader_fn(move |id: i64, req: HttpRequest| {
+        let user = req.app_data::<Users>().and_then(|u| u.get(&id).cloned()).map(wrap);
+        async move { Ok::<_, std::convert::Infallible>(user) }
+    })
+}
+
+#[get("/hello")]
+async fn hello() -> &'static str {
+    "hello"
+}
+
+#[get("/public")]
+async fn public() -> &'static str {
+    "public"
+}
+
+#[post("/session/login")]
+async fn session_login(session: Session) -> actix_web::Result<&'static str> {
+    session.insert("uid", 7i64)?;
+    Ok("ok")
+}
+
+#[get("/session/protected")]
+async fn session_protected(session: Session, users: Users) -> HttpResponse {
+    match session.get::<i64>("uid").ok().flatten().and_then(|id| users.get(&id)) {
+        Some(user) => HttpResponse::Ok().body(format!("hi {}", user.name)),
+        None => HttpResponse::Unauthorized().finish(),
+    }
+}
+
+#[post("/identity/login")]
+async fn identity_login(req: HttpRequest) -> actix_web::Result<&'static str> {
+    Identity::login(&req.extensions(), "7".into())?;
+    Ok("ok")
+}
+
+#[get("/identity/protected")]
+async fn identity_protected(identity: Option<Identity>, users: Users) -> HttpResponse {
+    let user = identity.and_then(|i| i.id().ok()).and_then(|id| id.parse::<i64>().ok()).and_then(|id| users.get(&id));
+    match user {
+        Some(user) => HttpResponse::Ok().body(format!("hi {}", user.name)),
+        None => HttpResponse::Unauthorized().finish(),
+    }
+}
+
+#[post("/ours/login")]
+async fn ours_login(auth: LoginSession, users: Users) -> actix_web::Result<HttpResponse> {
+    let user = Plain(users.get(&7).cloned().expect("user 7"));
+    Ok(auth.login_user(&user, Remember::Default).await?.into_response())
+}
+
+#[get("/ours/protected")]
+#[login_required]
+async fn ours_protected(user: CurrentUser<Plain>) -> HttpResponse {
+    HttpResponse::Ok().body(format!("hi {}", user.0.name))
+}
+
+#[post("/hashed/login")]
+async fn hashed_login(auth: LoginSession, users: Users) -> actix_web::Result<HttpResponse> {
+    let user = Hashed(users.get(&7).cloned().expect("user 7"));
+    Ok(auth.login_user(&user, Remember::No).await?.into_response())
+}
+
+#[get("/hashed/protected")]
+#[login_required]
+async fn hashed_protected(user: CurrentUser<Hashed>) -> HttpResponse {
+    HttpResponse::Ok().body(format!("hi {}", user.0.name))
+}
+
+struct ActixScenario<S> {
+    sys: actix_rt::SystemRunner,
+    svc: S,
+    path: &'static str,
+    cookie: Option<String>,
+    status: u16,
+}
+
+impl<S> Scenario for ActixScenario<S>
+where
+    S: Service<Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    fn request(&mut self) {
+        let mut req = TestRequest::get().uri(self.path);
+        if let Some(c) = &self.cookie {
+            req = req.insert_header((header::COOKIE, c.clone()));
+        }
+        let res = self.sys.block_on(test::call_service(&self.svc, req.to_request()));
+        assert_eq!(res.status().as_u16(), self.status, "{}", self.path);
+    }
+}
+
+fn cookies(res: &ServiceResponse, only: Option<&str>) -> String {
+    res.response()
+        .cookies()
+        .filter(|c| only.is_none_or(|n| c.name() == n))
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn session_mw<St: actix_session::storage::SessionStore + 'static>(store: St) -> SessionMiddleware<St> {
+    SessionMiddleware::builder(store, Key::derive_from(&SECRET)).cookie_secure(false).build()
+}
+
+async fn redis_store(url: &str) -> RedisSessionStore {
+    let pool = deadpool_redis::Config::from_url(url)
+        .create_pool(Some(deadpool_redis::Runtime::Tokio1))
+        .expect("redis pool");
+    RedisSessionStore::new_pooled(pool).await.expect("redis store")
+}
+
+/// Builds an actix scenario.
+pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
+    let sys = actix_rt::System::new();
+    let data = web::Data::new(users());
+    macro_rules! scenario {
+        ($app:expr, $login:expr, $only:expr, $path:expr) => {{
+            let svc = sys.block_on(test::init_service($app));
+            let cookie: Option<String> = match $login {
+                Some(login) => {
+                    let res = sys.block_on(test::call_service(&svc, TestRequest::post().uri(login).to_request()));
+                    assert!(res.status().is_success() || res.status().is_redirection(), "{login}: {}", res.status());
+                    Some(cookies(&res, $only))
+                }
+                None => None,
+            };
+            let mut s = ActixScenario { sys, svc, path: $path, cookie, status: 200 };
+            s.request();
+            Box::new(s) as Box<dyn Scenario>
+        }};
+    }
+    let config = || LoginConfig::builder(SECRET).cookie_secure(false).build().expect("config");
+    match name {
+        "hello" => scenario!(App::new().service(hello), None::<&str>, None, "/hello"),
+        "session_public" => scenario!(
+            App::new().service(public).wrap(session_mw(CookieSessionStore::default())),
+            None::<&str>,
+            None,
+            "/public"
+        ),
+        "session_bare" => scenario!(
+            App::new()
+                .app_data(data.clone())
+                .service(session_login)
+                .service(session_protected)
+                .wrap(session_mw(CookieSessionStore::default())),
+            Some("/session/login"),
+            None,
+            "/session/protected"
+        ),
+        "identity" => scenario!(
+            App::new()
+                .app_data(data.clone())
+                .service(identity_login)
+                .service(identity_protected)
+                .wrap(IdentityMiddleware::default())
+                .wrap(session_mw(CookieSessionStore::default())),
+            Some("/identity/login"),
+            None,
+            "/identity/protected"
+        ),
+        "ours" | "ours_public" | "ours_remember" => {
+            let (login, only, path) = match name {
+                "ours" => (Some("/ours/login"), Some("id"), "/ours/protected"),
+                "ours_public" => (None, None, "/public"),
+                _ => (Some("/ours/login"), Some("_remember"), "/ours/protected"),
+            };
+            scenario!(
+                App::new()
+                    .app_data(data.clone())
+                    .service(public)
+                    .service(ours_login)
+                    .service(ours_protected)
+                    .wrap(LoginMiddleware::new(loader(Plain), config()))
+                    .wrap(session_mw(CookieSessionStore::default())),
+                login,
+                only,
+                path
+            )
+        }
+        "ours_authhash" => scenario!(
+            App::new()
+                .app_data(data.clone())
+                .service(hashed_login)
+                .service(hashed_protected)
+                .wrap(LoginMiddleware::new(loader(Hashed), config()))
+                .wrap(session_mw(CookieSessionStore::default())),
+            Some("/hashed/login"),
+            Some("id"),
+            "/hashed/protected"
+        ),
+        "ours_redis" => {
+            let url = redis.expect("redis url");
+            let store = sys.block_on(redis_store(&url));
+            let config = LoginConfig::builder(SECRET).cookie_secure(false).revoke_sessions(false).build().expect("config");
+            scenario!(
+                App::new()
+                    .app_data(data.clone())
+                    .service(ours_login)
+                    .service(ours_protected)
+                    .wrap(LoginMiddleware::new(loader(Plain), config))
+                    .wrap(session_mw(store)),
+                Some("/ours/login"),
+                Some("id"),
+                "/ours/protected"
+            )
+        }
+        other => panic!("unknown actix scenario {other}"),
+    }
+}
+
