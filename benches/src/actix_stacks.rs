@@ -11,7 +11,9 @@ use actix_session::{
 use actix_web::{
     cookie::Key,
     dev::{Service, ServiceResponse},
-    get, http::header, post,
+    get,
+    http::header,
+    post,
     test::{self, TestRequest},
     web, App, HttpMessage, HttpRequest, HttpResponse,
 };
@@ -97,6 +99,12 @@ async fn identity_protected(identity: Option<Identity>, users: Users) -> HttpRes
 #[post("/ours/login")]
 async fn ours_login(auth: LoginSession, users: Users) -> actix_web::Result<HttpResponse> {
     let user = Plain(users.get(&7).cloned().expect("user 7"));
+    Ok(auth.login_user(&user, Remember::No).await?.into_response())
+}
+
+#[post("/ours/login-remember")]
+async fn ours_login_remember(auth: LoginSession, users: Users) -> actix_web::Result<HttpResponse> {
+    let user = Plain(users.get(&7).cloned().expect("user 7"));
     Ok(auth.login_user(&user, Remember::Default).await?.into_response())
 }
 
@@ -154,9 +162,8 @@ fn session_mw<St: actix_session::storage::SessionStore + 'static>(store: St) -> 
 }
 
 async fn redis_store(url: &str) -> RedisSessionStore {
-    let pool = deadpool_redis::Config::from_url(url)
-        .create_pool(Some(deadpool_redis::Runtime::Tokio1))
-        .expect("redis pool");
+    let pool =
+        deadpool_redis::Config::from_url(url).create_pool(Some(deadpool_redis::Runtime::Tokio1)).expect("redis pool");
     RedisSessionStore::new_pooled(pool).await.expect("redis store")
 }
 
@@ -214,13 +221,14 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
             let (login, only, path) = match name {
                 "ours" => (Some("/ours/login"), Some("id"), "/ours/protected"),
                 "ours_public" => (None, None, "/public"),
-                _ => (Some("/ours/login"), Some("_remember"), "/ours/protected"),
+                _ => (Some("/ours/login-remember"), Some("_remember"), "/ours/protected"),
             };
             scenario!(
                 App::new()
                     .app_data(data.clone())
                     .service(public)
                     .service(ours_login)
+                    .service(ours_login_remember)
                     .service(ours_protected)
                     .wrap(LoginMiddleware::new(loader(Plain), config()))
                     .wrap(session_mw(CookieSessionStore::default())),
@@ -243,7 +251,8 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
         "ours_redis" => {
             let url = redis.expect("redis url");
             let store = sys.block_on(redis_store(&url));
-            let config = LoginConfig::builder(SECRET).cookie_secure(false).revoke_sessions(false).build().expect("config");
+            let config =
+                LoginConfig::builder(SECRET).cookie_secure(false).revoke_sessions(false).build().expect("config");
             scenario!(
                 App::new()
                     .app_data(data.clone())
@@ -259,4 +268,3 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
         other => panic!("unknown actix scenario {other}"),
     }
 }
-

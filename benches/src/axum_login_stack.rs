@@ -31,7 +31,6 @@ impl AuthUser for User {
 #[derive(Clone)]
 struct Backend(std::sync::Arc<HashMap<i64, BenchUser>>);
 
-
 impl AuthnBackend for Backend {
     type User = User;
     type Credentials = i64;

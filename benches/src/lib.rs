@@ -43,7 +43,9 @@ pub struct BenchUser {
 
 /// The in-memory user map.
 pub fn users() -> HashMap<i64, BenchUser> {
-    (1..=100).map(|id| (id, BenchUser { id, name: format!("user{id}"), hash: format!("hash-{id}").into_bytes() })).collect()
+    (1..=100)
+        .map(|id| (id, BenchUser { id, name: format!("user{id}"), hash: format!("hash-{id}").into_bytes() }))
+        .collect()
 }
 
 /// Builds a scenario by name; `None` for an unknown name or a Redis scenario without

@@ -3,14 +3,14 @@
 use std::{any::type_name, fmt, future::Future, ops::Deref, rc::Rc};
 
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
-use futures_util::future::LocalBoxFuture;
 use login_core::AuthUser;
 
 use crate::{
     error::LoginError,
     guard::refuse,
+    login_future::LoginFuture,
     login_state::{into_actix_error, LoginState},
-    resolve::{current, Authed},
+    resolve::{current, Authed, Resolution},
     unauthorized::UnauthorizedReason,
 };
 
@@ -77,26 +77,30 @@ fn downcast<U: AuthUser>(req: &HttpRequest, authed: Authed) -> Result<CurrentUse
     }
 }
 
-async fn lookup<U: AuthUser>(req: &HttpRequest) -> Result<Option<CurrentUser<U>>, LoginError> {
-    match current(req).await? {
+fn to_user<U: AuthUser>(req: &HttpRequest, outcome: Resolution) -> Result<Option<CurrentUser<U>>, LoginError> {
+    match outcome? {
         Some(authed) => downcast(req, authed).map(Some),
         None => Ok(None),
     }
 }
 
+fn current_user_outcome<U: AuthUser>(
+    req: &HttpRequest,
+    outcome: Option<Resolution>,
+) -> Result<CurrentUser<U>, actix_web::Error> {
+    match outcome.map(|o| to_user::<U>(req, o)) {
+        Some(Ok(Some(user))) => Ok(user),
+        Some(Ok(None)) | None => Err(refuse(req, UnauthorizedReason::LoginRequired, None, None)),
+        Some(Err(err)) => Err(into_actix_error(req, err)),
+    }
+}
+
 impl<U: AuthUser> FromRequest for CurrentUser<U> {
     type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    type Future = LoginFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            match lookup::<U>(&req).await {
-                Ok(Some(user)) => Ok(user),
-                Ok(None) => Err(refuse(&req, UnauthorizedReason::LoginRequired, None, None)),
-                Err(err) => Err(into_actix_error(&req, err)),
-            }
-        })
+        LoginFuture::new(req, false, current_user_outcome::<U>)
     }
 }
 
@@ -126,13 +130,23 @@ impl<U: fmt::Debug> fmt::Debug for OptionalUser<U> {
     }
 }
 
+fn optional_user_outcome<U: AuthUser>(
+    req: &HttpRequest,
+    outcome: Option<Resolution>,
+) -> Result<OptionalUser<U>, actix_web::Error> {
+    match outcome.map(|o| to_user::<U>(req, o)) {
+        Some(Ok(user)) => Ok(OptionalUser(user)),
+        None => Ok(OptionalUser(None)),
+        Some(Err(err)) => Err(into_actix_error(req, err)),
+    }
+}
+
 impl<U: AuthUser> FromRequest for OptionalUser<U> {
     type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    type Future = LoginFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { lookup::<U>(&req).await.map(OptionalUser).map_err(|e| into_actix_error(&req, e)) })
+        LoginFuture::new(req, false, optional_user_outcome::<U>)
     }
 }
 
@@ -158,6 +172,10 @@ pub trait LoginRequestExt {
 
 impl LoginRequestExt for HttpRequest {
     fn current_user<U: AuthUser>(&self) -> impl Future<Output = Result<Option<CurrentUser<U>>, LoginError>> {
-        lookup::<U>(self)
+        let req = self.clone();
+        async move {
+            let outcome = current(&req).await;
+            to_user::<U>(&req, outcome)
+        }
     }
 }

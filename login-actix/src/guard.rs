@@ -23,11 +23,11 @@
 use std::{fmt, marker::PhantomData};
 
 use actix_web::{dev::Payload, http::Method, FromRequest, HttpRequest};
-use futures_util::future::LocalBoxFuture;
 
 use crate::{
+    login_future::LoginFuture,
     login_state::{into_actix_error, LoginState},
-    resolve::current,
+    resolve::Resolution,
     unauthorized::{unauthorized_response, LoginMode, UnauthorizedReason},
 };
 
@@ -97,24 +97,25 @@ pub type FreshApiLoginRequired = Guard<FreshApiLogin>;
 
 impl<S: GuardSpec> FromRequest for Guard<S> {
     type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    type Future = LoginFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let pass = Guard { _spec: PhantomData };
-            if req.method() == Method::OPTIONS {
-                return Ok(pass);
-            }
-            let reason = match current(&req).await {
-                Err(err) => return Err(into_actix_error(&req, err)),
-                Ok(Some(authed)) if authed.fresh || !S::FRESH => return Ok(pass),
-                Ok(Some(_)) => UnauthorizedReason::FreshLoginRequired,
-                Ok(None) => UnauthorizedReason::LoginRequired,
-            };
-            Err(refuse(&req, reason, S::MODE, S::LOGIN_URL))
-        })
+        // OPTIONS passes without asking who the user is.
+        let skip = req.method() == Method::OPTIONS;
+        LoginFuture::new(req, skip, guard_outcome::<S>)
     }
+}
+
+fn guard_outcome<S: GuardSpec>(req: &HttpRequest, outcome: Option<Resolution>) -> Result<Guard<S>, actix_web::Error> {
+    let pass = Guard { _spec: PhantomData };
+    let reason = match outcome {
+        None => return Ok(pass),
+        Some(Err(err)) => return Err(into_actix_error(req, err)),
+        Some(Ok(Some(authed))) if authed.fresh || !S::FRESH => return Ok(pass),
+        Some(Ok(Some(_))) => UnauthorizedReason::FreshLoginRequired,
+        Some(Ok(None)) => UnauthorizedReason::LoginRequired,
+    };
+    Err(refuse(req, reason, S::MODE, S::LOGIN_URL))
 }
 
 /// The refusal as an actix error carrying the unauthorized response.

@@ -112,6 +112,7 @@ mod current_user;
 mod error;
 mod guard;
 mod loader;
+mod login_future;
 mod login_session;
 mod login_state;
 mod middleware;
@@ -135,6 +136,7 @@ pub use login_core::{
     is_safe_next, login_redirect_url, AuthUser, ConfigError, CookieSettings, LoginConfig, LoginConfigBuilder,
     MemoryRevocationStore, Remember, RevocationStore, RevokedId, SameSite, StoreError,
 };
+pub use login_future::LoginFuture;
 pub use login_macros::{fresh_login_required, login_required, user_loader};
 pub use login_session::{LoginRedirect, LoginSession};
 pub use middleware::{LoginMiddleware, LoginService};

@@ -91,16 +91,15 @@ impl LoginSession {
     fn issue_remember<U: AuthUser>(
         &self,
         uid: &U::Id,
-        sah: Option<String>,
+        sah: Option<u64>,
         now: u64,
         lifetime: Duration,
     ) -> Result<RememberRef, LoginError> {
         let (token, reference) = self.state.codec.issue(uid, sah, now, lifetime)?;
-        RequestAuth::of(&self.req).set_cookie(CookieAction::Set(remember_cookie(
-            self.state.config.cookie(),
-            token,
-            lifetime,
-        )));
+        RequestAuth::set_cookie(
+            &self.req,
+            CookieAction::Set(remember_cookie(self.state.config.cookie(), token, lifetime)),
+        );
         Ok(reference)
     }
 
@@ -129,13 +128,13 @@ impl LoginSession {
         let same_user = previous.as_ref().is_some_and(|p| p.uid == uid);
         let mut kept_remember = None;
         if let Some(prev) = previous {
-            store.revoke(RevokedId::Session(&prev.sid), prev.exp).await?;
+            store.revoke(RevokedId::Session(prev.sid), prev.exp).await?;
             if same_user {
                 kept_remember = prev.remember;
             } else {
                 session.clear();
                 if let Some(r) = &prev.remember {
-                    store.revoke(RevokedId::Remember(&r.jti), r.exp).await?;
+                    store.revoke(RevokedId::Remember(r.jti), r.exp).await?;
                 }
             }
         }
@@ -143,14 +142,14 @@ impl LoginSession {
         let remember = match remember.into().duration(&self.state.config) {
             Some(lifetime) => {
                 if let Some(old) = kept_remember.take() {
-                    store.revoke(RevokedId::Remember(&old.jti), old.exp).await?;
+                    store.revoke(RevokedId::Remember(old.jti), old.exp).await?;
                 }
-                Some(self.issue_remember::<U>(&uid, sah.clone(), now, lifetime)?)
+                Some(self.issue_remember::<U>(&uid, sah, now, lifetime)?)
             }
             None if kept_remember.is_some() => kept_remember,
             None => {
                 if self.req.cookie(&self.state.config.cookie().name).is_some() {
-                    RequestAuth::of(&self.req).set_cookie(CookieAction::Delete);
+                    RequestAuth::set_cookie(&self.req, CookieAction::Delete);
                 }
                 None
             }
@@ -165,7 +164,7 @@ impl LoginSession {
         };
         session.renew();
         session.insert(SESSION_KEY, &record).map_err(|e| LoginError::Session(e.to_string()))?;
-        RequestAuth::of(&self.req).reset();
+        RequestAuth::reset(&self.req);
         tracing::info!(user_id = ?record.uid, remember = record.remember.is_some(), "user logged in");
         Ok(LoginRedirect::new(self.req.clone()))
     }
@@ -182,22 +181,21 @@ impl LoginSession {
         let record = session.get::<SessionRecord<serde_json::Value>>(SESSION_KEY).ok().flatten();
         let token = self.req.cookie(&self.state.config.cookie().name);
         session.purge();
-        let auth = RequestAuth::of(&self.req);
-        auth.set_cookie(CookieAction::Delete);
-        auth.settle(Ok(None));
+        RequestAuth::set_cookie(&self.req, CookieAction::Delete);
+        RequestAuth::settle(&self.req, Ok(None));
 
         let store = self.state.config.revocation_store();
         let mut user_id = None;
         if let Some(record) = record {
-            store.revoke(RevokedId::Session(&record.sid), record.exp).await?;
+            store.revoke(RevokedId::Session(record.sid), record.exp).await?;
             if let Some(r) = &record.remember {
-                store.revoke(RevokedId::Remember(&r.jti), r.exp).await?;
+                store.revoke(RevokedId::Remember(r.jti), r.exp).await?;
             }
             user_id = Some(record.uid);
         }
         if let Some(cookie) = token {
             if let Ok(claims) = self.state.codec.verify::<serde_json::Value>(cookie.value(), now_secs()) {
-                store.revoke(RevokedId::Remember(&claims.jti), claims.exp).await?;
+                store.revoke(RevokedId::Remember(claims.jti), claims.exp).await?;
                 user_id = user_id.or(Some(claims.uid));
             }
         }
@@ -218,23 +216,19 @@ impl LoginSession {
         };
         let store = self.state.config.revocation_store();
         let now = now_secs();
-        store.revoke(RevokedId::Session(&record.sid), record.exp).await?;
+        store.revoke(RevokedId::Session(record.sid), record.exp).await?;
         record.sid = random_id();
         record.sah = self.state.config.keys().auth_tag(user.session_auth_hash().as_deref());
         if let Some(old) = record.remember.take() {
-            store.revoke(RevokedId::Remember(&old.jti), old.exp).await?;
+            store.revoke(RevokedId::Remember(old.jti), old.exp).await?;
             if old.exp > now {
-                record.remember = Some(self.issue_remember::<U>(
-                    &record.uid,
-                    record.sah.clone(),
-                    now,
-                    Duration::from_secs(old.exp - now),
-                )?);
+                record.remember =
+                    Some(self.issue_remember::<U>(&record.uid, record.sah, now, Duration::from_secs(old.exp - now))?);
             }
         }
         session.renew();
         session.insert(SESSION_KEY, &record).map_err(|e| LoginError::Session(e.to_string()))?;
-        RequestAuth::of(&self.req).reset();
+        RequestAuth::reset(&self.req);
         tracing::info!(user_id = ?record.uid, "session auth hash refreshed; other sessions end");
         Ok(())
     }

@@ -3,15 +3,11 @@
 
 use std::{any::TypeId, cell::Cell, rc::Rc};
 
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use login_core::{LoginConfig, RememberCodec};
 
-use crate::{
-    error::LoginError,
-    resolve::{RequestAuth, Resolution},
-    unauthorized::Unauthorized,
-};
+use crate::{error::LoginError, resolve::Resolution, unauthorized::Unauthorized};
 
 /// A replacement for the unauthorized response.
 pub(crate) type UnauthorizedHandler = Rc<dyn Fn(&HttpRequest, &Unauthorized) -> HttpResponse>;
@@ -22,12 +18,7 @@ pub(crate) type ErrorHandler = Rc<dyn Fn(&HttpRequest, &LoginError) -> HttpRespo
 /// no type parameter.
 pub(crate) trait Resolver {
     /// Resolves the current user of `req` (the memoization is the caller's).
-    fn resolve<'a>(
-        &'a self,
-        state: &'a LoginState,
-        req: &'a HttpRequest,
-        auth: &'a RequestAuth,
-    ) -> LocalBoxFuture<'a, Resolution>;
+    fn resolve(&self, state: Rc<LoginState>, req: HttpRequest) -> LocalBoxFuture<'static, Resolution>;
     /// The loader's user type.
     fn user_type(&self) -> (TypeId, &'static str);
 }
@@ -44,9 +35,9 @@ pub(crate) struct LoginState {
 }
 
 impl LoginState {
-    /// The state the middleware put on this request.
+    /// The state the middleware made reachable for this request.
     pub(crate) fn of(req: &HttpRequest) -> Result<Rc<LoginState>, LoginError> {
-        req.extensions().get::<Rc<LoginState>>().cloned().ok_or(LoginError::MiddlewareMissing)
+        req.app_data::<Rc<LoginState>>().cloned().ok_or(LoginError::MiddlewareMissing)
     }
 
     /// The response for an error, with the app's handler when it has one.

@@ -8,8 +8,8 @@ use std::{
 
 use actix_web::{
     body::MessageBody,
-    dev::{Service, ServiceRequest, ServiceResponse, Transform},
-    Error, HttpMessage, HttpRequest, HttpResponse,
+    dev::{Extensions, Service, ServiceRequest, ServiceResponse, Transform},
+    Error, HttpRequest, HttpResponse,
 };
 use futures_util::{future::Map, FutureExt};
 use login_core::{LoginConfig, RememberCodec};
@@ -106,14 +106,18 @@ where
             error_handler: self.error_handler.clone(),
             session_seen: Cell::new(false),
         };
-        ready(Ok(LoginService { service, state: Rc::new(state) }))
+        let mut data = Extensions::new();
+        data.insert(Rc::new(state));
+        ready(Ok(LoginService { service, data: Rc::new(data) }))
     }
 }
 
 /// The service made by [`LoginMiddleware`].
 pub struct LoginService<S> {
     service: S,
-    state: Rc<LoginState>,
+    /// The shared state, as an app-data container: adding it to a request costs a
+    /// reference count, where a per-request extension would cost an allocation.
+    data: Rc<Extensions>,
 }
 
 type Finish<B> = fn(Result<ServiceResponse<B>, Error>) -> Result<ServiceResponse<B>, Error>;
@@ -129,8 +133,10 @@ where
 
     actix_web::dev::forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        req.extensions_mut().insert(Rc::clone(&self.state));
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        // The request is not shared yet at this point (actix-web's own scopes add their
+        // data the same way, later in the chain).
+        req.add_data_container(Rc::clone(&self.data));
         self.service.call(req).map(apply_cookie as Finish<B>)
     }
 }
@@ -138,13 +144,8 @@ where
 /// On the way out: sets or deletes the remember cookie as the request decided.
 fn apply_cookie<B>(res: Result<ServiceResponse<B>, Error>) -> Result<ServiceResponse<B>, Error> {
     let mut res = res?;
-    let action = {
-        let ext = res.request().extensions();
-        ext.get::<Rc<RequestAuth>>()
-            .and_then(|auth| auth.cookie.borrow_mut().take())
-            .map(|a| (a, ext.get::<Rc<LoginState>>().cloned()))
-    };
-    if let Some((action, Some(state))) = action {
+    let Some(action) = RequestAuth::take_cookie(res.request()) else { return Ok(res) };
+    if let Some(state) = res.request().app_data::<Rc<LoginState>>().cloned() {
         let cookie = match action {
             CookieAction::Set(cookie) => cookie,
             CookieAction::Delete => removal_cookie(state.config.cookie()),

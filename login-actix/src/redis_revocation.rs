@@ -99,7 +99,7 @@ impl RedisRevocationStore {
         Self::builder(url).connect().await
     }
 
-    fn key(&self, id: RevokedId<'_>) -> String {
+    fn key(&self, id: RevokedId) -> String {
         format!("{}{}", self.prefix, id.key())
     }
 
@@ -113,7 +113,7 @@ impl RedisRevocationStore {
 }
 
 impl RevocationStore for RedisRevocationStore {
-    fn revoke<'a>(&'a self, id: RevokedId<'a>, expires_at: u64) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn revoke(&self, id: RevokedId, expires_at: u64) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             if expires_at <= login_core::now_secs() {
                 return Ok(());
@@ -125,7 +125,7 @@ impl RevocationStore for RedisRevocationStore {
         })
     }
 
-    fn is_revoked<'a>(&'a self, id: RevokedId<'a>) -> BoxFuture<'a, Result<bool, StoreError>> {
+    fn is_revoked(&self, id: RevokedId) -> BoxFuture<'_, Result<bool, StoreError>> {
         Box::pin(async move {
             let key = self.key(id);
             let mut conn = self.conn.clone();

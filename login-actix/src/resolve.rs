@@ -12,14 +12,15 @@
 
 use std::{
     any::{Any, TypeId},
-    cell::RefCell,
+    future::Future,
+    pin::Pin,
     rc::Rc,
-    task::{Poll, Waker},
+    task::{ready, Context, Poll, Waker},
 };
 
 use actix_session::{Session, SessionExt};
 use actix_web::{HttpMessage, HttpRequest};
-use futures_util::future::{poll_fn, LocalBoxFuture};
+use futures_util::future::LocalBoxFuture;
 use login_core::{now_secs, random_id, AuthUser, RememberRef, RevokedId, SessionRecord, SESSION_KEY};
 
 use crate::{
@@ -40,14 +41,15 @@ pub(crate) struct Authed {
 /// The outcome of resolving a request's user.
 pub(crate) type Resolution = Result<Option<Authed>, LoginError>;
 
-/// Per-request state: the memoized resolution and the pending remember-cookie change.
+/// Per-request state, created in the request extensions on first use only (routes that
+/// never ask for the user carry none): the memoized resolution and the pending
+/// remember-cookie change.
 ///
-/// The memo holds no future and no request, so nothing here can keep a request alive
-/// (a future stored in the request's own extensions would form a cycle when cancelled).
+/// It holds no future and no request, so nothing here can keep a request alive.
 #[derive(Default)]
 pub(crate) struct RequestAuth {
-    memo: RefCell<Memo>,
-    pub(crate) cookie: RefCell<Option<CookieAction>>,
+    memo: Memo,
+    cookie: Option<CookieAction>,
 }
 
 /// Single-flight memo: the first extractor to ask resolves, the others wait for it.
@@ -60,63 +62,100 @@ enum Memo {
 }
 
 impl RequestAuth {
-    /// This request's state, created on first use.
-    pub(crate) fn of(req: &HttpRequest) -> Rc<RequestAuth> {
-        if let Some(auth) = req.extensions().get::<Rc<RequestAuth>>() {
-            return Rc::clone(auth);
-        }
-        let auth = Rc::new(RequestAuth::default());
-        req.extensions_mut().insert(Rc::clone(&auth));
-        auth
+    fn with<R>(req: &HttpRequest, f: impl FnOnce(&mut RequestAuth) -> R) -> R {
+        let mut ext = req.extensions_mut();
+        f(ext.get_or_insert_with(RequestAuth::default))
     }
 
     /// Schedules a remember-cookie change for the response (the last one wins).
-    pub(crate) fn set_cookie(&self, action: CookieAction) {
-        *self.cookie.borrow_mut() = Some(action);
+    pub(crate) fn set_cookie(req: &HttpRequest, action: CookieAction) {
+        Self::with(req, |auth| auth.cookie = Some(action));
+    }
+
+    /// The pending remember-cookie change, taken (for the response).
+    pub(crate) fn take_cookie(req: &HttpRequest) -> Option<CookieAction> {
+        req.extensions_mut().get_mut::<RequestAuth>().and_then(|auth| auth.cookie.take())
     }
 
     /// Forgets the memoized resolution (after a login: the next ask loads again).
-    pub(crate) fn reset(&self) {
-        *self.memo.borrow_mut() = Memo::Empty;
+    pub(crate) fn reset(req: &HttpRequest) {
+        Self::with(req, |auth| auth.memo = Memo::Empty);
     }
 
-    /// Replaces the memoized resolution (after a login or logout in this request).
-    pub(crate) fn settle(&self, outcome: Resolution) {
-        let previous = std::mem::replace(&mut *self.memo.borrow_mut(), Memo::Done(outcome));
+    /// Replaces the memoized resolution and wakes whoever waited for it.
+    pub(crate) fn settle(req: &HttpRequest, outcome: Resolution) {
+        let previous = Self::with(req, |auth| std::mem::replace(&mut auth.memo, Memo::Done(outcome)));
         if let Memo::Running(wakers) = previous {
             wakers.into_iter().for_each(Waker::wake);
         }
     }
+}
 
-    /// Waits until no other extractor of this request is resolving; `Some` when a
-    /// result is there, `None` when the caller must resolve (it is then the leader).
-    async fn claim(&self) -> Option<Resolution> {
-        poll_fn(|cx| {
-            let mut memo = self.memo.borrow_mut();
-            match &mut *memo {
-                Memo::Done(result) => Poll::Ready(Some(result.clone())),
-                Memo::Running(wakers) => {
-                    wakers.push(cx.waker().clone());
-                    Poll::Pending
-                }
-                Memo::Empty => {
-                    *memo = Memo::Running(Vec::new());
-                    Poll::Ready(None)
-                }
-            }
-        })
-        .await
+/// What a poll of the memo found.
+enum Step {
+    Ready(Resolution),
+    Wait,
+    Lead,
+}
+
+/// Resolves the current user of a request, at most once per request: the future behind
+/// every login extractor. Not boxed; the only allocation is the leader's resolution.
+pub(crate) struct Resolve {
+    req: HttpRequest,
+    lead: Option<LocalBoxFuture<'static, Resolution>>,
+}
+
+impl Resolve {
+    pub(crate) fn new(req: HttpRequest) -> Self {
+        Resolve { req, lead: None }
     }
 }
 
-/// Puts the memo back to empty if the leading resolution is dropped unfinished.
-struct LeaderGuard<'a>(&'a RequestAuth);
+impl Future for Resolve {
+    type Output = Resolution;
 
-impl Drop for LeaderGuard<'_> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Resolution> {
+        let this = &mut *self;
+        loop {
+            if let Some(lead) = &mut this.lead {
+                let outcome = ready!(lead.as_mut().poll(cx));
+                this.lead = None;
+                RequestAuth::settle(&this.req, outcome.clone());
+                return Poll::Ready(outcome);
+            }
+            let step = RequestAuth::with(&this.req, |auth| match &mut auth.memo {
+                Memo::Done(outcome) => Step::Ready(outcome.clone()),
+                Memo::Running(wakers) => {
+                    wakers.push(cx.waker().clone());
+                    Step::Wait
+                }
+                Memo::Empty => {
+                    auth.memo = Memo::Running(Vec::new());
+                    Step::Lead
+                }
+            });
+            match step {
+                Step::Ready(outcome) => return Poll::Ready(outcome),
+                Step::Wait => return Poll::Pending,
+                Step::Lead => match LoginState::of(&this.req) {
+                    Ok(state) => this.lead = Some(state.resolver.resolve(Rc::clone(&state), this.req.clone())),
+                    Err(err) => {
+                        RequestAuth::settle(&this.req, Err(err.clone()));
+                        return Poll::Ready(Err(err));
+                    }
+                },
+            }
+        }
+    }
+}
+
+impl Drop for Resolve {
+    /// A leader dropped unfinished (the request was cancelled, or a sibling extractor
+    /// failed first) hands the memo back, so a waiting extractor can lead.
     fn drop(&mut self) {
-        let mut memo = self.0.memo.borrow_mut();
-        if let Memo::Running(_) = &*memo {
-            if let Memo::Running(wakers) = std::mem::take(&mut *memo) {
+        if self.lead.is_some() {
+            let previous = RequestAuth::with(&self.req, |auth| std::mem::take(&mut auth.memo));
+            if let Memo::Running(wakers) = previous {
                 wakers.into_iter().for_each(Waker::wake);
             }
         }
@@ -124,30 +163,17 @@ impl Drop for LeaderGuard<'_> {
 }
 
 /// The current user of `req`, resolved at most once per request.
-pub(crate) async fn current(req: &HttpRequest) -> Resolution {
-    let state = LoginState::of(req)?;
-    let auth = RequestAuth::of(req);
-    if let Some(result) = auth.claim().await {
-        return result;
-    }
-    let guard = LeaderGuard(&auth);
-    let result = state.resolver.resolve(&state, req, &auth).await;
-    auth.settle(result.clone());
-    drop(guard);
-    result
+pub(crate) fn current(req: &HttpRequest) -> Resolve {
+    Resolve::new(req.clone())
 }
 
 /// The resolver of a concrete loader.
 pub(crate) struct LoaderResolver<L>(pub(crate) Rc<L>);
 
 impl<L: UserLoader> Resolver for LoaderResolver<L> {
-    fn resolve<'a>(
-        &'a self,
-        state: &'a LoginState,
-        req: &'a HttpRequest,
-        auth: &'a RequestAuth,
-    ) -> LocalBoxFuture<'a, Resolution> {
-        Box::pin(resolve(&*self.0, state, req, auth))
+    fn resolve(&self, state: Rc<LoginState>, req: HttpRequest) -> LocalBoxFuture<'static, Resolution> {
+        let loader = Rc::clone(&self.0);
+        Box::pin(async move { resolve(&*loader, &state, &req).await })
     }
 
     fn user_type(&self) -> (TypeId, &'static str) {
@@ -155,12 +181,21 @@ impl<L: UserLoader> Resolver for LoaderResolver<L> {
     }
 }
 
-async fn resolve<L: UserLoader>(loader: &L, state: &LoginState, req: &HttpRequest, auth: &RequestAuth) -> Resolution {
+/// Asks the revocation store, without a future when the store answers at once.
+async fn is_revoked(state: &LoginState, id: RevokedId) -> Result<bool, LoginError> {
+    let store = state.config.revocation_store();
+    match store.is_revoked_now(id) {
+        Some(answer) => Ok(answer?),
+        None => Ok(store.is_revoked(id).await?),
+    }
+}
+
+async fn resolve<L: UserLoader>(loader: &L, state: &LoginState, req: &HttpRequest) -> Resolution {
     ensure_session(req, state)?;
     let session = req.get_session();
     let now = now_secs();
     match session.get::<SessionRecord<<L::User as AuthUser>::Id>>(SESSION_KEY) {
-        Ok(Some(record)) => match from_session(loader, state, req, auth, &session, record, now).await? {
+        Ok(Some(record)) => match from_session(loader, state, req, &session, record, now).await? {
             SessionOutcome::User(authed) => return Ok(Some(authed)),
             SessionOutcome::Anonymous => return Ok(None),
             SessionOutcome::TryRemember => {}
@@ -171,7 +206,7 @@ async fn resolve<L: UserLoader>(loader: &L, state: &LoginState, req: &HttpReques
             session.remove(SESSION_KEY);
         }
     }
-    from_remember(loader, state, req, auth, &session, now).await
+    from_remember(loader, state, req, &session, now).await
 }
 
 enum SessionOutcome {
@@ -184,7 +219,6 @@ async fn from_session<L: UserLoader>(
     loader: &L,
     state: &LoginState,
     req: &HttpRequest,
-    auth: &RequestAuth,
     session: &Session,
     record: SessionRecord<<L::User as AuthUser>::Id>,
     now: u64,
@@ -194,9 +228,7 @@ async fn from_session<L: UserLoader>(
         session.remove(SESSION_KEY);
         return Ok(SessionOutcome::TryRemember);
     }
-    if state.config.revoke_sessions()
-        && state.config.revocation_store().is_revoked(RevokedId::Session(&record.sid)).await?
-    {
+    if state.config.revoke_sessions() && is_revoked(state, RevokedId::Session(record.sid)).await? {
         tracing::info!(user_id = ?record.uid, "rejected a revoked login session (cookie replayed after logout)");
         session.purge();
         return Ok(SessionOutcome::TryRemember);
@@ -205,14 +237,14 @@ async fn from_session<L: UserLoader>(
     let Some(user) = load(loader, req, record.uid).await? else {
         tracing::info!(user_id = ?uid, "user no longer exists; logging the session out");
         session.remove(SESSION_KEY);
-        delete_remember_cookie(state, req, auth);
+        delete_remember_cookie(state, req);
         return Ok(SessionOutcome::Anonymous);
     };
     let hash = user.session_auth_hash();
-    if !state.config.keys().auth_tag_matches(record.sah.as_deref(), hash.as_deref()) {
+    if !state.config.keys().auth_tag_matches(record.sah, hash.as_deref()) {
         tracing::info!(user_id = ?uid, "session auth hash changed (password change or logout everywhere); session ended");
         session.remove(SESSION_KEY);
-        delete_remember_cookie(state, req, auth);
+        delete_remember_cookie(state, req);
         return Ok(SessionOutcome::Anonymous);
     }
     Ok(SessionOutcome::User(Authed { user: Rc::new(user), fresh: record.fresh }))
@@ -222,7 +254,6 @@ async fn from_remember<L: UserLoader>(
     loader: &L,
     state: &LoginState,
     req: &HttpRequest,
-    auth: &RequestAuth,
     session: &Session,
     now: u64,
 ) -> Resolution {
@@ -231,26 +262,25 @@ async fn from_remember<L: UserLoader>(
         Ok(claims) => claims,
         Err(err) => {
             tracing::debug!(reason = %err, "ignoring a bad remember cookie");
-            auth.set_cookie(CookieAction::Delete);
+            RequestAuth::set_cookie(req, CookieAction::Delete);
             return Ok(None);
         }
     };
-    let store = state.config.revocation_store();
-    if store.is_revoked(RevokedId::Remember(&claims.jti)).await? {
+    if is_revoked(state, RevokedId::Remember(claims.jti)).await? {
         tracing::info!(user_id = ?claims.uid, "rejected a revoked remember cookie (replayed after logout)");
-        auth.set_cookie(CookieAction::Delete);
+        RequestAuth::set_cookie(req, CookieAction::Delete);
         return Ok(None);
     }
     let uid = claims.uid.clone();
     let Some(user) = load(loader, req, claims.uid).await? else {
         tracing::info!(user_id = ?uid, "remember cookie of a user that no longer exists");
-        auth.set_cookie(CookieAction::Delete);
+        RequestAuth::set_cookie(req, CookieAction::Delete);
         return Ok(None);
     };
     let hash = user.session_auth_hash();
-    if !state.config.keys().auth_tag_matches(claims.sah.as_deref(), hash.as_deref()) {
+    if !state.config.keys().auth_tag_matches(claims.sah, hash.as_deref()) {
         tracing::info!(user_id = ?uid, "remember cookie predates a password change or logout everywhere");
-        auth.set_cookie(CookieAction::Delete);
+        RequestAuth::set_cookie(req, CookieAction::Delete);
         return Ok(None);
     }
     let record = SessionRecord {
@@ -275,8 +305,8 @@ async fn load<L: UserLoader>(
     loader.load(id, req).await.map_err(|e| LoginError::Loader(Rc::new(e)))
 }
 
-fn delete_remember_cookie(state: &LoginState, req: &HttpRequest, auth: &RequestAuth) {
+fn delete_remember_cookie(state: &LoginState, req: &HttpRequest) {
     if req.cookie(&state.config.cookie().name).is_some() {
-        auth.set_cookie(CookieAction::Delete);
+        RequestAuth::set_cookie(req, CookieAction::Delete);
     }
 }

@@ -6,7 +6,6 @@
 
 use std::fmt;
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -17,9 +16,6 @@ type HmacSha256 = Hmac<Sha256>;
 pub const REMEMBER_TOKEN_PURPOSE: &str = "login-actix/v1/remember-token";
 /// Purpose label of the session-auth-hash key.
 pub const AUTH_HASH_PURPOSE: &str = "login-actix/v1/session-auth-hash";
-
-/// Length in bytes of a session auth tag before base64 encoding.
-const AUTH_TAG_LEN: usize = 16;
 
 /// Derives a 32-byte key for `purpose` from `secret` (HMAC-SHA256 of the label).
 pub fn derive_key(secret: &[u8], purpose: &str) -> [u8; 32] {
@@ -54,21 +50,28 @@ impl Keys {
     }
 
     /// The session auth tag of a user's [`session_auth_hash`](crate::AuthUser::session_auth_hash):
-    /// a truncated HMAC, base64url-encoded. `None` when the user has no auth hash.
-    pub fn auth_tag(&self, auth_hash: Option<&[u8]>) -> Option<String> {
+    /// an HMAC-SHA256 truncated to 64 bits. `None` when the user has no auth hash.
+    ///
+    /// The tag is not what authenticates a session (the session cookie's AEAD and the
+    /// remember token's signature do that); it only has to change when the hash changes,
+    /// and 64 bits make an accidental match after a change a 2^-64 event. It is short
+    /// because a cookie session store decodes every byte of it on every request.
+    pub fn auth_tag(&self, auth_hash: Option<&[u8]>) -> Option<u64> {
         let bytes = auth_hash?;
         let mut mac = self.auth_hash.clone();
         mac.update(bytes);
         let full = mac.finalize().into_bytes();
-        Some(URL_SAFE_NO_PAD.encode(&full[..AUTH_TAG_LEN]))
+        let mut tag = [0u8; 8];
+        tag.copy_from_slice(&full[..8]);
+        Some(u64::from_le_bytes(tag))
     }
 
     /// Whether a stored tag matches the user's current auth hash, compared in constant
     /// time. No hash and no stored tag match; one without the other does not.
-    pub fn auth_tag_matches(&self, stored: Option<&str>, auth_hash: Option<&[u8]>) -> bool {
+    pub fn auth_tag_matches(&self, stored: Option<u64>, auth_hash: Option<&[u8]>) -> bool {
         match (stored, self.auth_tag(auth_hash)) {
             (None, None) => true,
-            (Some(stored), Some(current)) => bool::from(stored.as_bytes().ct_eq(current.as_bytes())),
+            (Some(stored), Some(current)) => bool::from(stored.to_le_bytes().ct_eq(&current.to_le_bytes())),
             _ => false,
         }
     }
@@ -95,14 +98,14 @@ mod tests {
     fn auth_tags_match_only_the_same_hash() {
         let keys = Keys::derive(&[1u8; 64]);
         let tag = keys.auth_tag(Some(b"hash-1"));
-        assert!(keys.auth_tag_matches(tag.as_deref(), Some(b"hash-1")));
-        assert!(!keys.auth_tag_matches(tag.as_deref(), Some(b"hash-2")));
-        assert!(!keys.auth_tag_matches(tag.as_deref(), None));
+        assert!(keys.auth_tag_matches(tag, Some(b"hash-1")));
+        assert!(!keys.auth_tag_matches(tag, Some(b"hash-2")));
+        assert!(!keys.auth_tag_matches(tag, None));
         assert!(!keys.auth_tag_matches(None, Some(b"hash-1")));
         assert!(keys.auth_tag_matches(None, None));
         // Another secret gives another tag for the same hash.
         let other = Keys::derive(&[2u8; 64]);
-        assert!(!other.auth_tag_matches(tag.as_deref(), Some(b"hash-1")));
+        assert!(!other.auth_tag_matches(tag, Some(b"hash-1")));
     }
 
     #[test]

@@ -11,7 +11,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use jsonwebtoken::{errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -104,10 +103,10 @@ pub struct RememberClaims<Id> {
     /// Audience, always [`REMEMBER_AUDIENCE`].
     pub aud: String,
     /// Random token id, the key of revocation entries.
-    pub jti: String,
+    pub jti: u64,
     /// Session auth tag of the user when the token was issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sah: Option<String>,
+    pub sah: Option<u64>,
 }
 
 /// Seconds since the Unix epoch, now.
@@ -115,10 +114,10 @@ pub fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-/// A fresh random id (128 bits, base64url), for token and session ids.
-pub fn random_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    URL_SAFE_NO_PAD.encode(bytes)
+/// A fresh random 64-bit id, for login sessions and remember tokens. Ids are not
+/// secrets (they name revocation entries); they only need to be unique.
+pub fn random_id() -> u64 {
+    rand::random()
 }
 
 /// Encodes and verifies remember tokens with the configuration's derived key.
@@ -162,7 +161,7 @@ impl RememberCodec {
     pub fn issue<Id: Serialize>(
         &self,
         uid: &Id,
-        sah: Option<String>,
+        sah: Option<u64>,
         now: u64,
         lifetime: Duration,
     ) -> Result<(String, RememberRef), TokenError> {
@@ -207,6 +206,7 @@ impl RememberCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
     use jsonwebtoken::{encode, EncodingKey, Header};
 
     fn config(secret: u8) -> LoginConfig {
@@ -223,10 +223,10 @@ mod tests {
         let now = now_secs();
         let (t, _) = codec.issue(&0i64, None, now, day()).unwrap();
         assert_eq!(codec.verify::<i64>(&t, now).unwrap().uid, 0);
-        let (t, _) = codec.issue(&String::new(), Some("tag".into()), now, day()).unwrap();
+        let (t, _) = codec.issue(&String::new(), Some(u64::MAX), now, day()).unwrap();
         let c = codec.verify::<String>(&t, now).unwrap();
         assert_eq!(c.uid, "");
-        assert_eq!(c.sah.as_deref(), Some("tag"));
+        assert_eq!(c.sah, Some(u64::MAX));
         assert_eq!(c.aud, REMEMBER_AUDIENCE);
         assert_eq!(c.exp - c.iat, 86_400);
     }
@@ -234,7 +234,7 @@ mod tests {
     #[test]
     fn token_is_compact_and_holds_no_secret() {
         let codec = RememberCodec::new(&config(1));
-        let (t, _) = codec.issue(&42i64, Some("x".repeat(22)), now_secs(), day()).unwrap();
+        let (t, _) = codec.issue(&42i64, Some(u64::MAX), now_secs(), day()).unwrap();
         assert_eq!(t.split('.').count(), 3);
         assert!(t.len() < 300, "{}", t.len());
     }
@@ -246,7 +246,7 @@ mod tests {
         let (t, _) = codec.issue(&1i64, None, now, day()).unwrap();
         let mut parts: Vec<String> = t.split('.').map(str::to_owned).collect();
         let forged = URL_SAFE_NO_PAD
-            .encode(format!(r#"{{"uid":2,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":"x"}}"#, now + 100));
+            .encode(format!(r#"{{"uid":2,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":1}}"#, now + 100));
         parts[1] = forged;
         assert!(matches!(codec.verify::<i64>(&parts.join("."), now), Err(TokenError::Invalid(_))));
         let mut flipped = t.clone().into_bytes();
@@ -266,14 +266,8 @@ mod tests {
     fn raw_secret_is_not_the_key() {
         // A token signed with the raw app secret (not the derived key) is rejected.
         let now = now_secs();
-        let claims = RememberClaims {
-            uid: 1i64,
-            iat: now,
-            exp: now + 60,
-            aud: REMEMBER_AUDIENCE.into(),
-            jti: "j".into(),
-            sah: None,
-        };
+        let claims =
+            RememberClaims { uid: 1i64, iat: now, exp: now + 60, aud: REMEMBER_AUDIENCE.into(), jti: 1, sah: None };
         let t = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&[1u8; 64])).unwrap();
         assert!(RememberCodec::new(&config(1)).verify::<i64>(&t, now).is_err());
     }
@@ -283,21 +277,15 @@ mod tests {
         let codec = RememberCodec::new(&config(1));
         let now = now_secs();
         let body = URL_SAFE_NO_PAD
-            .encode(format!(r#"{{"uid":1,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":"j"}}"#, now + 100));
+            .encode(format!(r#"{{"uid":1,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":1}}"#, now + 100));
         for header in [r#"{"alg":"none","typ":"JWT"}"#, r#"{"alg":"HS512","typ":"JWT"}"#, r#"{"alg":"None"}"#] {
             let h = URL_SAFE_NO_PAD.encode(header);
             assert!(codec.verify::<i64>(&format!("{h}.{body}."), now).is_err(), "{header}");
             assert!(codec.verify::<i64>(&format!("{h}.{body}.AAAA"), now).is_err(), "{header}");
         }
         // HS512 correctly signed with our own key is still refused: the algorithm is pinned.
-        let claims = RememberClaims {
-            uid: 1i64,
-            iat: now,
-            exp: now + 60,
-            aud: REMEMBER_AUDIENCE.into(),
-            jti: "j".into(),
-            sah: None,
-        };
+        let claims =
+            RememberClaims { uid: 1i64, iat: now, exp: now + 60, aud: REMEMBER_AUDIENCE.into(), jti: 1, sah: None };
         let key = config(1);
         let t = encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(key.keys().remember_key()))
             .unwrap();
@@ -328,10 +316,10 @@ mod tests {
         let now = now_secs();
         let enc = EncodingKey::from_secret(key.keys().remember_key());
         for claims in [
-            serde_json::json!({"uid":1,"iat":now,"aud":REMEMBER_AUDIENCE,"jti":"j"}),
-            serde_json::json!({"uid":1,"exp":now+60,"aud":REMEMBER_AUDIENCE,"jti":"j"}),
-            serde_json::json!({"uid":1,"iat":now,"exp":now+60,"jti":"j"}),
-            serde_json::json!({"uid":1,"iat":now,"exp":now+60,"aud":"other","jti":"j"}),
+            serde_json::json!({"uid":1,"iat":now,"aud":REMEMBER_AUDIENCE,"jti":1}),
+            serde_json::json!({"uid":1,"exp":now+60,"aud":REMEMBER_AUDIENCE,"jti":1}),
+            serde_json::json!({"uid":1,"iat":now,"exp":now+60,"jti":1}),
+            serde_json::json!({"uid":1,"iat":now,"exp":now+60,"aud":"other","jti":1}),
         ] {
             let t = encode(&Header::new(Algorithm::HS256), &claims, &enc).unwrap();
             assert!(codec.verify::<i64>(&t, now).is_err(), "{claims}");

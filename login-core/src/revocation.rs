@@ -16,16 +16,16 @@ use futures_util::future::{ready, BoxFuture};
 
 use crate::error::StoreError;
 
-/// What a revocation entry is about. Its [`key`](RevokedId::key) is what stores keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RevokedId<'a> {
+/// What a revocation entry is about. Its [`key`](RevokedId::key) is what shared stores keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RevokedId {
     /// A login session (by its session id).
-    Session(&'a str),
+    Session(u64),
     /// A remember token (by its `jti`).
-    Remember(&'a str),
+    Remember(u64),
 }
 
-impl RevokedId<'_> {
+impl RevokedId {
     /// The store key: `s:<id>` or `r:<id>`.
     pub fn key(&self) -> String {
         match self {
@@ -41,10 +41,18 @@ impl RevokedId<'_> {
 /// (the request then gets a `503`), never `Ok(false)`.
 pub trait RevocationStore: Send + Sync + 'static {
     /// Records `id` as revoked until `expires_at` (seconds since the Unix epoch).
-    fn revoke<'a>(&'a self, id: RevokedId<'a>, expires_at: u64) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn revoke(&self, id: RevokedId, expires_at: u64) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// Whether `id` is revoked now.
-    fn is_revoked<'a>(&'a self, id: RevokedId<'a>) -> BoxFuture<'a, Result<bool, StoreError>>;
+    fn is_revoked(&self, id: RevokedId) -> BoxFuture<'_, Result<bool, StoreError>>;
+
+    /// The answer of [`is_revoked`](RevocationStore::is_revoked) when the store can give it
+    /// without waiting (an in-process store); `None` makes the caller await
+    /// `is_revoked`. Spares the per-request future of a local store.
+    fn is_revoked_now(&self, id: RevokedId) -> Option<Result<bool, StoreError>> {
+        let _ = id;
+        None
+    }
 }
 
 /// The in-memory default store: one process, entries dropped when they expire.
@@ -53,7 +61,7 @@ pub trait RevocationStore: Send + Sync + 'static {
 /// store of `login-actix`), or a logout on one instance is unknown to the others.
 #[derive(Debug, Default)]
 pub struct MemoryRevocationStore {
-    entries: Mutex<HashMap<String, u64>>,
+    entries: Mutex<HashMap<RevokedId, u64>>,
 }
 
 /// Entries above which a revoke first sweeps out expired ones.
@@ -79,7 +87,7 @@ impl MemoryRevocationStore {
         self.len() == 0
     }
 
-    fn revoke_now(&self, key: String, expires_at: u64) -> Result<(), StoreError> {
+    fn revoke_now(&self, key: RevokedId, expires_at: u64) -> Result<(), StoreError> {
         let mut entries = self.entries.lock().map_err(|_| StoreError("poisoned lock".into()))?;
         let now = now();
         if entries.len() >= SWEEP_AT {
@@ -92,19 +100,24 @@ impl MemoryRevocationStore {
         Ok(())
     }
 
-    fn check_now(&self, key: &str) -> Result<bool, StoreError> {
+    fn check_now(&self, key: RevokedId) -> Result<bool, StoreError> {
         let entries = self.entries.lock().map_err(|_| StoreError("poisoned lock".into()))?;
-        Ok(entries.get(key).is_some_and(|exp| *exp > now()))
+        // An empty store (no logout yet) needs no clock read.
+        Ok(!entries.is_empty() && entries.get(&key).is_some_and(|exp| *exp > now()))
     }
 }
 
 impl RevocationStore for MemoryRevocationStore {
-    fn revoke<'a>(&'a self, id: RevokedId<'a>, expires_at: u64) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(ready(self.revoke_now(id.key(), expires_at)))
+    fn revoke(&self, id: RevokedId, expires_at: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(ready(self.revoke_now(id, expires_at)))
     }
 
-    fn is_revoked<'a>(&'a self, id: RevokedId<'a>) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(ready(self.check_now(&id.key())))
+    fn is_revoked(&self, id: RevokedId) -> BoxFuture<'_, Result<bool, StoreError>> {
+        Box::pin(ready(self.check_now(id)))
+    }
+
+    fn is_revoked_now(&self, id: RevokedId) -> Option<Result<bool, StoreError>> {
+        Some(self.check_now(id))
     }
 }
 
@@ -116,15 +129,16 @@ mod tests {
     #[test]
     fn revoked_until_expiry() {
         let store = MemoryRevocationStore::new();
-        let id = RevokedId::Session("abc");
+        let id = RevokedId::Session(7);
         assert!(!block_on(store.is_revoked(id)).unwrap());
         block_on(store.revoke(id, now() + 60)).unwrap();
         assert!(block_on(store.is_revoked(id)).unwrap());
         // The same id of the other kind is not revoked.
-        assert!(!block_on(store.is_revoked(RevokedId::Remember("abc"))).unwrap());
+        assert!(!block_on(store.is_revoked(RevokedId::Remember(7))).unwrap());
+        assert_eq!(store.is_revoked_now(id), Some(Ok(true)));
         // An entry already expired is not even stored.
-        block_on(store.revoke(RevokedId::Remember("old"), now() - 1)).unwrap();
-        assert!(!block_on(store.is_revoked(RevokedId::Remember("old"))).unwrap());
+        block_on(store.revoke(RevokedId::Remember(8), now() - 1)).unwrap();
+        assert!(!block_on(store.is_revoked(RevokedId::Remember(8))).unwrap());
         assert_eq!(store.len(), 1);
     }
 
@@ -134,10 +148,10 @@ mod tests {
         {
             let mut e = store.entries.lock().unwrap();
             for i in 0..SWEEP_AT {
-                e.insert(format!("s:{i}"), now() - 1);
+                e.insert(RevokedId::Session(i as u64), now() - 1);
             }
         }
-        block_on(store.revoke(RevokedId::Session("new"), now() + 60)).unwrap();
+        block_on(store.revoke(RevokedId::Session(u64::MAX), now() + 60)).unwrap();
         assert_eq!(store.len(), 1);
     }
 }

@@ -689,14 +689,14 @@ struct DownStore;
 impl login_actix::RevocationStore for DownStore {
     fn revoke<'a>(
         &'a self,
-        _: login_actix::RevokedId<'a>,
+        _: login_actix::RevokedId,
         _: u64,
     ) -> futures_util::future::BoxFuture<'a, Result<(), login_actix::StoreError>> {
         Box::pin(async { Err(login_actix::StoreError("connection refused".into())) })
     }
     fn is_revoked<'a>(
         &'a self,
-        _: login_actix::RevokedId<'a>,
+        _: login_actix::RevokedId,
     ) -> futures_util::future::BoxFuture<'a, Result<bool, login_actix::StoreError>> {
         Box::pin(async { Err(login_actix::StoreError("connection refused".into())) })
     }

@@ -1,0 +1,51 @@
+//! The future of the login extractors: one type for the guards, `CurrentUser` and
+//! `OptionalUser`, so that extracting them allocates nothing of its own.
+
+use std::{
+    fmt,
+    future::Future,
+    pin::Pin,
+    task::{ready, Context, Poll},
+};
+
+use actix_web::HttpRequest;
+
+use crate::resolve::{current, Resolution, Resolve};
+
+/// Turns the request's resolution (`None` when skipped) into the extractor's value.
+type Outcome<T> = fn(&HttpRequest, Option<Resolution>) -> Result<T, actix_web::Error>;
+
+/// The future of [`Guard`](crate::Guard), [`CurrentUser`](crate::CurrentUser) and
+/// [`OptionalUser`](crate::OptionalUser) extraction.
+pub struct LoginFuture<T> {
+    req: HttpRequest,
+    resolve: Option<Resolve>,
+    outcome: Outcome<T>,
+}
+
+impl<T> LoginFuture<T> {
+    /// A future that resolves the user (unless `skip`) and maps the result.
+    pub(crate) fn new(req: &HttpRequest, skip: bool, outcome: Outcome<T>) -> Self {
+        LoginFuture { req: req.clone(), resolve: (!skip).then(|| current(req)), outcome }
+    }
+}
+
+impl<T> fmt::Debug for LoginFuture<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LoginFuture")
+    }
+}
+
+impl<T> Future for LoginFuture<T> {
+    type Output = Result<T, actix_web::Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let resolution = match &mut this.resolve {
+            Some(resolve) => Some(ready!(Pin::new(resolve).poll(cx))),
+            None => None,
+        };
+        this.resolve = None;
+        Poll::Ready((this.outcome)(&this.req, resolution))
+    }
+}

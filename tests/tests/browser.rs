@@ -1,0 +1,225 @@
+//! The demo in a real browser: headless Chromium through WebDriver, with real cookie
+//! handling (SameSite, HttpOnly, Secure on localhost, session cookies dropped when the
+//! browser closes, persistent cookies kept in the profile).
+//!
+//! Skipped with a notice when Chromium is not installed; `.ci/run` installs it and sets
+//! `LOGIN_REQUIRE_BROWSER=1`.
+
+use std::{path::PathBuf, time::Duration};
+
+use cookie::{Cookie, Expiration, SameSite};
+use fantoccini::{Client, Locator};
+use login_examples::settings::SessionStoreKind;
+use login_tests::{
+    browser::{browser_or_skip, Driver},
+    demo::{test_settings, DemoServer},
+};
+
+/// Bound on a whole browser test.
+const TEST_LIMIT: Duration = Duration::from_secs(240);
+
+fn out_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+fn profile(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("login-browser-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("profile folder");
+    dir
+}
+
+/// The demo with its default (Secure) cookies, reached as http://localhost:<port>, which
+/// browsers treat as a secure context.
+fn demo() -> (DemoServer, String) {
+    let mut settings = test_settings(SessionStoreKind::Cookie, None);
+    settings.secure_cookies = true;
+    let server = DemoServer::start(settings).expect("demo starts");
+    let base = format!("http://localhost:{}", server.addr.port());
+    (server, base)
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+    std::fs::write(out_dir().join(format!("{name}.png")), png).expect("screenshot written");
+}
+
+async fn path(client: &Client) -> String {
+    let url = client.current_url().await.expect("url");
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .expect(css)
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn cookies(client: &Client) -> Vec<Cookie<'static>> {
+    client.get_all_cookies().await.expect("cookies")
+}
+
+fn find<'a>(jar: &'a [Cookie<'static>], name: &str) -> Option<&'a Cookie<'static>> {
+    jar.iter().find(|c| c.name() == name)
+}
+
+fn assert_attributes(cookie: &Cookie<'_>) {
+    assert_eq!(cookie.http_only(), Some(true), "{} not HttpOnly", cookie.name());
+    assert_eq!(cookie.secure(), Some(true), "{} not Secure", cookie.name());
+    assert_eq!(cookie.same_site(), Some(SameSite::Lax), "{} not SameSite=Lax", cookie.name());
+    assert_eq!(cookie.path(), Some("/"), "{} path", cookie.name());
+}
+
+fn is_persistent(cookie: &Cookie<'_>) -> bool {
+    matches!(cookie.expires(), Some(Expiration::DateTime(_)))
+}
+
+/// Fills and submits the login form on the current page.
+async fn submit_login(client: &Client, username: &str, password: &str, remember: bool) {
+    let form =
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("login-username")).await.expect("form");
+    form.send_keys(username).await.expect("username");
+    client.find(Locator::Id("login-password")).await.expect("password").send_keys(password).await.expect("typed");
+    if remember {
+        client.find(Locator::Id("login-remember")).await.expect("remember").click().await.expect("ticked");
+    }
+    client.find(Locator::Id("login-submit")).await.expect("submit").click().await.expect("submitted");
+    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("main")).await.expect("next page");
+}
+
+/// Ends the browser (session cookies go with it) and starts it again on the same profile.
+async fn restart(driver: &Driver, client: Client, profile: &std::path::Path) -> Client {
+    client.close().await.expect("browser closes");
+    // The profile lock is released once the old browser has exited; retry briefly.
+    let mut last = String::new();
+    for _ in 0..20 {
+        match driver.open(profile).await {
+            Ok(client) => return client,
+            Err(e) => last = e,
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("browser did not restart on its profile: {last}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn login_remember_fresh_and_logout_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_or_skip("login_remember_fresh_and_logout_in_chromium") else { return };
+    tokio::time::timeout(TEST_LIMIT, async {
+        let (server, base) = demo();
+        let driver = Driver::start(&chromium, &chromedriver).expect("chromedriver");
+        let profile = profile("main");
+        let mut client = driver.open(&profile).await.expect("browser");
+
+        // 1. /dashboard lands on the login form; a wrong password shows an error; the
+        //    right one lands on /dashboard.
+        client.goto(&format!("{base}/dashboard")).await.expect("goto");
+        assert_eq!(path(&client).await, "/login?next=%2Fdashboard");
+        submit_login(&client, "alice", "not-the-password", false).await;
+        assert!(text(&client, "#error").await.contains("Wrong username or password"));
+        assert!(path(&client).await.starts_with("/login?error=1"));
+        screenshot(&client, "login-page-error").await;
+        assert!(find(&cookies(&client).await, "id").is_none(), "a failed login made a session");
+        submit_login(&client, "alice", "wonderland", true).await;
+        assert_eq!(path(&client).await, "/dashboard");
+        assert_eq!(text(&client, "#greeting").await, "hi alice");
+        screenshot(&client, "dashboard").await;
+
+        let jar = cookies(&client).await;
+        let session = find(&jar, "id").expect("session cookie");
+        let remember = find(&jar, "_remember").expect("remember cookie");
+        assert_attributes(session);
+        assert_attributes(remember);
+        assert!(!is_persistent(session), "the session cookie outlives the browser");
+        assert!(is_persistent(remember), "the remember cookie is not persistent");
+
+        // 2. The browser closes and starts again on the same profile: the remember cookie
+        //    survived, the session cookie did not; /dashboard opens without a login, and
+        //    /settings asks for the password again.
+        client = restart(&driver, client, &profile).await;
+        client.goto(&format!("{base}/healthz")).await.expect("goto");
+        let jar = cookies(&client).await;
+        assert!(find(&jar, "_remember").is_some(), "remember cookie lost on restart");
+        assert!(find(&jar, "id").is_none(), "session cookie kept across a restart");
+        client.goto(&format!("{base}/dashboard")).await.expect("goto");
+        assert_eq!(path(&client).await, "/dashboard");
+        assert_eq!(text(&client, "#greeting").await, "hi alice");
+        client.goto(&format!("{base}/settings")).await.expect("goto");
+        assert_eq!(path(&client).await, "/login?next=%2Fsettings");
+        assert!(text(&client, "main").await.contains("Enter your password again"));
+        screenshot(&client, "login-page-reauthenticate").await;
+        submit_login(&client, "alice", "wonderland", false).await;
+        assert_eq!(path(&client).await, "/settings");
+        assert!(text(&client, "main").await.contains("settings"));
+
+        // 3. Logging out: /dashboard asks for a login, also after a restart.
+        client.find(Locator::Id("logout")).await.expect("logout button").click().await.expect("clicked");
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("main")).await.expect("home");
+        assert_eq!(path(&client).await, "/");
+        assert_eq!(text(&client, "#username").await, "anonymous");
+        let jar = cookies(&client).await;
+        assert!(find(&jar, "_remember").is_none(), "remember cookie kept after logout");
+        client.goto(&format!("{base}/dashboard")).await.expect("goto");
+        assert_eq!(path(&client).await, "/login?next=%2Fdashboard");
+        client = restart(&driver, client, &profile).await;
+        client.goto(&format!("{base}/dashboard")).await.expect("goto");
+        assert_eq!(path(&client).await, "/login?next=%2Fdashboard");
+        client.close().await.expect("closes");
+        drop(server);
+    })
+    .await
+    .expect("browser test finished in time");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn password_change_in_one_profile_logs_out_another() {
+    let Some((chromium, chromedriver)) = browser_or_skip("password_change_in_one_profile_logs_out_another") else {
+        return;
+    };
+    tokio::time::timeout(TEST_LIMIT, async {
+        let (server, base) = demo();
+        let driver = Driver::start(&chromium, &chromedriver).expect("chromedriver");
+        let (profile_a, profile_b) = (profile("a"), profile("b"));
+        let mut a = driver.open(&profile_a).await.expect("browser A");
+        let b = driver.open(&profile_b).await.expect("browser B");
+        for client in [&a, &b] {
+            client.goto(&format!("{base}/login")).await.expect("goto");
+            submit_login(client, "bob", "builder", true).await;
+            assert_eq!(path(client).await, "/");
+            client.goto(&format!("{base}/dashboard")).await.expect("goto");
+            assert_eq!(text(client, "#greeting").await, "hi bob");
+        }
+
+        b.goto(&format!("{base}/settings")).await.expect("goto");
+        b.find(Locator::Id("new-password")).await.expect("field").send_keys("can-we-fix-it").await.expect("typed");
+        b.find(Locator::Id("change-password")).await.expect("button").click().await.expect("clicked");
+        assert!(text(&b, "#changed").await.contains("Password changed"));
+        screenshot(&b, "settings-password-changed").await;
+        b.goto(&format!("{base}/dashboard")).await.expect("goto");
+        assert_eq!(text(&b, "#greeting").await, "hi bob", "the changing profile stays logged in");
+
+        a.goto(&format!("{base}/dashboard")).await.expect("goto");
+        assert_eq!(path(&a).await, "/login?next=%2Fdashboard", "profile A still logged in");
+        // Its remember cookie is dead too: after a restart it is still logged out.
+        a = restart(&driver, a, &profile_a).await;
+        a.goto(&format!("{base}/dashboard")).await.expect("goto");
+        assert_eq!(path(&a).await, "/login?next=%2Fdashboard");
+        a.close().await.expect("closes");
+        b.close().await.expect("closes");
+        drop(server);
+    })
+    .await
+    .expect("browser test finished in time");
+}
