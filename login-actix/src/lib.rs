@@ -139,7 +139,7 @@ pub use login_core::{
 pub use login_future::LoginFuture;
 pub use login_macros::{fresh_login_required, login_required, user_loader};
 pub use login_session::{LoginRedirect, LoginSession};
-pub use middleware::{LoginMiddleware, LoginService};
+pub use middleware::{LoginMiddleware, LoginResponse, LoginService};
 #[cfg(feature = "redis")]
 pub use redis_revocation::{RedisRevocationStore, RedisRevocationStoreBuilder};
 pub use unauthorized::{LoginMode, Unauthorized, UnauthorizedReason};

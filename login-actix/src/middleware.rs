@@ -2,8 +2,10 @@
 
 use std::{
     cell::Cell,
-    future::{ready, Ready},
+    future::{ready, Future, Ready},
+    pin::Pin,
     rc::Rc,
+    task::{ready, Context, Poll},
 };
 
 use actix_web::{
@@ -11,7 +13,6 @@ use actix_web::{
     dev::{Extensions, Service, ServiceRequest, ServiceResponse, Transform},
     Error, HttpRequest, HttpResponse,
 };
-use futures_util::{future::Map, FutureExt};
 use login_core::{LoginConfig, RememberCodec};
 
 use crate::{
@@ -120,7 +121,29 @@ pub struct LoginService<S> {
     data: Rc<Extensions>,
 }
 
-type Finish<B> = fn(Result<ServiceResponse<B>, Error>) -> Result<ServiceResponse<B>, Error>;
+pin_project_lite::pin_project! {
+    /// The response future of [`LoginService`]: the inner response, with the remember
+    /// cookie set or deleted when the request decided so.
+    pub struct LoginResponse<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F, B> Future for LoginResponse<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut res = ready!(self.project().inner.poll(cx))?;
+        if let Some(action) = RequestAuth::take_cookie(res.request()) {
+            apply_cookie(&mut res, action);
+        }
+        Poll::Ready(Ok(res))
+    }
+}
 
 impl<S, B> Service<ServiceRequest> for LoginService<S>
 where
@@ -129,7 +152,7 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Future = Map<S::Future, Finish<B>>;
+    type Future = LoginResponse<S::Future>;
 
     actix_web::dev::forward_ready!(service);
 
@@ -137,14 +160,12 @@ where
         // The request is not shared yet at this point (actix-web's own scopes add their
         // data the same way, later in the chain).
         req.add_data_container(Rc::clone(&self.data));
-        self.service.call(req).map(apply_cookie as Finish<B>)
+        LoginResponse { inner: self.service.call(req) }
     }
 }
 
 /// On the way out: sets or deletes the remember cookie as the request decided.
-fn apply_cookie<B>(res: Result<ServiceResponse<B>, Error>) -> Result<ServiceResponse<B>, Error> {
-    let mut res = res?;
-    let Some(action) = RequestAuth::take_cookie(res.request()) else { return Ok(res) };
+fn apply_cookie<B>(res: &mut ServiceResponse<B>, action: CookieAction) {
     if let Some(state) = res.request().app_data::<Rc<LoginState>>().cloned() {
         let cookie = match action {
             CookieAction::Set(cookie) => cookie,
@@ -154,5 +175,4 @@ fn apply_cookie<B>(res: Result<ServiceResponse<B>, Error>) -> Result<ServiceResp
             tracing::error!(error = %err, "could not set the remember cookie header");
         }
     }
-    Ok(res)
 }

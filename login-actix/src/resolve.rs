@@ -74,7 +74,8 @@ impl RequestAuth {
 
     /// The pending remember-cookie change, taken (for the response).
     pub(crate) fn take_cookie(req: &HttpRequest) -> Option<CookieAction> {
-        req.extensions_mut().get_mut::<RequestAuth>().and_then(|auth| auth.cookie.take())
+        let mut ext = req.extensions_mut();
+        ext.get_mut::<RequestAuth>()?.cookie.take()
     }
 
     /// Forgets the memoized resolution (after a login: the next ask loads again).
@@ -257,8 +258,13 @@ async fn from_remember<L: UserLoader>(
     session: &Session,
     now: u64,
 ) -> Resolution {
-    let Some(cookie) = req.cookie(&state.config.cookie().name) else { return Ok(None) };
-    let claims = match state.codec.verify::<<L::User as AuthUser>::Id>(cookie.value(), now) {
+    let verified = {
+        // Borrow the parsed cookies rather than copying the token out.
+        let Ok(jar) = req.cookies() else { return Ok(None) };
+        let Some(cookie) = jar.iter().find(|c| c.name() == state.config.cookie().name) else { return Ok(None) };
+        state.codec.verify::<<L::User as AuthUser>::Id>(cookie.value(), now)
+    };
+    let claims = match verified {
         Ok(claims) => claims,
         Err(err) => {
             tracing::debug!(reason = %err, "ignoring a bad remember cookie");
