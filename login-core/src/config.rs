@@ -368,7 +368,7 @@ mod tests {
 
     #[test]
     fn defaults_are_the_documented_ones() {
-        let c = LoginConfig::new([0u8; 32]).unwrap();
+        let c = LoginConfig::new([0u8; 32]).expect("test fixture");
         assert_eq!(c.login_url(), "/login");
         assert_eq!(c.cookie(), &CookieSettings::default());
         assert_eq!(c.cookie().name, "_remember");
@@ -394,7 +394,7 @@ mod tests {
 
     #[test]
     fn debug_hides_secrets() {
-        let c = LoginConfig::new([0xAB; 64]).unwrap();
+        let c = LoginConfig::new([0xAB; 64]).expect("test fixture");
         let s = format!("{c:?}");
         assert!(!s.to_lowercase().contains("abab"), "{s}");
     }

@@ -226,7 +226,7 @@ mod tests {
     use jsonwebtoken::{encode, EncodingKey, Header};
 
     fn config(secret: u8) -> LoginConfig {
-        LoginConfig::new([secret; 64]).unwrap()
+        LoginConfig::new([secret; 64]).expect("test fixture")
     }
 
     fn day() -> Duration {
@@ -237,10 +237,10 @@ mod tests {
     fn round_trip_with_any_id_type() {
         let codec = RememberCodec::new(&config(1));
         let now = now_secs();
-        let (t, _) = codec.issue(&0i64, None, now, day()).unwrap();
-        assert_eq!(codec.verify::<i64>(&t, now).unwrap().uid, 0);
-        let (t, _) = codec.issue(&String::new(), Some(u64::MAX), now, day()).unwrap();
-        let c = codec.verify::<String>(&t, now).unwrap();
+        let (t, _) = codec.issue(&0i64, None, now, day()).expect("test fixture");
+        assert_eq!(codec.verify::<i64>(&t, now).expect("test fixture").uid, 0);
+        let (t, _) = codec.issue(&String::new(), Some(u64::MAX), now, day()).expect("test fixture");
+        let c = codec.verify::<String>(&t, now).expect("test fixture");
         assert_eq!(c.uid, "");
         assert_eq!(c.sah, Some(u64::MAX));
         assert_eq!(c.aud, REMEMBER_AUDIENCE);
@@ -252,18 +252,18 @@ mod tests {
         let config = config(1);
         let codec = RememberCodec::new(&config);
         let now = now_secs();
-        let (t, _) = codec.issue(&5i64, Some(9), now, day()).unwrap();
+        let (t, _) = codec.issue(&5i64, Some(9), now, day()).expect("test fixture");
         let mut validation = jsonwebtoken::Validation::new(Algorithm::HS256);
         validation.set_audience(&[REMEMBER_AUDIENCE]);
         let key = jsonwebtoken::DecodingKey::from_secret(config.keys().remember_key());
-        let decoded = jsonwebtoken::decode::<RememberClaims<i64>>(&t, &key, &validation).unwrap();
-        assert_eq!(decoded.claims, codec.verify::<i64>(&t, now).unwrap());
+        let decoded = jsonwebtoken::decode::<RememberClaims<i64>>(&t, &key, &validation).expect("test fixture");
+        assert_eq!(decoded.claims, codec.verify::<i64>(&t, now).expect("test fixture"));
     }
 
     #[test]
     fn token_is_compact_and_holds_no_secret() {
         let codec = RememberCodec::new(&config(1));
-        let (t, _) = codec.issue(&42i64, Some(u64::MAX), now_secs(), day()).unwrap();
+        let (t, _) = codec.issue(&42i64, Some(u64::MAX), now_secs(), day()).expect("test fixture");
         assert_eq!(t.split('.').count(), 3);
         assert!(t.len() < 300, "{}", t.len());
     }
@@ -272,7 +272,7 @@ mod tests {
     fn tampered_token_is_rejected() {
         let codec = RememberCodec::new(&config(1));
         let now = now_secs();
-        let (t, _) = codec.issue(&1i64, None, now, day()).unwrap();
+        let (t, _) = codec.issue(&1i64, None, now, day()).expect("test fixture");
         let mut parts: Vec<String> = t.split('.').map(str::to_owned).collect();
         let forged = URL_SAFE_NO_PAD
             .encode(format!(r#"{{"uid":2,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":1}}"#, now + 100));
@@ -281,13 +281,13 @@ mod tests {
         let mut flipped = t.clone().into_bytes();
         let last = flipped.len() - 3;
         flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
-        assert!(codec.verify::<i64>(&String::from_utf8(flipped).unwrap(), now).is_err());
+        assert!(codec.verify::<i64>(&String::from_utf8(flipped).expect("test fixture"), now).is_err());
     }
 
     #[test]
     fn foreign_secret_is_rejected() {
         let now = now_secs();
-        let (t, _) = RememberCodec::new(&config(1)).issue(&1i64, None, now, day()).unwrap();
+        let (t, _) = RememberCodec::new(&config(1)).issue(&1i64, None, now, day()).expect("test fixture");
         assert!(RememberCodec::new(&config(2)).verify::<i64>(&t, now).is_err());
     }
 
@@ -297,7 +297,8 @@ mod tests {
         let now = now_secs();
         let claims =
             RememberClaims { uid: 1i64, iat: now, exp: now + 60, aud: REMEMBER_AUDIENCE.into(), jti: 1, sah: None };
-        let t = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&[1u8; 64])).unwrap();
+        let t = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&[1u8; 64]))
+            .expect("test fixture");
         assert!(RememberCodec::new(&config(1)).verify::<i64>(&t, now).is_err());
     }
 
@@ -317,7 +318,7 @@ mod tests {
             RememberClaims { uid: 1i64, iat: now, exp: now + 60, aud: REMEMBER_AUDIENCE.into(), jti: 1, sah: None };
         let key = config(1);
         let t = encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(key.keys().remember_key()))
-            .unwrap();
+            .expect("test fixture");
         assert!(codec.verify::<i64>(&t, now).is_err());
     }
 
@@ -325,16 +326,16 @@ mod tests {
     fn expired_and_out_of_range_times_are_rejected() {
         let codec = RememberCodec::new(&config(1));
         let now = now_secs();
-        let (t, _) = codec.issue(&1i64, None, now - 1000, Duration::from_secs(100)).unwrap();
+        let (t, _) = codec.issue(&1i64, None, now - 1000, Duration::from_secs(100)).expect("test fixture");
         assert_eq!(codec.verify::<i64>(&t, now), Err(TokenError::Expired));
         // Within the leeway of 5 s it is still accepted.
-        let (t, _) = codec.issue(&1i64, None, now - 103, Duration::from_secs(100)).unwrap();
+        let (t, _) = codec.issue(&1i64, None, now - 103, Duration::from_secs(100)).expect("test fixture");
         assert!(codec.verify::<i64>(&t, now).is_ok());
         // Issued in the future.
-        let (t, _) = codec.issue(&1i64, None, now + 3600, day()).unwrap();
+        let (t, _) = codec.issue(&1i64, None, now + 3600, day()).expect("test fixture");
         assert_eq!(codec.verify::<i64>(&t, now), Err(TokenError::IssuedAtOutOfRange));
         // Lifetime longer than the maximum remember duration.
-        let (t, _) = codec.issue(&1i64, None, now, day() * 400).unwrap();
+        let (t, _) = codec.issue(&1i64, None, now, day() * 400).expect("test fixture");
         assert_eq!(codec.verify::<i64>(&t, now), Err(TokenError::IssuedAtOutOfRange));
     }
 
@@ -350,7 +351,7 @@ mod tests {
             serde_json::json!({"uid":1,"iat":now,"exp":now+60,"jti":1}),
             serde_json::json!({"uid":1,"iat":now,"exp":now+60,"aud":"other","jti":1}),
         ] {
-            let t = encode(&Header::new(Algorithm::HS256), &claims, &enc).unwrap();
+            let t = encode(&Header::new(Algorithm::HS256), &claims, &enc).expect("test fixture");
             assert!(codec.verify::<i64>(&t, now).is_err(), "{claims}");
         }
     }

@@ -130,15 +130,15 @@ mod tests {
     fn revoked_until_expiry() {
         let store = MemoryRevocationStore::new();
         let id = RevokedId::Session(7);
-        assert!(!block_on(store.is_revoked(id)).unwrap());
-        block_on(store.revoke(id, now() + 60)).unwrap();
-        assert!(block_on(store.is_revoked(id)).unwrap());
+        assert!(!block_on(store.is_revoked(id)).expect("test fixture"));
+        block_on(store.revoke(id, now() + 60)).expect("test fixture");
+        assert!(block_on(store.is_revoked(id)).expect("test fixture"));
         // The same id of the other kind is not revoked.
-        assert!(!block_on(store.is_revoked(RevokedId::Remember(7))).unwrap());
+        assert!(!block_on(store.is_revoked(RevokedId::Remember(7))).expect("test fixture"));
         assert_eq!(store.is_revoked_now(id), Some(Ok(true)));
         // An entry already expired is not even stored.
-        block_on(store.revoke(RevokedId::Remember(8), now() - 1)).unwrap();
-        assert!(!block_on(store.is_revoked(RevokedId::Remember(8))).unwrap());
+        block_on(store.revoke(RevokedId::Remember(8), now() - 1)).expect("test fixture");
+        assert!(!block_on(store.is_revoked(RevokedId::Remember(8))).expect("test fixture"));
         assert_eq!(store.len(), 1);
     }
 
@@ -146,12 +146,12 @@ mod tests {
     fn expired_entries_are_swept() {
         let store = MemoryRevocationStore::new();
         {
-            let mut e = store.entries.lock().unwrap();
+            let mut e = store.entries.lock().expect("test fixture");
             for i in 0..SWEEP_AT {
                 e.insert(RevokedId::Session(i as u64), now() - 1);
             }
         }
-        block_on(store.revoke(RevokedId::Session(u64::MAX), now() + 60)).unwrap();
+        block_on(store.revoke(RevokedId::Session(u64::MAX), now() + 60)).expect("test fixture");
         assert_eq!(store.len(), 1);
     }
 }

@@ -103,9 +103,9 @@ mod tests {
     #[test]
     fn round_trips_compactly() {
         let plain = SessionRecord { uid: 7i64, fresh: true, sid: 42, exp: 1_800_000_000, sah: None, remember: None };
-        let json = serde_json::to_string(&plain).unwrap();
+        let json = serde_json::to_string(&plain).expect("test fixture");
         assert_eq!(json, "[7,1,42,1800000000]");
-        assert_eq!(serde_json::from_str::<SessionRecord<i64>>(&json).unwrap(), plain);
+        assert_eq!(serde_json::from_str::<SessionRecord<i64>>(&json).expect("test fixture"), plain);
 
         let full = SessionRecord {
             uid: String::new(),
@@ -115,13 +115,13 @@ mod tests {
             sah: Some(u64::MAX),
             remember: Some(RememberRef { jti: 9, exp: 10 }),
         };
-        let json = serde_json::to_string(&full).unwrap();
+        let json = serde_json::to_string(&full).expect("test fixture");
         assert!(!json.contains('\\'));
-        assert_eq!(serde_json::from_str::<SessionRecord<String>>(&json).unwrap(), full);
+        assert_eq!(serde_json::from_str::<SessionRecord<String>>(&json).expect("test fixture"), full);
 
         let remember_only = SessionRecord { sah: None, ..full.clone() };
-        let json = serde_json::to_string(&remember_only).unwrap();
-        assert_eq!(serde_json::from_str::<SessionRecord<String>>(&json).unwrap(), remember_only);
+        let json = serde_json::to_string(&remember_only).expect("test fixture");
+        assert_eq!(serde_json::from_str::<SessionRecord<String>>(&json).expect("test fixture"), remember_only);
     }
 
     #[test]
