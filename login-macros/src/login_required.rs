@@ -65,7 +65,7 @@ impl Parse for Args {
                     if args.redirect.is_some() {
                         return Err(syn::Error::new(nv.span(), "`redirect` is given twice"));
                     }
-                    if !is_local_path(&url.value()) {
+                    if !login_core::is_safe_next(&url.value()) {
                         return Err(syn::Error::new(
                             url.span(),
                             "`redirect` must be a local path starting with a single `/`, like \"/signin\"",
@@ -89,14 +89,6 @@ impl Parse for Args {
         }
         Ok(args)
     }
-}
-
-/// The same rule as `login_core::is_safe_next`, applied at compile time.
-fn is_local_path(url: &str) -> bool {
-    let b = url.as_bytes();
-    b.first() == Some(&b'/')
-        && !matches!(b.get(1), Some(b'/' | b'\\'))
-        && !b.iter().any(|&c| c == b'\\' || c < 0x20 || c == 0x7f)
 }
 
 /// Parses the item: an `async fn` handler without `self`, with room for one more
