@@ -88,11 +88,9 @@ fn current_user_outcome<U: AuthUser>(
     req: &HttpRequest,
     outcome: Option<Resolution>,
 ) -> Result<CurrentUser<U>, actix_web::Error> {
-    match outcome.map(|o| to_user::<U>(req, o)) {
-        Some(Ok(Some(user))) => Ok(user),
-        Some(Ok(None)) | None => Err(refuse(req, UnauthorizedReason::LoginRequired, None, None)),
-        Some(Err(err)) => Err(into_actix_error(req, err)),
-    }
+    optional_user_outcome::<U>(req, outcome)?
+        .0
+        .ok_or_else(|| refuse(req, UnauthorizedReason::LoginRequired, None, None))
 }
 
 impl<U: AuthUser> FromRequest for CurrentUser<U> {

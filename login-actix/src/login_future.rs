@@ -18,15 +18,15 @@ type Outcome<T> = fn(&HttpRequest, Option<Resolution>) -> Result<T, actix_web::E
 /// The future of [`Guard`](crate::Guard), [`CurrentUser`](crate::CurrentUser) and
 /// [`OptionalUser`](crate::OptionalUser) extraction.
 pub struct LoginFuture<T> {
-    req: HttpRequest,
-    resolve: Option<Resolve>,
+    resolve: Resolve,
+    skip: bool,
     outcome: Outcome<T>,
 }
 
 impl<T> LoginFuture<T> {
     /// A future that resolves the user (unless `skip`) and maps the result.
     pub(crate) fn new(req: &HttpRequest, skip: bool, outcome: Outcome<T>) -> Self {
-        LoginFuture { req: req.clone(), resolve: (!skip).then(|| current(req)), outcome }
+        LoginFuture { resolve: current(req), skip, outcome }
     }
 }
 
@@ -41,11 +41,7 @@ impl<T> Future for LoginFuture<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let resolution = match &mut this.resolve {
-            Some(resolve) => Some(ready!(Pin::new(resolve).poll(cx))),
-            None => None,
-        };
-        this.resolve = None;
-        Poll::Ready((this.outcome)(&this.req, resolution))
+        let resolution = if this.skip { None } else { Some(ready!(Pin::new(&mut this.resolve).poll(cx))) };
+        Poll::Ready((this.outcome)(&this.resolve.req, resolution))
     }
 }

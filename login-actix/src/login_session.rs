@@ -18,7 +18,7 @@ use crate::{
     error::LoginError,
     login_state::{into_actix_error, LoginState},
     remember_cookie::{remember_cookie, CookieAction},
-    resolve::RequestAuth,
+    resolve::{delete_remember_cookie, RequestAuth},
     session_probe::ensure_session,
 };
 
@@ -148,9 +148,7 @@ impl LoginSession {
             }
             None if kept_remember.is_some() => kept_remember,
             None => {
-                if self.req.cookie(&self.state.config.cookie().name).is_some() {
-                    RequestAuth::set_cookie(&self.req, CookieAction::Delete);
-                }
+                delete_remember_cookie(&self.state, &self.req);
                 None
             }
         };

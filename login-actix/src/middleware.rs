@@ -166,13 +166,14 @@ where
 
 /// On the way out: sets or deletes the remember cookie as the request decided.
 fn apply_cookie<B>(res: &mut ServiceResponse<B>, action: CookieAction) {
-    if let Some(state) = res.request().app_data::<Rc<LoginState>>().cloned() {
-        let cookie = match action {
-            CookieAction::Set(cookie) => cookie,
-            CookieAction::Delete => removal_cookie(state.config.cookie()),
-        };
-        if let Err(err) = res.response_mut().add_cookie(&cookie) {
-            tracing::error!(error = %err, "could not set the remember cookie header");
-        }
+    let cookie = match action {
+        CookieAction::Set(cookie) => cookie,
+        CookieAction::Delete => match res.request().app_data::<Rc<LoginState>>() {
+            Some(state) => removal_cookie(state.config.cookie()),
+            None => return,
+        },
+    };
+    if let Err(err) = res.response_mut().add_cookie(&cookie) {
+        tracing::error!(error = %err, "could not set the remember cookie header");
     }
 }

@@ -102,7 +102,7 @@ enum Step {
 /// Resolves the current user of a request, at most once per request: the future behind
 /// every login extractor. Not boxed; the only allocation is the leader's resolution.
 pub(crate) struct Resolve {
-    req: HttpRequest,
+    pub(crate) req: HttpRequest,
     lead: Option<LocalBoxFuture<'static, Resolution>>,
 }
 
@@ -311,8 +311,10 @@ async fn load<L: UserLoader>(
     loader.load(id, req).await.map_err(|e| LoginError::Loader(Rc::new(e)))
 }
 
-fn delete_remember_cookie(state: &LoginState, req: &HttpRequest) {
-    if req.cookie(&state.config.cookie().name).is_some() {
+/// Deletes the remember cookie on the response if the request carries one.
+pub(crate) fn delete_remember_cookie(state: &LoginState, req: &HttpRequest) {
+    let present = req.cookies().is_ok_and(|jar| jar.iter().any(|c| c.name() == state.config.cookie().name));
+    if present {
         RequestAuth::set_cookie(req, CookieAction::Delete);
     }
 }

@@ -156,6 +156,13 @@ impl Jar {
     pub fn remove(&mut self, name: &str) {
         self.cookies.remove(name);
     }
+
+    /// A copy of the jar without cookie `name` (a copied cookie replayed on its own).
+    pub fn without(&self, name: &str) -> Jar {
+        let mut copy = self.clone();
+        copy.remove(name);
+        copy
+    }
 }
 
 /// The `Set-Cookie` header lines of a response for cookie `name`.
