@@ -251,8 +251,13 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
         "ours_redis" => {
             let url = redis.expect("redis url");
             let store = sys.block_on(redis_store(&url));
-            let config =
-                LoginConfig::builder(SECRET).cookie_secure(false).revoke_sessions(false).build().expect("config");
+            let registry =
+                sys.block_on(login_actix::registry::RedisRegistry::connect(url.as_str())).expect("redis registry");
+            let config = LoginConfig::builder(SECRET)
+                .cookie_secure(false)
+                .registry(std::sync::Arc::new(registry))
+                .build()
+                .expect("config");
             scenario!(
                 App::new()
                     .app_data(data.clone())

@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use login_actix::LoginInfo;
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -98,12 +100,54 @@ pub fn settings(username: &str, changed: bool, error: Option<&str>) -> String {
         r#"<section><h2>Change password</h2><form method="post" action="/settings/password">
 <label>New password <input id="new-password" name="new_password" type="password" autocomplete="new-password" required></label>
 <button id="change-password" type="submit">Change password</button></form></section>
+<section><h2>Sessions</h2><p><a id="sessions-link" href="/settings/sessions">Where you are logged in</a></p></section>
 <section><h2>Log out everywhere</h2><form method="post" action="/logout/all">
 <button id="logout-all" type="submit">Log out all sessions</button></form></section>
 <section><h2>Delete account</h2><form method="post" action="/account/delete">
 <button id="delete-account" type="submit">Delete my account</button></form></section>"#,
     );
     layout("Settings", Some(username), &body)
+}
+
+/// A Unix time as `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn utc(secs: u64) -> String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// `GET /settings/sessions`: a row per live login, the current one marked.
+pub fn sessions(username: &str, logins: &[LoginInfo]) -> String {
+    let mut body = String::from(
+        r#"<h1>Sessions</h1><p>Every browser where you are logged in. Ending one logs that browser out at its next request.</p>
+<table id="sessions"><thead><tr><th>Created</th><th>Last seen</th><th>Browser</th><th>Remembered</th><th></th></tr></thead><tbody>"#,
+    );
+    for login in logins {
+        let mark = if login.current { r#" class="current" data-current="true""# } else { "" };
+        let label = if login.current { " <b>(this browser)</b>" } else { "" };
+        let _ = write!(
+            body,
+            r#"<tr{mark} data-id="{id}"><td>{created}</td><td>{seen}</td><td>{ua}{label}</td><td>{remembered}</td>
+<td><form method="post" action="/settings/sessions/end"><input type="hidden" name="id" value="{id}"><button type="submit">End</button></form></td></tr>"#,
+            id = escape(&login.id),
+            created = utc(login.created_at),
+            seen = utc(login.last_seen_at),
+            ua = escape(&login.user_agent),
+            remembered = if login.remembered { "yes" } else { "no" },
+        );
+    }
+    body.push_str("</tbody></table>");
+    layout("Sessions", Some(username), &body)
 }
 
 #[cfg(test)]
@@ -116,5 +160,12 @@ mod tests {
         let page = login(None, "\"><script>alert(1)</script>", false);
         assert!(!page.contains("<script>alert"));
         assert!(page.contains("&quot;&gt;&lt;script&gt;"));
+    }
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(utc(1_800_000_000), "2027-01-15 08:00:00 UTC");
     }
 }

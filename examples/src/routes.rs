@@ -127,7 +127,7 @@ async fn delete_account(
     auth: LoginSession,
 ) -> actix_web::Result<HttpResponse> {
     db.delete(user.id).await?;
-    auth.logout_user().await?;
+    auth.logout_everywhere::<User>().await?;
     tracing::info!(user_id = user.id, "account deleted");
     Ok(see_other("/"))
 }
@@ -142,7 +142,7 @@ async fn logout(auth: LoginSession) -> actix_web::Result<HttpResponse> {
 #[login_required]
 async fn logout_all(user: CurrentUser<User>, db: web::Data<Db>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
     db.bump_epoch(user.id).await?;
-    auth.logout_user().await?;
+    auth.logout_everywhere::<User>().await?;
     tracing::info!(user_id = user.id, "logged out everywhere");
     Ok(see_other("/"))
 }
@@ -151,6 +151,52 @@ async fn logout_all(user: CurrentUser<User>, db: web::Data<Db>, auth: LoginSessi
 #[login_required(api)]
 async fn api_me(user: CurrentUser<User>) -> impl Responder {
     web::Json(serde_json::json!({ "id": user.id, "username": user.username }))
+}
+
+#[get("/settings/sessions")]
+#[fresh_login_required]
+async fn sessions_page(user: CurrentUser<User>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+    let logins = auth.logins::<User>().await?;
+    Ok(html(pages::sessions(&user.username, &logins)))
+}
+
+#[derive(Deserialize)]
+struct EndSessionForm {
+    #[serde(default)]
+    id: String,
+}
+
+#[post("/settings/sessions/end")]
+#[fresh_login_required]
+async fn end_session(
+    user: CurrentUser<User>,
+    form: web::Form<EndSessionForm>,
+    auth: LoginSession,
+) -> actix_web::Result<HttpResponse> {
+    if auth.end_login::<User>(&form.id).await? {
+        tracing::info!(user_id = user.id, "session ended from the sessions page");
+    }
+    Ok(see_other("/settings/sessions"))
+}
+
+#[get("/api/sessions")]
+#[login_required(api)]
+async fn api_sessions(_user: CurrentUser<User>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+    let logins = auth.logins::<User>().await?;
+    let rows: Vec<_> = logins
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "id": l.id,
+                "current": l.current,
+                "created_at": l.created_at,
+                "last_seen_at": l.last_seen_at,
+                "remembered": l.remembered,
+                "user_agent": l.user_agent,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(rows))
 }
 
 /// Registers every route.
@@ -165,5 +211,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(delete_account)
         .service(logout)
         .service(logout_all)
-        .service(api_me);
+        .service(api_me)
+        .service(sessions_page)
+        .service(end_session)
+        .service(api_sessions);
 }

@@ -1,6 +1,6 @@
 //! Building the app and starting the server.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use actix_session::{
     config::CookieContentSecurity,
@@ -13,12 +13,15 @@ use actix_web::{
     dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse},
     web, App, HttpServer,
 };
-use login_actix::{BoundedSessionStore, LoginConfig, LoginMiddleware, RedisRevocationStore};
+use login_actix::{
+    registry::{LoginRegistry, MemoryRegistry, RedisRegistry, SqliteRegistry},
+    BoundedSessionStore, LoginConfig, LoginMiddleware,
+};
 
 use crate::{
     db::Db,
     routes::{self, load_user},
-    settings::{SessionStoreKind, Settings},
+    settings::{RegistryKind, SessionStoreKind, Settings},
 };
 
 /// The bound on every Redis operation of a request.
@@ -33,6 +36,9 @@ pub enum StartError {
     /// Redis could not be reached.
     #[error("--session-store: cannot use Redis: {0}")]
     Redis(String),
+    /// The login registry could not be opened.
+    #[error("--registry: cannot open the login registry: {0}")]
+    Registry(String),
     /// The address could not be bound.
     #[error("--addr: cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
@@ -46,7 +52,7 @@ pub enum StartError {
 pub struct AppParts {
     /// The user database.
     pub db: web::Data<Db>,
-    /// The login configuration (shared revocation store inside).
+    /// The login configuration (the shared login registry inside).
     pub config: LoginConfig,
     /// The session cookie key.
     pub key: Key,
@@ -88,7 +94,11 @@ pub fn app<S: SessionStore + 'static>(
 pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), StartError> {
     let db = Db::open(settings.db.as_deref()).map_err(|e| StartError::Db(e.to_string()))?;
     let key = Key::derive_from(&settings.secret);
-    let base = LoginConfig::builder(&settings.secret).cookie_secure(settings.secure_cookies);
+    let registry = open_registry(&settings).await?;
+    let base = LoginConfig::builder(&settings.secret)
+        .cookie_secure(settings.secure_cookies)
+        .idle_timeout(settings.idle_timeout)
+        .registry(registry);
     let parts = |config: LoginConfig| AppParts {
         db: web::Data::new(db.clone()),
         config,
@@ -105,11 +115,6 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
             (server.addrs(), server.shutdown_timeout(5).run())
         }
         SessionStoreKind::Redis(url) => {
-            let revocations = RedisRevocationStore::builder(url.as_str())
-                .timeout(REDIS_TIMEOUT)
-                .connect()
-                .await
-                .map_err(|e| StartError::Redis(e.to_string()))?;
             // A pool rather than actix-session's single managed connection: measured here,
             // the pool answers at once while Redis is down and recovers as soon as it is
             // back, where the single connection kept timing out after a Redis restart.
@@ -129,13 +134,7 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
             let store = RedisSessionStore::new_pooled(pool).await.map_err(|e| StartError::Redis(e.to_string()))?;
             // A slow Redis costs a request at most this long (then a 5xx), never a hang.
             let store = BoundedSessionStore::new(store, REDIS_TIMEOUT);
-            // Sessions live in Redis: logout deletes them there, so the per-request
-            // session revocation check is not needed; remember tokens are still revoked.
-            let config = base
-                .revocation_store(std::sync::Arc::new(revocations))
-                .revoke_sessions(false)
-                .build()
-                .map_err(|e| StartError::Config(e.to_string()))?;
+            let config = base.build().map_err(|e| StartError::Config(e.to_string()))?;
             let parts = parts(config);
             let server = HttpServer::new(move || app(parts.clone(), store.clone()))
                 .bind(settings.addr)
@@ -144,4 +143,27 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
         }
     };
     Ok((server, addrs))
+}
+
+/// The login registry the settings ask for.
+async fn open_registry(settings: &Settings) -> Result<Arc<dyn LoginRegistry>, StartError> {
+    Ok(match &settings.registry {
+        RegistryKind::Memory => Arc::new(MemoryRegistry::new()),
+        RegistryKind::Sqlite => Arc::new(
+            match &settings.db {
+                Some(path) => SqliteRegistry::open(path),
+                None => SqliteRegistry::open_in_memory(),
+            }
+            .map_err(|e| StartError::Registry(e.to_string()))?,
+        ),
+        RegistryKind::Redis(url) => {
+            Arc::new(RedisRegistry::builder(url.as_str()).timeout(REDIS_TIMEOUT).connect().await.map_err(|e| {
+                // A registry that follows the session store is reported as that setting.
+                match &settings.session_store {
+                    SessionStoreKind::Redis(store) if store == url => StartError::Redis(e.to_string()),
+                    _ => StartError::Registry(e.to_string()),
+                }
+            })?)
+        }
+    })
 }

@@ -19,12 +19,20 @@ pub struct Args {
     /// random per start (every restart logs everybody out).
     #[arg(long, env = "LOGIN_DEMO_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
-    /// `cookie`, or a `redis://host:port` URL for sessions and revocations in Redis.
+    /// `cookie`, or a `redis://host:port` URL for sessions (and, by default, logins) in Redis.
     #[arg(long, env = "LOGIN_DEMO_SESSION_STORE", default_value = "cookie")]
     pub session_store: String,
     /// SQLite file; default an in-memory database. Instances given the same file share users.
     #[arg(long, env = "LOGIN_DEMO_DB")]
     pub db: Option<PathBuf>,
+    /// Where live logins are kept: `memory`, `sqlite` (in the `--db` file) or a
+    /// `redis://host:port` URL. Default: `sqlite`, or Redis when `--session-store` is a
+    /// Redis URL.
+    #[arg(long, env = "LOGIN_DEMO_REGISTRY")]
+    pub registry: Option<String>,
+    /// End a login unused for this many seconds; `0` turns the idle timeout off.
+    #[arg(long, env = "LOGIN_DEMO_IDLE_TIMEOUT", default_value_t = 0)]
+    pub idle_timeout: u64,
     /// Drop the `Secure` cookie attribute (plain-http testing).
     #[arg(long, env = "LOGIN_DEMO_INSECURE_COOKIES", value_parser = clap::builder::FalseyValueParser::new())]
     pub insecure_cookies: bool,
@@ -35,7 +43,18 @@ pub struct Args {
 pub enum SessionStoreKind {
     /// actix-session's cookie store (default).
     Cookie,
-    /// Redis at this URL, for sessions and revocations.
+    /// Redis at this URL, for sessions.
+    Redis(String),
+}
+
+/// Where live logins are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryKind {
+    /// In process memory: everybody is logged out by a restart.
+    Memory,
+    /// In the `--db` SQLite file (in memory when there is none).
+    Sqlite,
+    /// In Redis at this URL.
     Redis(String),
 }
 
@@ -54,6 +73,10 @@ pub struct Settings {
     pub db: Option<PathBuf>,
     /// Whether cookies carry `Secure`.
     pub secure_cookies: bool,
+    /// Where live logins are kept.
+    pub registry: RegistryKind,
+    /// The idle timeout, `None` for off.
+    pub idle_timeout: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -64,6 +87,8 @@ impl std::fmt::Debug for Settings {
             .field("session_store", &self.session_store)
             .field("db", &self.db)
             .field("secure_cookies", &self.secure_cookies)
+            .field("registry", &self.registry)
+            .field("idle_timeout", &self.idle_timeout)
             .finish()
     }
 }
@@ -77,6 +102,9 @@ pub enum SettingsError {
     /// Short `--secret`.
     #[error("--secret: must be at least {MIN_SECRET_BYTES} bytes, got {0}")]
     ShortSecret(usize),
+    /// Bad `--registry`.
+    #[error("--registry: expected `memory`, `sqlite` or a redis://host:port URL, got {0:?}")]
+    Registry(String),
     /// Bad `--session-store`.
     #[error("--session-store: expected `cookie` or a redis://host:port URL, got {0:?}")]
     SessionStore(String),
@@ -102,7 +130,22 @@ impl Settings {
             }
             other => return Err(SettingsError::SessionStore(other.to_owned())),
         };
+        let registry = match args.registry.as_deref() {
+            None => match &session_store {
+                SessionStoreKind::Redis(url) => RegistryKind::Redis(url.clone()),
+                SessionStoreKind::Cookie => RegistryKind::Sqlite,
+            },
+            Some("memory") => RegistryKind::Memory,
+            Some("sqlite") => RegistryKind::Sqlite,
+            Some(url) if url.starts_with("redis://") && url.len() > "redis://".len() => {
+                RegistryKind::Redis(url.to_owned())
+            }
+            Some(other) => return Err(SettingsError::Registry(other.to_owned())),
+        };
+        let idle_timeout = (args.idle_timeout > 0).then(|| std::time::Duration::from_secs(args.idle_timeout));
         Ok(Settings {
+            registry,
+            idle_timeout,
             addr,
             secret,
             secret_is_random,
@@ -131,6 +174,13 @@ mod tests {
         assert_eq!(s.secret.len(), 64);
         assert_eq!(s.session_store, SessionStoreKind::Cookie);
         assert!(s.secure_cookies);
+        assert_eq!(s.registry, RegistryKind::Sqlite);
+        assert_eq!(s.idle_timeout, None);
+        let r = Settings::from_args(args(&["--session-store", "redis://127.0.0.1:1"])).unwrap();
+        assert_eq!(r.registry, RegistryKind::Redis("redis://127.0.0.1:1".into()));
+        let m = Settings::from_args(args(&["--registry", "memory", "--idle-timeout", "60"])).unwrap();
+        assert_eq!(m.registry, RegistryKind::Memory);
+        assert_eq!(m.idle_timeout, Some(std::time::Duration::from_secs(60)));
         assert!(!format!("{s:?}").contains(&format!("{:?}", s.secret)));
     }
 
@@ -140,6 +190,8 @@ mod tests {
         assert!(e.to_string().starts_with("--secret:"));
         let e = Settings::from_args(args(&["--addr", "nowhere"])).unwrap_err();
         assert!(e.to_string().starts_with("--addr:"));
+        let e = Settings::from_args(args(&["--registry", "postgres://x"])).unwrap_err();
+        assert!(e.to_string().starts_with("--registry:"));
         let e = Settings::from_args(args(&["--session-store", "memcached://x"])).unwrap_err();
         assert!(e.to_string().starts_with("--session-store:"));
     }

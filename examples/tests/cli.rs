@@ -36,6 +36,8 @@ fn bad_settings_exit_with_one_line_naming_the_setting() {
         (vec!["--session-store", "memcached://x"], vec![], "--session-store"),
         (vec!["--session-store", "redis://127.0.0.1:1", "--addr", "127.0.0.1:0"], vec![], "--session-store"),
         (vec!["--db", &unwritable, "--addr", "127.0.0.1:0"], vec![], "--db"),
+        (vec!["--registry", "postgres://x"], vec![], "--registry"),
+        (vec!["--registry", "redis://127.0.0.1:1", "--addr", "127.0.0.1:0"], vec![], "--registry"),
     ];
     for (args, envs, setting) in cases {
         let (code, stderr) = run_failing(&args, &envs);

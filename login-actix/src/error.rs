@@ -20,7 +20,7 @@ pub enum LoginError {
     /// The user loader failed (`500`). The session is kept.
     #[error("user loader failed: {0}")]
     Loader(Rc<LoadError>),
-    /// The revocation store could not answer (`503`). Fails closed.
+    /// The login registry could not answer (`503`). Fails closed.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// No [`LoginMiddleware`](crate::LoginMiddleware) on this route (`500`).
@@ -38,11 +38,17 @@ pub enum LoginError {
         found: &'static str,
     },
     /// Writing the session failed (`500`).
-    #[error("session write failed: {0}")]
-    Session(String),
+    #[error("session write failed")]
+    Session(#[source] Rc<actix_session::SessionInsertError>),
     /// Creating a remember token failed (`500`).
     #[error(transparent)]
     Token(#[from] TokenError),
+}
+
+impl LoginError {
+    pub(crate) fn session(err: actix_session::SessionInsertError) -> Self {
+        LoginError::Session(Rc::new(err))
+    }
 }
 
 impl ResponseError for LoginError {

@@ -99,7 +99,7 @@
 //! # Failure modes
 //! - Anonymous or not fresh on a guarded route: `302` to `login_url?next=...`, or `401`
 //!   JSON in API mode, or the app's [`unauthorized_handler`](LoginMiddleware::unauthorized_handler).
-//! - Loader error: `500`, session kept. Revocation store down: `503`, nobody
+//! - Loader error: `500`, session kept. Login registry down: `503`, nobody
 //!   authenticated. Both replaceable with [`error_handler`](LoginMiddleware::error_handler).
 //! - Missing `SessionMiddleware`: a logged error naming the fix, and a `500`.
 //! - Garbled cookies and tokens: anonymous, the bad remember cookie deleted.
@@ -117,10 +117,12 @@ mod login_session;
 mod login_state;
 mod middleware;
 #[cfg(feature = "redis")]
-mod redis_revocation;
+mod redis_registry;
 mod remember_cookie;
 mod resolve;
 mod session_probe;
+#[cfg(feature = "sqlite")]
+mod sqlite_registry;
 mod unauthorized;
 
 #[cfg(feature = "redis")]
@@ -133,16 +135,37 @@ pub use guard::{
 };
 pub use loader::{loader_fn, LoadError, LoaderFn, UserLoader};
 pub use login_core::{
-    is_safe_next, login_redirect_url, AuthUser, ConfigError, CookieSettings, LoginConfig, LoginConfigBuilder,
-    MemoryRevocationStore, Remember, RevocationStore, RevokedId, SameSite, StoreError,
+    is_safe_next, login_redirect_url, AuthUser, ConfigError, CookieSettings, LoginConfig, LoginConfigBuilder, Remember,
+    SameSite, StoreError,
 };
 pub use login_future::LoginFuture;
 pub use login_macros::{fresh_login_required, login_required, user_loader};
-pub use login_session::{LoginRedirect, LoginSession};
+pub use login_session::{LoginInfo, LoginRedirect, LoginSession};
 pub use middleware::{LoginMiddleware, LoginResponse, LoginService};
-#[cfg(feature = "redis")]
-pub use redis_revocation::{RedisRevocationStore, RedisRevocationStoreBuilder};
 pub use unauthorized::{LoginMode, Unauthorized, UnauthorizedReason};
+
+/// The registry of live logins and its stores.
+///
+/// A request is authenticated only while its login is live here. The stores:
+///
+/// | store | survives a restart | several instances | how |
+/// |---|---|---|---|
+/// | [`MemoryRegistry`] (default) | no: everybody is logged out | no | process memory, bounded |
+/// | [`SqliteRegistry`] (feature `sqlite`) | yes | processes on one machine, one file | a table in a SQLite file |
+/// | [`RedisRegistry`] (feature `redis`) | yes (as Redis persists) | yes | hashes in Redis, bounded timeouts |
+///
+/// Bring your own (Postgres) by implementing [`LoginRegistry`].
+pub mod registry {
+    pub use login_core::{
+        user_agent_label, user_key, LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, StoreError,
+        DEFAULT_MAX_LOGINS,
+    };
+
+    #[cfg(feature = "redis")]
+    pub use crate::redis_registry::{RedisRegistry, RedisRegistryBuilder};
+    #[cfg(feature = "sqlite")]
+    pub use crate::sqlite_registry::SqliteRegistry;
+}
 
 /// Items the macros' generated code names. Not a stable API.
 #[doc(hidden)]

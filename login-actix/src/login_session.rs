@@ -1,4 +1,5 @@
-//! The login handle: `login_user`, `logout_user` and `refresh_auth_hash`.
+//! The login handle: `login_user`, `logout_user`, `refresh_auth_hash` and the
+//! sessions page (`logins`, `end_login`).
 
 use std::{any::TypeId, future::ready, rc::Rc, time::Duration};
 
@@ -10,7 +11,7 @@ use actix_web::{
     FromRequest, HttpRequest, HttpResponse, Responder,
 };
 use login_core::{
-    choose_next, location_value, now_secs, random_id, AuthUser, Remember, RememberRef, RevokedId, SessionRecord,
+    choose_next, location_value, user_agent_label, user_key, AuthUser, LiveLogin, LoginId, Remember, SessionRecord,
     SESSION_KEY,
 };
 
@@ -18,7 +19,7 @@ use crate::{
     error::LoginError,
     login_state::{into_actix_error, LoginState},
     remember_cookie::{remember_cookie, CookieAction},
-    resolve::{delete_remember_cookie, RequestAuth},
+    resolve::{delete_remember_cookie, lookup, RequestAuth},
     session_probe::ensure_session,
 };
 
@@ -88,29 +89,40 @@ impl LoginSession {
         }
     }
 
-    fn issue_remember<U: AuthUser>(
+    /// Issues a remember token for `login_id` and schedules its cookie; returns the
+    /// token's expiry.
+    fn issue_remember<Id: serde::Serialize>(
         &self,
-        uid: &U::Id,
-        sah: Option<u64>,
+        user_id: &Id,
+        login_id: LoginId,
+        auth_tag: Option<u64>,
         now: u64,
         lifetime: Duration,
-    ) -> Result<RememberRef, LoginError> {
-        let (token, reference) = self.state.codec.issue(uid, sah, now, lifetime)?;
+    ) -> Result<u64, LoginError> {
+        let (token, expires_at) = self.state.codec.issue(user_id, login_id, auth_tag, now, lifetime)?;
         RequestAuth::set_cookie(
             &self.req,
             CookieAction::Set(remember_cookie(self.state.config.cookie(), token, lifetime)),
         );
-        Ok(reference)
+        Ok(expires_at)
     }
 
-    /// Logs `user` in: a fresh login in a renewed session (against fixation), with a
-    /// remember cookie when asked (`true` or [`Remember::Default`] for the configured
-    /// duration, [`Remember::Days`] for N days, capped).
+    /// The request's login record, if readable.
+    fn record<Id: serde::de::DeserializeOwned>(&self, session: &Session) -> Option<SessionRecord<Id>> {
+        session.get::<SessionRecord<Id>>(SESSION_KEY).ok().flatten()
+    }
+
+    /// Logs `user` in after the app checked a credential: a fresh login in a renewed
+    /// session (against fixation), with a remember cookie when asked (`true` or
+    /// [`Remember::Default`] for the configured duration, [`Remember::Days`] for N days,
+    /// capped).
     ///
-    /// If another user was logged in, that user's session data is cleared first and
-    /// their session and remember token are revoked. The same user logging in again
-    /// (re-authentication for a fresh-only route) keeps the session data and, when no
-    /// new remember cookie is asked for, the existing one.
+    /// A new *login* is created in the registry (the sessions page lists it). The one
+    /// exception: the same user logging in again in a session whose login is still
+    /// live (re-authentication for a fresh-only route) continues that login, keeps the
+    /// session data and, when no new remember cookie is asked for, the existing one.
+    /// In every other case (no record, a record whose login ended, another user's) the
+    /// session starts empty, and another user's live login in this browser ends.
     ///
     /// Returns the redirect to send: to the request's `next` when it is safe (see
     /// [`LoginRedirect`]), else to `/` or the given fallback.
@@ -121,114 +133,215 @@ impl LoginSession {
     ) -> Result<LoginRedirect, LoginError> {
         self.check_user_type::<U>()?;
         let session = self.session()?;
-        let store = self.state.config.revocation_store();
-        let now = now_secs();
-        let uid = user.id();
-        let previous = session.get::<SessionRecord<U::Id>>(SESSION_KEY).ok().flatten();
-        let same_user = previous.as_ref().is_some_and(|p| p.uid == uid);
-        let mut kept_remember = None;
-        if let Some(prev) = previous {
-            store.revoke(RevokedId::Session(prev.sid), prev.exp).await?;
-            if same_user {
-                kept_remember = prev.remember;
-            } else {
-                session.clear();
-                if let Some(r) = &prev.remember {
-                    store.revoke(RevokedId::Remember(r.jti), r.exp).await?;
-                }
+        let config = &self.state.config;
+        let registry = config.registry();
+        let now = config.now();
+        let user_id = user.id();
+        let auth_tag = config.keys().auth_tag(user.session_auth_hash().as_deref());
+
+        // The login this session belongs to now, if it is live.
+        let previous = match self.record::<U::Id>(&session) {
+            Some(record) => lookup(&self.state, record.login_id, now).await?.map(|times| (record, times)),
+            None => None,
+        };
+        let continued = match previous {
+            Some((record, times)) if record.user_id == user_id && record.auth_tag == auth_tag => {
+                Some((record.login_id, times))
             }
-        }
-        let sah = self.state.config.keys().auth_tag(user.session_auth_hash().as_deref());
-        let remember = match remember.into().duration(&self.state.config) {
-            Some(lifetime) => {
-                if let Some(old) = kept_remember.take() {
-                    store.revoke(RevokedId::Remember(old.jti), old.exp).await?;
-                }
-                Some(self.issue_remember::<U>(&uid, sah, now, lifetime)?)
-            }
-            None if kept_remember.is_some() => kept_remember,
-            None => {
-                delete_remember_cookie(&self.state, &self.req);
+            Some((record, _)) => {
+                tracing::info!(user_id = ?record.user_id, "login ended: another user logged in in the same browser");
+                registry.remove(record.login_id).await?;
                 None
             }
+            None => None,
         };
-        let record = SessionRecord {
-            uid,
-            fresh: true,
-            sid: random_id(),
-            exp: now.saturating_add(self.state.config.session_lifetime().as_secs()),
-            sah,
-            remember,
+        if continued.is_none() {
+            // Nothing of an earlier visitor or user survives a new login.
+            session.clear();
+        }
+        let login_id = continued.map_or_else(LoginId::random, |(id, _)| id);
+        let lifetime_end = now.saturating_add(config.session_lifetime().as_secs());
+        let remember_end = match remember.into().duration(config) {
+            Some(lifetime) => Some(self.issue_remember(&user_id, login_id, auth_tag, now, lifetime)?),
+            None => None,
         };
+        match continued {
+            Some((_, times)) => {
+                if let Some(end) = remember_end {
+                    registry.extend(login_id, times.expires_at.max(end), true).await?;
+                }
+            }
+            None => {
+                if remember_end.is_none() {
+                    delete_remember_cookie(&self.state, &self.req);
+                }
+                let user_agent = self.req.headers().get(header::USER_AGENT).map(|v| v.as_bytes()).unwrap_or_default();
+                registry
+                    .insert(LiveLogin {
+                        id: login_id,
+                        user_key: user_key(&user_id),
+                        created_at: now,
+                        last_seen_at: now,
+                        expires_at: remember_end.map_or(lifetime_end, |end| end.max(lifetime_end)),
+                        remembered: remember_end.is_some(),
+                        user_agent: user_agent_label(user_agent),
+                    })
+                    .await?;
+            }
+        }
+        let record = SessionRecord { user_id, login_id, authenticated_at: now, auth_tag };
         session.renew();
-        session.insert(SESSION_KEY, &record).map_err(|e| LoginError::Session(e.to_string()))?;
+        session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
         RequestAuth::reset(&self.req);
-        tracing::info!(user_id = ?record.uid, remember = record.remember.is_some(), "user logged in");
+        tracing::info!(
+            user_id = ?record.user_id,
+            remember = remember_end.is_some(),
+            continued = continued.is_some(),
+            "user logged in"
+        );
         Ok(LoginRedirect::new(self.req.clone()))
     }
 
-    /// Logs the current user out: the session is purged, the remember cookie deleted
-    /// (same name, Path, Domain and attributes), and both the login session and the
-    /// remember token revoked, so a copy of either cookie replayed later is anonymous.
+    /// Logs the current user out: the login leaves the registry (so a copy of the
+    /// session or remember cookie replayed later is anonymous, on every instance and
+    /// after a restart), the session is purged and the remember cookie deleted (same
+    /// name, Path, Domain and attributes).
     ///
-    /// Safe to call when nobody is logged in. When the revocation store is down, the
-    /// session and cookie are still cleared in this browser and the call returns
+    /// Safe to call when nobody is logged in. When the registry is down, the session
+    /// and cookie are still cleared in this browser and the call returns
     /// [`LoginError::Store`] (a `503`).
     pub async fn logout_user(&self) -> Result<(), LoginError> {
         let session = self.session()?;
-        let record = session.get::<SessionRecord<serde_json::Value>>(SESSION_KEY).ok().flatten();
+        let record = self.record::<serde_json::Value>(&session);
         let token = self.req.cookie(&self.state.config.cookie().name);
         session.purge();
         RequestAuth::set_cookie(&self.req, CookieAction::Delete);
         RequestAuth::settle(&self.req, Ok(None));
 
-        let store = self.state.config.revocation_store();
+        let registry = self.state.config.registry();
         let mut user_id = None;
         if let Some(record) = record {
-            store.revoke(RevokedId::Session(record.sid), record.exp).await?;
-            if let Some(r) = &record.remember {
-                store.revoke(RevokedId::Remember(r.jti), r.exp).await?;
-            }
-            user_id = Some(record.uid);
+            registry.remove(record.login_id).await?;
+            user_id = Some(record.user_id);
         }
         if let Some(cookie) = token {
-            if let Ok(claims) = self.state.codec.verify::<serde_json::Value>(cookie.value(), now_secs()) {
-                store.revoke(RevokedId::Remember(claims.jti), claims.exp).await?;
-                user_id = user_id.or(Some(claims.uid));
+            if let Ok(claims) = self.state.codec.verify::<serde_json::Value>(cookie.value(), self.state.config.now()) {
+                registry.remove(claims.login_id).await?;
+                user_id = user_id.or(Some(claims.user_id));
             }
         }
         tracing::info!(user_id = ?user_id, "user logged out");
         Ok(())
     }
 
+    /// Ends every login of the current user, this one included ("log out everywhere"),
+    /// and clears this browser like [`logout_user`](LoginSession::logout_user).
+    pub async fn logout_everywhere<U: AuthUser>(&self) -> Result<usize, LoginError> {
+        self.check_user_type::<U>()?;
+        let session = self.session()?;
+        let ended = match self.record::<U::Id>(&session) {
+            Some(record) => self.state.config.registry().remove_user(&user_key(&record.user_id), None).await?,
+            None => 0,
+        };
+        self.logout_user().await?;
+        Ok(ended)
+    }
+
     /// Keeps this session logged in after the user's
-    /// [`session_auth_hash`](AuthUser::session_auth_hash) changed (password change,
-    /// "log out everywhere"). Every other session and remember cookie of the user stops
-    /// working at its next request; this one gets the new hash, a renewed session id
-    /// and, if it had a remember cookie, a new one with the same expiry.
+    /// [`session_auth_hash`](AuthUser::session_auth_hash) changed (password change):
+    /// every other login of the user ends now, in the registry; this one gets the new
+    /// hash, a renewed session id and, if it had a remember cookie, a new one with the
+    /// same expiry.
     pub async fn refresh_auth_hash<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
         self.check_user_type::<U>()?;
         let session = self.session()?;
-        let Some(mut record) = session.get::<SessionRecord<U::Id>>(SESSION_KEY).ok().flatten() else {
-            return Ok(());
-        };
-        let store = self.state.config.revocation_store();
-        let now = now_secs();
-        store.revoke(RevokedId::Session(record.sid), record.exp).await?;
-        record.sid = random_id();
-        record.sah = self.state.config.keys().auth_tag(user.session_auth_hash().as_deref());
-        if let Some(old) = record.remember.take() {
-            store.revoke(RevokedId::Remember(old.jti), old.exp).await?;
-            if old.exp > now {
-                record.remember =
-                    Some(self.issue_remember::<U>(&record.uid, record.sah, now, Duration::from_secs(old.exp - now))?);
+        let Some(mut record) = self.record::<U::Id>(&session) else { return Ok(()) };
+        let config = &self.state.config;
+        let now = config.now();
+        let ended = config.registry().remove_user(&user_key(&record.user_id), Some(record.login_id)).await?;
+        record.auth_tag = config.keys().auth_tag(user.session_auth_hash().as_deref());
+        let token = self.req.cookie(&config.cookie().name);
+        if let Some(claims) = token.and_then(|c| self.state.codec.verify::<U::Id>(c.value(), now).ok()) {
+            if claims.login_id == record.login_id && claims.exp > now {
+                let lifetime = Duration::from_secs(claims.exp - now);
+                self.issue_remember(&record.user_id, record.login_id, record.auth_tag, now, lifetime)?;
             }
         }
         session.renew();
-        session.insert(SESSION_KEY, &record).map_err(|e| LoginError::Session(e.to_string()))?;
+        session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
         RequestAuth::reset(&self.req);
-        tracing::info!(user_id = ?record.uid, "session auth hash refreshed; other sessions end");
+        tracing::info!(user_id = ?record.user_id, other_logins_ended = ended, "auth hash refreshed; other logins ended");
         Ok(())
+    }
+
+    /// The live logins of the current user (the sessions page), oldest first, the
+    /// current one marked. Empty when nobody is logged in.
+    pub async fn logins<U: AuthUser>(&self) -> Result<Vec<LoginInfo>, LoginError> {
+        self.check_user_type::<U>()?;
+        let session = self.session()?;
+        let Some(record) = self.record::<U::Id>(&session) else { return Ok(Vec::new()) };
+        let now = self.state.config.now();
+        let logins = self.state.config.registry().list_user(&user_key(&record.user_id), now).await?;
+        Ok(logins.into_iter().map(|login| LoginInfo::new(login, record.login_id)).collect())
+    }
+
+    /// Ends one login of the current user, by the id [`logins`](LoginSession::logins)
+    /// gave (`"end this session"`); it is anonymous at its next request, both cookies,
+    /// on every instance. An id that is not one of the current user's live logins
+    /// (another user's, garbled) ends nothing and returns `false`. Ending the current
+    /// login logs this browser out.
+    pub async fn end_login<U: AuthUser>(&self, id: &str) -> Result<bool, LoginError> {
+        self.check_user_type::<U>()?;
+        let Ok(id) = id.parse::<LoginId>() else { return Ok(false) };
+        let session = self.session()?;
+        let Some(record) = self.record::<U::Id>(&session) else { return Ok(false) };
+        let now = self.state.config.now();
+        let registry = self.state.config.registry();
+        let owned = registry.list_user(&user_key(&record.user_id), now).await?.iter().any(|l| l.id == id);
+        if !owned {
+            tracing::info!(user_id = ?record.user_id, "refused to end a login that is not the user's");
+            return Ok(false);
+        }
+        if id == record.login_id {
+            self.logout_user().await?;
+        } else {
+            registry.remove(id).await?;
+            tracing::info!(user_id = ?record.user_id, "login ended from the sessions page");
+        }
+        Ok(true)
+    }
+}
+
+/// One live login of a user, as the sessions page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LoginInfo {
+    /// The login's id, for [`LoginSession::end_login`].
+    pub id: String,
+    /// Whether this is the login of the request that asked.
+    pub current: bool,
+    /// When the credential login happened, seconds since the Unix epoch.
+    pub created_at: u64,
+    /// Last activity seen (written coarsely), seconds since the Unix epoch.
+    pub last_seen_at: u64,
+    /// When the login ends at the latest, seconds since the Unix epoch.
+    pub expires_at: u64,
+    /// Whether a remember cookie continues it.
+    pub remembered: bool,
+    /// The browser's `User-Agent`, cleaned and shortened.
+    pub user_agent: String,
+}
+
+impl LoginInfo {
+    fn new(login: LiveLogin, current: LoginId) -> Self {
+        LoginInfo {
+            id: login.id.to_string(),
+            current: login.id == current,
+            created_at: login.created_at,
+            last_seen_at: login.last_seen_at,
+            expires_at: login.expires_at,
+            remembered: login.remembered,
+            user_agent: login.user_agent,
+        }
     }
 }
 

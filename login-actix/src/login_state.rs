@@ -62,7 +62,7 @@ pub(crate) fn into_actix_error(req: &HttpRequest, err: LoginError) -> actix_web:
 /// Logs a login error at the level it deserves.
 pub(crate) fn log_error(err: &LoginError) {
     match err {
-        LoginError::Store(e) => tracing::warn!(error = %e, "revocation store unavailable; failing closed"),
+        LoginError::Store(e) => tracing::warn!(error = %e, "login registry unavailable; failing closed"),
         other => tracing::error!(error = %other, "login flow error"),
     }
 }

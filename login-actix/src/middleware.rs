@@ -53,7 +53,8 @@ use crate::{
 /// and no cryptography.
 ///
 /// Build the [`LoginConfig`] once, outside `HttpServer::new`'s closure, and clone it in:
-/// its revocation store must be shared by all workers.
+/// its default in-memory registry is shared by every configuration built from the same
+/// secret in the process anyway, so a configuration built per worker works too.
 pub struct LoginMiddleware<L> {
     loader: Rc<L>,
     config: LoginConfig,
@@ -77,8 +78,8 @@ impl<L: UserLoader> LoginMiddleware<L> {
         self
     }
 
-    /// Replaces the response to login-flow errors (loader failure: `500`; revocation
-    /// store unavailable: `503`). The error is logged either way; the default bodies
+    /// Replaces the response to login-flow errors (loader failure: `500`; login registry
+    /// unavailable: `503`). The error is logged either way; the default bodies
     /// carry no detail.
     pub fn error_handler(mut self, handler: impl Fn(&HttpRequest, &LoginError) -> HttpResponse + 'static) -> Self {
         self.error_handler = Some(Rc::new(handler));

@@ -1,14 +1,17 @@
-//! Who is logged in: the session record, else the remember cookie; loaded once per
-//! request and memoized in the request extensions.
+//! Who is logged in: the session record, else the remember cookie; checked against the
+//! registry of live logins, loaded once per request and memoized in the request
+//! extensions.
 //!
-//! 1. Session record (`_login`): expired -> dropped; revoked (a copied cookie replayed
-//!    after logout) -> session purged; then the loader runs once. `Ok(None)` (deleted
-//!    user) or a changed session auth hash -> anonymous, record dropped, remember cookie
-//!    deleted. A loader error is returned and the session is left as it was.
-//! 2. Else the remember cookie: verified (HS256, derived key, times), checked against
-//!    the revocation store, the user loaded and the auth hash checked; a token failing
-//!    any step is ignored and its cookie deleted. On success a non-fresh record is
-//!    written back to the session, so the token is verified once per browser session.
+//! 1. Session record (`_login`): its login must be live in the registry (one lookup),
+//!    not idle for longer than the idle timeout; then the loader runs once. `Ok(None)`
+//!    (deleted user) or a changed auth hash ends the login. A loader error is returned
+//!    and the session is left as it was. Whenever a record is dropped, for any reason,
+//!    the whole session is cleared, so nothing of the previous user survives.
+//! 2. Else the remember cookie: verified (HS256, derived key, times), its login must be
+//!    live, the user loaded and the auth hash checked; a token failing any step is
+//!    ignored and its cookie deleted. On success the same login continues in a new
+//!    session (new id), never fresh.
+//! 3. Activity is written to the registry at most once per touch interval.
 
 use std::{
     any::{Any, TypeId},
@@ -21,7 +24,7 @@ use std::{
 use actix_session::{Session, SessionExt};
 use actix_web::{HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use login_core::{now_secs, random_id, AuthUser, RememberRef, RevokedId, SessionRecord, SESSION_KEY};
+use login_core::{AuthUser, LoginId, LoginTimes, SessionRecord, SESSION_KEY};
 
 use crate::{
     error::LoginError,
@@ -35,6 +38,7 @@ use crate::{
 #[derive(Clone)]
 pub(crate) struct Authed {
     pub(crate) user: Rc<dyn Any>,
+    /// Whether a credential was checked within `fresh_for`.
     pub(crate) fresh: bool,
 }
 
@@ -182,19 +186,82 @@ impl<L: UserLoader> Resolver for LoaderResolver<L> {
     }
 }
 
-/// Asks the revocation store, without a future when the store answers at once.
-async fn is_revoked(state: &LoginState, id: RevokedId) -> Result<bool, LoginError> {
-    let store = state.config.revocation_store();
-    match store.is_revoked_now(id) {
+/// Looks a login up in the registry, without a future when the registry answers at once.
+pub(crate) async fn lookup(state: &LoginState, id: LoginId, now: u64) -> Result<Option<LoginTimes>, LoginError> {
+    let registry = state.config.registry();
+    match registry.lookup_now(id, now) {
         Some(answer) => Ok(answer?),
-        None => Ok(store.is_revoked(id).await?),
+        None => Ok(registry.lookup(id, now).await?),
     }
+}
+
+/// Why a login ended during resolution (for the log).
+#[derive(Debug, Clone, Copy)]
+enum Ended {
+    Idle,
+    UserGone,
+    AuthHashChanged,
+}
+
+impl Ended {
+    fn message(self) -> &'static str {
+        match self {
+            Ended::Idle => "login ended: idle for longer than the idle timeout",
+            Ended::UserGone => "login ended: the user no longer exists",
+            Ended::AuthHashChanged => "login ended: auth hash changed (password change or logout everywhere)",
+        }
+    }
+}
+
+/// Checks a live login's idle time; ends it when over the timeout.
+async fn check_idle(state: &LoginState, id: LoginId, times: LoginTimes, now: u64) -> Result<bool, LoginError> {
+    let Some(idle) = state.config.idle_timeout() else { return Ok(true) };
+    if now.saturating_sub(times.last_seen_at) <= idle.as_secs() {
+        return Ok(true);
+    }
+    state.config.registry().remove(id).await?;
+    Ok(false)
+}
+
+/// Loads the user and checks its auth hash; on failure ends the login.
+async fn load_checked<L: UserLoader>(
+    loader: &L,
+    state: &LoginState,
+    req: &HttpRequest,
+    user_id: <L::User as AuthUser>::Id,
+    auth_tag: Option<u64>,
+    login_id: LoginId,
+) -> Result<Result<L::User, Ended>, LoginError> {
+    let ended = match load(loader, req, user_id).await? {
+        None => Ended::UserGone,
+        Some(user) if state.config.keys().auth_tag_matches(auth_tag, user.session_auth_hash().as_deref()) => {
+            return Ok(Ok(user))
+        }
+        Some(_) => Ended::AuthHashChanged,
+    };
+    state.config.registry().remove(login_id).await?;
+    Ok(Err(ended))
+}
+
+/// Writes activity when the last write is older than the touch interval.
+async fn touch(state: &LoginState, id: LoginId, times: LoginTimes, now: u64) -> Result<(), LoginError> {
+    if now.saturating_sub(times.last_seen_at) >= state.config.touch_interval().as_secs() {
+        state.config.registry().touch(id, now).await?;
+    }
+    Ok(())
+}
+
+/// Forgets everything the session held (the login record and the app's data) and
+/// gives it a new id.
+pub(crate) fn clear_session(session: &Session) {
+    session.clear();
+    session.renew();
 }
 
 async fn resolve<L: UserLoader>(loader: &L, state: &LoginState, req: &HttpRequest) -> Resolution {
     ensure_session(req, state)?;
     let session = req.get_session();
-    let now = now_secs();
+    let now = state.config.now();
     match session.get::<SessionRecord<<L::User as AuthUser>::Id>>(SESSION_KEY) {
         Ok(Some(record)) => match from_session(loader, state, req, &session, record, now).await? {
             SessionOutcome::User(authed) => return Ok(Some(authed)),
@@ -203,8 +270,8 @@ async fn resolve<L: UserLoader>(loader: &L, state: &LoginState, req: &HttpReques
         },
         Ok(None) => {}
         Err(_) => {
-            tracing::debug!("ignoring an unreadable login record in the session");
-            session.remove(SESSION_KEY);
+            tracing::debug!("unreadable login record (garbled, or of another format version); session cleared");
+            clear_session(&session);
         }
     }
     from_remember(loader, state, req, &session, now).await
@@ -224,31 +291,29 @@ async fn from_session<L: UserLoader>(
     record: SessionRecord<<L::User as AuthUser>::Id>,
     now: u64,
 ) -> Result<SessionOutcome, LoginError> {
-    if record.exp <= now {
-        tracing::debug!(user_id = ?record.uid, "login session expired");
-        session.remove(SESSION_KEY);
+    let login_id = record.login_id;
+    let Some(times) = lookup(state, login_id, now).await? else {
+        tracing::info!(user_id = ?record.user_id, "rejected a session whose login is not live (logged out, ended or expired)");
+        clear_session(session);
         return Ok(SessionOutcome::TryRemember);
-    }
-    if state.config.revoke_sessions() && is_revoked(state, RevokedId::Session(record.sid)).await? {
-        tracing::info!(user_id = ?record.uid, "rejected a revoked login session (cookie replayed after logout)");
-        session.purge();
-        return Ok(SessionOutcome::TryRemember);
-    }
-    let uid = record.uid.clone();
-    let Some(user) = load(loader, req, record.uid).await? else {
-        tracing::info!(user_id = ?uid, "user no longer exists; logging the session out");
-        session.remove(SESSION_KEY);
-        delete_remember_cookie(state, req);
-        return Ok(SessionOutcome::Anonymous);
     };
-    let hash = user.session_auth_hash();
-    if !state.config.keys().auth_tag_matches(record.sah, hash.as_deref()) {
-        tracing::info!(user_id = ?uid, "session auth hash changed (password change or logout everywhere); session ended");
-        session.remove(SESSION_KEY);
-        delete_remember_cookie(state, req);
-        return Ok(SessionOutcome::Anonymous);
-    }
-    Ok(SessionOutcome::User(Authed { user: Rc::new(user), fresh: record.fresh }))
+    let user_id = record.user_id.clone();
+    let ended = if check_idle(state, login_id, times, now).await? {
+        match load_checked(loader, state, req, record.user_id, record.auth_tag, login_id).await? {
+            Ok(user) => {
+                touch(state, login_id, times, now).await?;
+                let fresh = state.config.is_fresh(record.authenticated_at, now);
+                return Ok(SessionOutcome::User(Authed { user: Rc::new(user), fresh }));
+            }
+            Err(ended) => ended,
+        }
+    } else {
+        Ended::Idle
+    };
+    tracing::info!(user_id = ?user_id, "{}", ended.message());
+    clear_session(session);
+    delete_remember_cookie(state, req);
+    Ok(SessionOutcome::Anonymous)
 }
 
 async fn from_remember<L: UserLoader>(
@@ -272,35 +337,32 @@ async fn from_remember<L: UserLoader>(
             return Ok(None);
         }
     };
-    if is_revoked(state, RevokedId::Remember(claims.jti)).await? {
-        tracing::info!(user_id = ?claims.uid, "rejected a revoked remember cookie (replayed after logout)");
-        RequestAuth::set_cookie(req, CookieAction::Delete);
-        return Ok(None);
-    }
-    let uid = claims.uid.clone();
-    let Some(user) = load(loader, req, claims.uid).await? else {
-        tracing::info!(user_id = ?uid, "remember cookie of a user that no longer exists");
+    let login_id = claims.login_id;
+    let Some(times) = lookup(state, login_id, now).await? else {
+        tracing::info!(user_id = ?claims.user_id, "rejected a remember cookie whose login is not live (logged out, ended or expired)");
         RequestAuth::set_cookie(req, CookieAction::Delete);
         return Ok(None);
     };
-    let hash = user.session_auth_hash();
-    if !state.config.keys().auth_tag_matches(claims.sah, hash.as_deref()) {
-        tracing::info!(user_id = ?uid, "remember cookie predates a password change or logout everywhere");
-        RequestAuth::set_cookie(req, CookieAction::Delete);
-        return Ok(None);
-    }
-    let record = SessionRecord {
-        uid: user.id(),
-        fresh: false,
-        sid: random_id(),
-        exp: now.saturating_add(state.config.session_lifetime().as_secs()).min(claims.exp),
-        sah: claims.sah,
-        remember: Some(RememberRef { jti: claims.jti, exp: claims.exp }),
+    let user_id = claims.user_id.clone();
+    let ended = if check_idle(state, login_id, times, now).await? {
+        match load_checked(loader, state, req, claims.user_id, claims.auth_tag, login_id).await? {
+            Ok(user) => {
+                let record =
+                    SessionRecord { user_id: user.id(), login_id, authenticated_at: 0, auth_tag: claims.auth_tag };
+                clear_session(session);
+                session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
+                touch(state, login_id, times, now).await?;
+                tracing::info!(user_id = ?user_id, "login restored from remember cookie (not fresh)");
+                return Ok(Some(Authed { user: Rc::new(user), fresh: false }));
+            }
+            Err(ended) => ended,
+        }
+    } else {
+        Ended::Idle
     };
-    session.renew();
-    session.insert(SESSION_KEY, &record).map_err(|e| LoginError::Session(e.to_string()))?;
-    tracing::info!(user_id = ?uid, "login restored from remember cookie (not fresh)");
-    Ok(Some(Authed { user: Rc::new(user), fresh: false }))
+    tracing::info!(user_id = ?user_id, "{} (remember cookie)", ended.message());
+    RequestAuth::set_cookie(req, CookieAction::Delete);
+    Ok(None)
 }
 
 async fn load<L: UserLoader>(

@@ -3,11 +3,11 @@
 use std::{fmt, sync::Arc, time::Duration};
 
 use crate::{
-    error::ConfigError,
-    keys::Keys,
-    next::is_safe_next,
-    revocation::{MemoryRevocationStore, RevocationStore},
+    error::ConfigError, keys::Keys, memory_registry::MemoryRegistry, next::is_safe_next, registry::LoginRegistry,
 };
+
+/// The clock of the login flow: seconds since the Unix epoch.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 
 /// The shortest accepted application secret, in bytes.
 pub const MIN_SECRET_LEN: usize = 32;
@@ -68,7 +68,10 @@ impl Default for CookieSettings {
 /// | [`session_lifetime`](LoginConfigBuilder::session_lifetime) | 7 days |
 /// | [`leeway`](LoginConfigBuilder::leeway) | 5 seconds |
 /// | cookie `Secure` / `HttpOnly` / `SameSite` / `Path` / `Domain` | on / on / `Lax` / `/` / none |
-/// | [`revoke_sessions`](LoginConfigBuilder::revoke_sessions) | on |
+/// | [`registry`](LoginConfigBuilder::registry) | in memory, one per process and secret |
+/// | [`fresh_for`](LoginConfigBuilder::fresh_for) | 30 minutes |
+/// | [`idle_timeout`](LoginConfigBuilder::idle_timeout) | off |
+/// | [`touch_interval`](LoginConfigBuilder::touch_interval) | 60 seconds (and at most a tenth of the idle timeout) |
 ///
 /// ```
 /// use std::time::Duration;
@@ -95,9 +98,12 @@ struct ConfigInner {
     max_remember_duration: Duration,
     session_lifetime: Duration,
     leeway: Duration,
-    revoke_sessions: bool,
+    idle_timeout: Option<Duration>,
+    touch_interval: Duration,
+    fresh_for: Duration,
     keys: Keys,
-    store: Arc<dyn RevocationStore>,
+    registry: Arc<dyn LoginRegistry>,
+    clock: Option<Clock>,
 }
 
 impl LoginConfig {
@@ -113,8 +119,12 @@ impl LoginConfig {
             max_remember_duration: 365 * DAY,
             session_lifetime: 7 * DAY,
             leeway: Duration::from_secs(5),
-            revoke_sessions: true,
-            store: None,
+            idle_timeout: None,
+            touch_interval: Duration::from_secs(60),
+            fresh_for: Duration::from_secs(30 * 60),
+            registry: None,
+            clock: None,
+            registry_scope: crate::keys::derive_key(secret.as_ref(), crate::keys::REGISTRY_SCOPE_PURPOSE),
         }
     }
 
@@ -153,10 +163,30 @@ impl LoginConfig {
         self.inner.leeway
     }
 
-    /// Whether logged-in sessions are checked against the revocation store on each
-    /// request (needed with the cookie session store).
-    pub fn revoke_sessions(&self) -> bool {
-        self.inner.revoke_sessions
+    /// How long after a credential check a session counts as fresh (sudo mode).
+    pub fn fresh_for(&self) -> Duration {
+        self.inner.fresh_for
+    }
+
+    /// Whether a session whose credential was checked at `authenticated_at` (`0`: never,
+    /// a remember restore) is fresh at `now`.
+    pub fn is_fresh(&self, authenticated_at: u64, now: u64) -> bool {
+        authenticated_at != 0 && now.saturating_sub(authenticated_at) <= self.inner.fresh_for.as_secs()
+    }
+
+    /// How long a login may go unused before it ends; `None` (the default) for never.
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        self.inner.idle_timeout
+    }
+
+    /// How often, at most, a login's last-seen time is written: the configured
+    /// [`touch_interval`](LoginConfigBuilder::touch_interval), lowered to a tenth of
+    /// the idle timeout when one is set.
+    pub fn touch_interval(&self) -> Duration {
+        match self.inner.idle_timeout {
+            Some(idle) => self.inner.touch_interval.min(idle / 10),
+            None => self.inner.touch_interval,
+        }
     }
 
     /// The derived keys.
@@ -164,9 +194,17 @@ impl LoginConfig {
         &self.inner.keys
     }
 
-    /// The revocation store shared by everything built from this configuration.
-    pub fn revocation_store(&self) -> &Arc<dyn RevocationStore> {
-        &self.inner.store
+    /// The registry of live logins shared by everything built from this configuration.
+    pub fn registry(&self) -> &Arc<dyn LoginRegistry> {
+        &self.inner.registry
+    }
+
+    /// Now, in seconds since the Unix epoch, from the configured [`clock`](LoginConfigBuilder::clock).
+    pub fn now(&self) -> u64 {
+        match &self.inner.clock {
+            Some(clock) => clock(),
+            None => crate::remember::now_secs(),
+        }
     }
 }
 
@@ -180,7 +218,9 @@ impl fmt::Debug for LoginConfig {
             .field("max_remember_duration", &i.max_remember_duration)
             .field("session_lifetime", &i.session_lifetime)
             .field("leeway", &i.leeway)
-            .field("revoke_sessions", &i.revoke_sessions)
+            .field("idle_timeout", &i.idle_timeout)
+            .field("touch_interval", &i.touch_interval)
+            .field("fresh_for", &i.fresh_for)
             .finish_non_exhaustive()
     }
 }
@@ -196,8 +236,12 @@ pub struct LoginConfigBuilder {
     max_remember_duration: Duration,
     session_lifetime: Duration,
     leeway: Duration,
-    revoke_sessions: bool,
-    store: Option<Arc<dyn RevocationStore>>,
+    idle_timeout: Option<Duration>,
+    touch_interval: Duration,
+    fresh_for: Duration,
+    registry: Option<Arc<dyn LoginRegistry>>,
+    clock: Option<Clock>,
+    registry_scope: [u8; 32],
 }
 
 impl fmt::Debug for LoginConfigBuilder {
@@ -278,23 +322,48 @@ impl LoginConfigBuilder {
         self
     }
 
-    /// Check each logged-in request's session against the revocation store, so that a
-    /// copy of a session cookie replayed after logout is anonymous. Default `true`.
-    ///
-    /// Required with a cookie session store (the cookie *is* the session). With a
-    /// server-side store (Redis) logout deletes the session itself, and turning this off
-    /// saves a store look-up per request.
-    pub fn revoke_sessions(mut self, on: bool) -> Self {
-        self.revoke_sessions = on;
+    /// Where live logins are kept. Default: the process-wide
+    /// [`MemoryRegistry`] of this secret ([`MemoryRegistry::for_secret`]), shared by
+    /// every configuration built from the same secret in this process, so every worker
+    /// sees every logout however the configuration is built. It is empty after a
+    /// restart (everybody logged out). For logins that survive a restart use the SQLite
+    /// registry; for several instances, the Redis one (both in `login-actix`).
+    pub fn registry(mut self, registry: Arc<dyn LoginRegistry>) -> Self {
+        self.registry = Some(registry);
         self
     }
 
-    /// Where revoked session and remember-token ids are kept. Default: a
-    /// [`MemoryRevocationStore`], shared by every clone of the built configuration (so
-    /// build the configuration once, outside `HttpServer::new`'s closure). Several
-    /// instances of an app must share one store (Redis).
-    pub fn revocation_store(mut self, store: Arc<dyn RevocationStore>) -> Self {
-        self.store = Some(store);
+    /// How long after a credential check (a `login_user`) a session counts as fresh for
+    /// `#[fresh_login_required]` routes: "sudo mode". Default 30 minutes.
+    ///
+    /// Why 30 minutes: fresh-only routes are where a session left open on a shared
+    /// computer, or a stolen session cookie, does the most harm (password, account
+    /// deletion, tokens). GitHub's sudo mode lasts 2 hours; a settings visit rarely needs
+    /// more than a few minutes, so we keep the window shorter and let the user type the
+    /// password again. A remember-cookie restore is never fresh, whatever this says.
+    pub fn fresh_for(mut self, fresh_for: Duration) -> Self {
+        self.fresh_for = fresh_for;
+        self
+    }
+
+    /// End a login unused for longer than this (its next request is anonymous).
+    /// Default: off. The absolute lifetime applies either way.
+    pub fn idle_timeout(mut self, idle: Option<Duration>) -> Self {
+        self.idle_timeout = idle;
+        self
+    }
+
+    /// Write a login's last-seen time at most this often. Default 60 seconds; with an
+    /// idle timeout, at most a tenth of it (so activity always keeps a login alive).
+    pub fn touch_interval(mut self, interval: Duration) -> Self {
+        self.touch_interval = interval;
+        self
+    }
+
+    /// Replaces the clock (seconds since the Unix epoch). For tests that move time
+    /// forward; the default is the system clock.
+    pub fn clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
         self
     }
 
@@ -330,6 +399,12 @@ impl LoginConfigBuilder {
                 detail: "longer than max_remember_duration".into(),
             });
         }
+        if self.idle_timeout.is_some_and(|idle| idle.as_secs() == 0) {
+            return Err(ConfigError::BadDuration {
+                setting: "idle_timeout",
+                detail: "must be at least one second".into(),
+            });
+        }
         if self.leeway > Duration::from_secs(60) {
             return Err(ConfigError::BadDuration { setting: "leeway", detail: "at most 60 seconds".into() });
         }
@@ -341,9 +416,15 @@ impl LoginConfigBuilder {
                 max_remember_duration: self.max_remember_duration,
                 session_lifetime: self.session_lifetime,
                 leeway: self.leeway,
-                revoke_sessions: self.revoke_sessions,
+                idle_timeout: self.idle_timeout,
+                touch_interval: self.touch_interval,
+                fresh_for: self.fresh_for,
                 keys: self.keys,
-                store: self.store.unwrap_or_else(|| Arc::new(MemoryRevocationStore::new())),
+                registry: match self.registry {
+                    Some(registry) => registry,
+                    None => MemoryRegistry::for_scope(self.registry_scope),
+                },
+                clock: self.clock,
             }),
         })
     }
@@ -374,7 +455,10 @@ mod tests {
         assert_eq!(c.cookie().name, "_remember");
         assert_eq!(c.remember_duration(), Duration::from_secs(30 * 86400));
         assert_eq!(c.leeway(), Duration::from_secs(5));
-        assert!(c.revoke_sessions());
+        assert_eq!(c.idle_timeout(), None);
+        assert_eq!(c.touch_interval(), Duration::from_secs(60));
+        let idle = LoginConfig::builder([0u8; 32]).idle_timeout(Some(Duration::from_secs(300))).build().expect("valid");
+        assert_eq!(idle.touch_interval(), Duration::from_secs(30));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The error types of `login-core`.
 
+use std::sync::Arc;
+
 use thiserror::Error;
 
 /// A configuration value that cannot be used.
@@ -66,10 +68,27 @@ pub enum TokenError {
     Encode(String),
 }
 
-/// An error of a [`RevocationStore`](crate::RevocationStore).
+/// A login registry (or throttle store) could not answer.
 ///
-/// Revocation stores fail closed: a request whose check cannot be answered gets this
-/// error (a `503` in the actix adapter), never an authenticated response.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[error("revocation store unavailable: {0}")]
-pub struct StoreError(pub String);
+/// Stores fail closed: a request whose check cannot be answered gets this error (a
+/// `503` in the actix adapter), never an authenticated response. The message is for
+/// logs; the underlying error, when there is one, is its [`source`](std::error::Error::source).
+#[derive(Debug, Error, Clone)]
+#[error("login store unavailable: {message}")]
+pub struct StoreError {
+    message: String,
+    #[source]
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl StoreError {
+    /// An error with a message only.
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError { message: message.into(), source: None }
+    }
+
+    /// An error caused by `source` (kept as the error's source).
+    pub fn with_source(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError { message: message.into(), source: Some(Arc::new(source)) }
+    }
+}

@@ -16,6 +16,8 @@ type HmacSha256 = Hmac<Sha256>;
 pub const REMEMBER_TOKEN_PURPOSE: &str = "login-actix/v1/remember-token";
 /// Purpose label of the session-auth-hash key.
 pub const AUTH_HASH_PURPOSE: &str = "login-actix/v1/session-auth-hash";
+/// Purpose label of the scope that names an app's process-wide memory registry.
+pub const REGISTRY_SCOPE_PURPOSE: &str = "login-actix/v1/registry-scope";
 
 /// Derives a 32-byte key for `purpose` from `secret` (HMAC-SHA256 of the label).
 pub fn derive_key(secret: &[u8], purpose: &str) -> [u8; 32] {

@@ -1,8 +1,9 @@
 //! The remember token: a compact HS256 JWT carried in the remember cookie.
 //!
 //! Claims: `uid` (the user id), `iat`, `exp`, `aud` (fixed, [`REMEMBER_AUDIENCE`]),
-//! `jti` (a random id, so the token can be revoked) and `sah` (the user's session auth
-//! tag, an HMAC; absent when the user type has no auth hash). No secret is inside.
+//! `lid` (the [login](crate::LoginId) it continues: the token is valid only while that
+//! login is live in the registry) and `sah` (the user's auth tag, an HMAC; absent when
+//! the user type has no auth hash). No secret is inside.
 //!
 //! Tokens are issued with `jsonwebtoken` (a standard compact JWS, HS256). Verification
 //! is stricter than a general JWT library needs to be, and cheaper: the header segment
@@ -10,7 +11,7 @@
 //! `alg: none` or any other header cannot even be parsed), the HMAC-SHA256 signature is
 //! checked in constant time with a key state prepared once (a general decoder re-keys
 //! HMAC and parses JSON twice per call), then the claims are parsed once: `exp`, `iat`,
-//! `aud`, `jti` and `uid` are required, `aud` must be [`REMEMBER_AUDIENCE`], `exp` may
+//! `aud`, `lid` and `uid` are required, `aud` must be [`REMEMBER_AUDIENCE`], `exp` may
 //! be past by at most the configured leeway, and `iat` may be neither in the future nor
 //! older than the maximum remember duration. The key is derived from the app secret for
 //! this purpose only.
@@ -23,7 +24,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::{error::TokenError, LoginConfig, RememberRef};
+use crate::{error::TokenError, login_id::LoginId, LoginConfig};
 
 /// The `aud` claim of every remember token.
 pub const REMEMBER_AUDIENCE: &str = "login-actix:remember";
@@ -103,30 +104,26 @@ impl From<bool> for Remember {
 /// The claims of a remember token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RememberClaims<Id> {
-    /// The user id.
-    pub uid: Id,
+    /// The user id (claim `uid`).
+    #[serde(rename = "uid")]
+    pub user_id: Id,
     /// Issued at, seconds since the Unix epoch.
     pub iat: u64,
     /// Expires at, seconds since the Unix epoch.
     pub exp: u64,
     /// Audience, always [`REMEMBER_AUDIENCE`].
     pub aud: String,
-    /// Random token id, the key of revocation entries.
-    pub jti: u64,
-    /// Session auth tag of the user when the token was issued.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sah: Option<u64>,
+    /// The login the token continues (claim `lid`).
+    #[serde(rename = "lid")]
+    pub login_id: LoginId,
+    /// The user's auth tag when the token was issued (claim `sah`).
+    #[serde(rename = "sah", default, skip_serializing_if = "Option::is_none")]
+    pub auth_tag: Option<u64>,
 }
 
 /// Seconds since the Unix epoch, now.
 pub fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
-/// A fresh random 64-bit id, for login sessions and remember tokens. Ids are not
-/// secrets (they name revocation entries); they only need to be unique.
-pub fn random_id() -> u64 {
-    rand::random()
 }
 
 /// Encodes and verifies remember tokens with the configuration's derived key.
@@ -162,26 +159,27 @@ impl RememberCodec {
         }
     }
 
-    /// Issues a token for `uid` that lasts `lifetime` from `now` (seconds); returns the
-    /// token and its id and expiry.
+    /// Issues a token for `user_id`'s login `login_id`, lasting `lifetime` from `now`
+    /// (seconds); returns the token and its expiry.
     pub fn issue<Id: Serialize>(
         &self,
-        uid: &Id,
-        sah: Option<u64>,
+        user_id: &Id,
+        login_id: LoginId,
+        auth_tag: Option<u64>,
         now: u64,
         lifetime: Duration,
-    ) -> Result<(String, RememberRef), TokenError> {
+    ) -> Result<(String, u64), TokenError> {
         let claims = RememberClaims {
-            uid,
+            user_id,
             iat: now,
             exp: now.saturating_add(lifetime.as_secs()),
             aud: REMEMBER_AUDIENCE.to_owned(),
-            jti: random_id(),
-            sah,
+            login_id,
+            auth_tag,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| TokenError::Encode(e.to_string()))?;
-        Ok((token, RememberRef { jti: claims.jti, exp: claims.exp }))
+        Ok((token, claims.exp))
     }
 
     /// Verifies a token and returns its claims. Any failure is a [`TokenError`]; the
@@ -237,12 +235,12 @@ mod tests {
     fn round_trip_with_any_id_type() {
         let codec = RememberCodec::new(&config(1));
         let now = now_secs();
-        let (t, _) = codec.issue(&0i64, None, now, day()).expect("test fixture");
-        assert_eq!(codec.verify::<i64>(&t, now).expect("test fixture").uid, 0);
-        let (t, _) = codec.issue(&String::new(), Some(u64::MAX), now, day()).expect("test fixture");
+        let (t, _) = codec.issue(&0i64, LoginId::random(), None, now, day()).expect("test fixture");
+        assert_eq!(codec.verify::<i64>(&t, now).expect("test fixture").user_id, 0);
+        let (t, _) = codec.issue(&String::new(), LoginId::random(), Some(u64::MAX), now, day()).expect("test fixture");
         let c = codec.verify::<String>(&t, now).expect("test fixture");
-        assert_eq!(c.uid, "");
-        assert_eq!(c.sah, Some(u64::MAX));
+        assert_eq!(c.user_id, "");
+        assert_eq!(c.auth_tag, Some(u64::MAX));
         assert_eq!(c.aud, REMEMBER_AUDIENCE);
         assert_eq!(c.exp - c.iat, 86_400);
     }
@@ -252,7 +250,7 @@ mod tests {
         let config = config(1);
         let codec = RememberCodec::new(&config);
         let now = now_secs();
-        let (t, _) = codec.issue(&5i64, Some(9), now, day()).expect("test fixture");
+        let (t, _) = codec.issue(&5i64, LoginId::random(), Some(9), now, day()).expect("test fixture");
         let mut validation = jsonwebtoken::Validation::new(Algorithm::HS256);
         validation.set_audience(&[REMEMBER_AUDIENCE]);
         let key = jsonwebtoken::DecodingKey::from_secret(config.keys().remember_key());
@@ -263,7 +261,7 @@ mod tests {
     #[test]
     fn token_is_compact_and_holds_no_secret() {
         let codec = RememberCodec::new(&config(1));
-        let (t, _) = codec.issue(&42i64, Some(u64::MAX), now_secs(), day()).expect("test fixture");
+        let (t, _) = codec.issue(&42i64, LoginId::random(), Some(u64::MAX), now_secs(), day()).expect("test fixture");
         assert_eq!(t.split('.').count(), 3);
         assert!(t.len() < 300, "{}", t.len());
     }
@@ -272,10 +270,12 @@ mod tests {
     fn tampered_token_is_rejected() {
         let codec = RememberCodec::new(&config(1));
         let now = now_secs();
-        let (t, _) = codec.issue(&1i64, None, now, day()).expect("test fixture");
+        let (t, _) = codec.issue(&1i64, LoginId::random(), None, now, day()).expect("test fixture");
         let mut parts: Vec<String> = t.split('.').map(str::to_owned).collect();
-        let forged = URL_SAFE_NO_PAD
-            .encode(format!(r#"{{"uid":2,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":1}}"#, now + 100));
+        let forged = URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"uid":2,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","lid":"AAAAAAAAAAAAAAAAAAAAAA"}}"#,
+            now + 100
+        ));
         parts[1] = forged;
         assert!(matches!(codec.verify::<i64>(&parts.join("."), now), Err(TokenError::Invalid(_))));
         let mut flipped = t.clone().into_bytes();
@@ -287,7 +287,8 @@ mod tests {
     #[test]
     fn foreign_secret_is_rejected() {
         let now = now_secs();
-        let (t, _) = RememberCodec::new(&config(1)).issue(&1i64, None, now, day()).expect("test fixture");
+        let (t, _) =
+            RememberCodec::new(&config(1)).issue(&1i64, LoginId::random(), None, now, day()).expect("test fixture");
         assert!(RememberCodec::new(&config(2)).verify::<i64>(&t, now).is_err());
     }
 
@@ -295,8 +296,14 @@ mod tests {
     fn raw_secret_is_not_the_key() {
         // A token signed with the raw app secret (not the derived key) is rejected.
         let now = now_secs();
-        let claims =
-            RememberClaims { uid: 1i64, iat: now, exp: now + 60, aud: REMEMBER_AUDIENCE.into(), jti: 1, sah: None };
+        let claims = RememberClaims {
+            user_id: 1i64,
+            iat: now,
+            exp: now + 60,
+            aud: REMEMBER_AUDIENCE.into(),
+            login_id: LoginId::random(),
+            auth_tag: None,
+        };
         let t = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&[1u8; 64]))
             .expect("test fixture");
         assert!(RememberCodec::new(&config(1)).verify::<i64>(&t, now).is_err());
@@ -306,16 +313,24 @@ mod tests {
     fn alg_none_and_other_algorithms_are_rejected() {
         let codec = RememberCodec::new(&config(1));
         let now = now_secs();
-        let body = URL_SAFE_NO_PAD
-            .encode(format!(r#"{{"uid":1,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","jti":1}}"#, now + 100));
+        let body = URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"uid":1,"iat":{now},"exp":{},"aud":"{REMEMBER_AUDIENCE}","lid":"AAAAAAAAAAAAAAAAAAAAAA"}}"#,
+            now + 100
+        ));
         for header in [r#"{"alg":"none","typ":"JWT"}"#, r#"{"alg":"HS512","typ":"JWT"}"#, r#"{"alg":"None"}"#] {
             let h = URL_SAFE_NO_PAD.encode(header);
             assert!(codec.verify::<i64>(&format!("{h}.{body}."), now).is_err(), "{header}");
             assert!(codec.verify::<i64>(&format!("{h}.{body}.AAAA"), now).is_err(), "{header}");
         }
         // HS512 correctly signed with our own key is still refused: the algorithm is pinned.
-        let claims =
-            RememberClaims { uid: 1i64, iat: now, exp: now + 60, aud: REMEMBER_AUDIENCE.into(), jti: 1, sah: None };
+        let claims = RememberClaims {
+            user_id: 1i64,
+            iat: now,
+            exp: now + 60,
+            aud: REMEMBER_AUDIENCE.into(),
+            login_id: LoginId::random(),
+            auth_tag: None,
+        };
         let key = config(1);
         let t = encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(key.keys().remember_key()))
             .expect("test fixture");
@@ -326,16 +341,18 @@ mod tests {
     fn expired_and_out_of_range_times_are_rejected() {
         let codec = RememberCodec::new(&config(1));
         let now = now_secs();
-        let (t, _) = codec.issue(&1i64, None, now - 1000, Duration::from_secs(100)).expect("test fixture");
+        let (t, _) =
+            codec.issue(&1i64, LoginId::random(), None, now - 1000, Duration::from_secs(100)).expect("test fixture");
         assert_eq!(codec.verify::<i64>(&t, now), Err(TokenError::Expired));
         // Within the leeway of 5 s it is still accepted.
-        let (t, _) = codec.issue(&1i64, None, now - 103, Duration::from_secs(100)).expect("test fixture");
+        let (t, _) =
+            codec.issue(&1i64, LoginId::random(), None, now - 103, Duration::from_secs(100)).expect("test fixture");
         assert!(codec.verify::<i64>(&t, now).is_ok());
         // Issued in the future.
-        let (t, _) = codec.issue(&1i64, None, now + 3600, day()).expect("test fixture");
+        let (t, _) = codec.issue(&1i64, LoginId::random(), None, now + 3600, day()).expect("test fixture");
         assert_eq!(codec.verify::<i64>(&t, now), Err(TokenError::IssuedAtOutOfRange));
         // Lifetime longer than the maximum remember duration.
-        let (t, _) = codec.issue(&1i64, None, now, day() * 400).expect("test fixture");
+        let (t, _) = codec.issue(&1i64, LoginId::random(), None, now, day() * 400).expect("test fixture");
         assert_eq!(codec.verify::<i64>(&t, now), Err(TokenError::IssuedAtOutOfRange));
     }
 
@@ -346,10 +363,10 @@ mod tests {
         let now = now_secs();
         let enc = EncodingKey::from_secret(key.keys().remember_key());
         for claims in [
-            serde_json::json!({"uid":1,"iat":now,"aud":REMEMBER_AUDIENCE,"jti":1}),
-            serde_json::json!({"uid":1,"exp":now+60,"aud":REMEMBER_AUDIENCE,"jti":1}),
-            serde_json::json!({"uid":1,"iat":now,"exp":now+60,"jti":1}),
-            serde_json::json!({"uid":1,"iat":now,"exp":now+60,"aud":"other","jti":1}),
+            serde_json::json!({"uid":1,"iat":now,"aud":REMEMBER_AUDIENCE,"lid":"AAAAAAAAAAAAAAAAAAAAAA"}),
+            serde_json::json!({"uid":1,"exp":now+60,"aud":REMEMBER_AUDIENCE,"lid":"AAAAAAAAAAAAAAAAAAAAAA"}),
+            serde_json::json!({"uid":1,"iat":now,"exp":now+60,"lid":"AAAAAAAAAAAAAAAAAAAAAA"}),
+            serde_json::json!({"uid":1,"iat":now,"exp":now+60,"aud":"other","lid":"AAAAAAAAAAAAAAAAAAAAAA"}),
         ] {
             let t = encode(&Header::new(Algorithm::HS256), &claims, &enc).expect("test fixture");
             assert!(codec.verify::<i64>(&t, now).is_err(), "{claims}");

@@ -1,10 +1,17 @@
-//! What the login flow keeps in the session: one compact record under one key.
+//! What the login flow keeps in the session: one compact, versioned record under one key.
 //!
-//! The record is stored as a JSON array of numbers, `[uid, fresh (0/1), sid, exp]` followed
-//! by `sah`, `remember jti` and `remember exp` when present. With a cookie session store
-//! every byte of it is percent-decoded, base64-decoded and decrypted on each request,
-//! and a JSON string inside the session's JSON would be escaped, so the record has no
-//! strings of its own (only the user id, if the app's id type is a string).
+//! The record is a JSON array `[2, user_id, "login id", authenticated_at, auth_tag?]`:
+//! - `2` is the format version. A record of any other version, or of the previous
+//!   format (which began with the user id and held no login id), is not read: the
+//!   visitor is anonymous and the session is cleared. Nothing old can be live anyway,
+//!   since it names no login in the registry.
+//! - `authenticated_at`: when a credential was last checked in this session (seconds
+//!   since the Unix epoch), `0` after a remember-cookie restore (never fresh).
+//! - `auth_tag`: the HMAC tag of the user's session auth hash, absent when the user
+//!   type has none.
+//!
+//! With a cookie session store every byte of it is decoded on every request, so it has
+//! no strings but the login id (and the user id, if the app's id type is a string).
 
 use std::{fmt, marker::PhantomData};
 
@@ -14,53 +21,38 @@ use serde::{
     Deserialize, Deserializer, Serialize, Serializer,
 };
 
+use crate::login_id::LoginId;
+
 /// The session key of the login record.
 pub const SESSION_KEY: &str = "_login";
+
+/// The format version this crate writes and reads.
+pub const FORMAT_VERSION: u8 = 2;
 
 /// The login record stored in the session. It holds ids and an HMAC tag, never a secret.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecord<Id> {
     /// The logged-in user's id.
-    pub uid: Id,
-    /// `true` after an explicit login, `false` after a remember-cookie restore.
-    pub fresh: bool,
-    /// Random id of this login session (the key of its revocation entry).
-    pub sid: u64,
-    /// End of this login session, seconds since the Unix epoch.
-    pub exp: u64,
-    /// Session auth tag of the user at login (see [`AuthUser::session_auth_hash`](crate::AuthUser::session_auth_hash)).
-    pub sah: Option<u64>,
-    /// The remember token issued or used by this session, so that logout revokes it.
-    pub remember: Option<RememberRef>,
-}
-
-/// A reference to a remember token: its id and expiry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RememberRef {
-    /// The token's `jti`.
-    pub jti: u64,
-    /// The token's `exp`.
-    pub exp: u64,
+    pub user_id: Id,
+    /// The login this session belongs to.
+    pub login_id: LoginId,
+    /// When a credential was last checked in this session; `0` when restored from a
+    /// remember cookie.
+    pub authenticated_at: u64,
+    /// The user's auth tag at login (see [`AuthUser::session_auth_hash`](crate::AuthUser::session_auth_hash)).
+    pub auth_tag: Option<u64>,
 }
 
 impl<Id: Serialize> Serialize for SessionRecord<Id> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let len = match (&self.sah, &self.remember) {
-            (_, Some(_)) => 7,
-            (Some(_), None) => 5,
-            (None, None) => 4,
-        };
+        let len = if self.auth_tag.is_some() { 5 } else { 4 };
         let mut seq = serializer.serialize_seq(Some(len))?;
-        seq.serialize_element(&self.uid)?;
-        seq.serialize_element(&u8::from(self.fresh))?;
-        seq.serialize_element(&self.sid)?;
-        seq.serialize_element(&self.exp)?;
-        if len > 4 {
-            seq.serialize_element(&self.sah)?;
-        }
-        if let Some(r) = &self.remember {
-            seq.serialize_element(&r.jti)?;
-            seq.serialize_element(&r.exp)?;
+        seq.serialize_element(&FORMAT_VERSION)?;
+        seq.serialize_element(&self.user_id)?;
+        seq.serialize_element(&self.login_id)?;
+        seq.serialize_element(&self.authenticated_at)?;
+        if let Some(tag) = &self.auth_tag {
+            seq.serialize_element(tag)?;
         }
         seq.end()
     }
@@ -74,21 +66,24 @@ impl<'de, Id: DeserializeOwned> Deserialize<'de> for SessionRecord<Id> {
             type Value = SessionRecord<Id>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a login record array")
+                f.write_str("a login record array of format version 2")
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let missing = |i| de::Error::invalid_length(i, &"4, 5 or 7 elements");
-                let uid = seq.next_element()?.ok_or_else(|| missing(0))?;
-                let fresh = seq.next_element::<u8>()?.ok_or_else(|| missing(1))? == 1;
-                let sid = seq.next_element()?.ok_or_else(|| missing(2))?;
-                let exp = seq.next_element()?.ok_or_else(|| missing(3))?;
-                let sah = seq.next_element::<Option<u64>>()?.flatten();
-                let remember = match seq.next_element::<u64>()? {
-                    Some(jti) => Some(RememberRef { jti, exp: seq.next_element()?.ok_or_else(|| missing(6))? }),
-                    None => None,
-                };
-                Ok(SessionRecord { uid, fresh, sid, exp, sah, remember })
+                let missing = |i| de::Error::invalid_length(i, &"4 or 5 elements");
+                // The version comes first; an unknown one stops reading right there.
+                let version = seq.next_element::<serde_json::Value>()?.ok_or_else(|| missing(0))?;
+                if version.as_u64() != Some(u64::from(FORMAT_VERSION)) {
+                    return Err(de::Error::custom(format_args!("unknown login record version {version}")));
+                }
+                let user_id = seq.next_element()?.ok_or_else(|| missing(1))?;
+                let login_id = seq.next_element()?.ok_or_else(|| missing(2))?;
+                let authenticated_at = seq.next_element()?.ok_or_else(|| missing(3))?;
+                let auth_tag = seq.next_element::<u64>()?;
+                if seq.next_element::<de::IgnoredAny>()?.is_some() {
+                    return Err(de::Error::invalid_length(6, &"4 or 5 elements"));
+                }
+                Ok(SessionRecord { user_id, login_id, authenticated_at, auth_tag })
             }
         }
 
@@ -102,32 +97,48 @@ mod tests {
 
     #[test]
     fn round_trips_compactly() {
-        let plain = SessionRecord { uid: 7i64, fresh: true, sid: 42, exp: 1_800_000_000, sah: None, remember: None };
-        let json = serde_json::to_string(&plain).expect("test fixture");
-        assert_eq!(json, "[7,1,42,1800000000]");
-        assert_eq!(serde_json::from_str::<SessionRecord<i64>>(&json).expect("test fixture"), plain);
+        let id = LoginId::random();
+        let plain = SessionRecord { user_id: 7i64, login_id: id, authenticated_at: 1_800_000_000, auth_tag: None };
+        let json = serde_json::to_string(&plain).expect("serialises");
+        assert_eq!(json, format!("[2,7,\"{id}\",1800000000]"));
+        assert_eq!(serde_json::from_str::<SessionRecord<i64>>(&json).expect("parses"), plain);
 
-        let full = SessionRecord {
-            uid: String::new(),
-            fresh: false,
-            sid: u64::MAX,
-            exp: 1,
-            sah: Some(u64::MAX),
-            remember: Some(RememberRef { jti: 9, exp: 10 }),
-        };
-        let json = serde_json::to_string(&full).expect("test fixture");
+        let full =
+            SessionRecord { user_id: String::new(), login_id: id, authenticated_at: 0, auth_tag: Some(u64::MAX) };
+        let json = serde_json::to_string(&full).expect("serialises");
         assert!(!json.contains('\\'));
-        assert_eq!(serde_json::from_str::<SessionRecord<String>>(&json).expect("test fixture"), full);
+        assert_eq!(serde_json::from_str::<SessionRecord<String>>(&json).expect("parses"), full);
+    }
 
-        let remember_only = SessionRecord { sah: None, ..full.clone() };
-        let json = serde_json::to_string(&remember_only).expect("test fixture");
-        assert_eq!(serde_json::from_str::<SessionRecord<String>>(&json).expect("test fixture"), remember_only);
+    #[test]
+    fn records_of_other_versions_are_not_read() {
+        let id = LoginId::random();
+        // The 0.1 format, `[uid, fresh, sid, exp, ...]`, with a user id that looks like
+        // a version number: refused, because its third element is not a login id.
+        for old in ["[2,1,42,1800000000]", "[2,1,42,1800000000,5,6,7]", "[7,1,42,1800000000]"] {
+            assert!(serde_json::from_str::<SessionRecord<i64>>(old).is_err(), "{old}");
+        }
+        for other in [format!("[3,7,\"{id}\",0]"), format!("[1,7,\"{id}\",0]"), format!("[\"2\",7,\"{id}\",0]")] {
+            let err = serde_json::from_str::<SessionRecord<i64>>(&other).expect_err("unknown version");
+            assert!(err.to_string().contains("version"), "{err}");
+        }
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for bad in ["", "[]", "[1]", "[1,1,2]", "{}", "[1,1,-2,3]", "[1,1,2,3,null,5]", "[1,true,2,3]", "\"x\""] {
-            assert!(serde_json::from_str::<SessionRecord<i64>>(bad).is_err(), "{bad}");
+        let id = LoginId::random();
+        for bad in [
+            "".to_owned(),
+            "[]".into(),
+            "[2]".into(),
+            "[2,1]".into(),
+            "{}".into(),
+            "\"x\"".into(),
+            format!("[2,1,\"{id}\",-1]"),
+            format!("[2,1,\"{id}\",1,2,3]"),
+            format!("[2,1,\"{id}x\",1]"),
+        ] {
+            assert!(serde_json::from_str::<SessionRecord<i64>>(&bad).is_err(), "{bad}");
         }
     }
 }

@@ -6,7 +6,7 @@ use std::{net::SocketAddr, sync::mpsc, thread::JoinHandle, time::Duration};
 use actix_web::dev::ServerHandle;
 use login_examples::{
     server::bind,
-    settings::{SessionStoreKind, Settings},
+    settings::{RegistryKind, SessionStoreKind, Settings},
 };
 
 use crate::Jar;
@@ -14,9 +14,16 @@ use crate::Jar;
 /// A secret of the right length for tests.
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-test-secret-test-secret-0123";
 
-/// Settings for a test instance: loopback port 0, plain-http cookies.
+/// Settings for a test instance: loopback port 0, plain-http cookies, the registry the
+/// demo picks by default (SQLite in `db`, or Redis with a Redis session store).
 pub fn test_settings(store: SessionStoreKind, db: Option<std::path::PathBuf>) -> Settings {
+    let registry = match &store {
+        SessionStoreKind::Redis(url) => RegistryKind::Redis(url.clone()),
+        SessionStoreKind::Cookie => RegistryKind::Sqlite,
+    };
     Settings {
+        registry,
+        idle_timeout: None,
         addr: "127.0.0.1:0".parse().expect("valid address"),
         secret: TEST_SECRET.as_bytes().to_vec(),
         secret_is_random: false,

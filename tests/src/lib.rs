@@ -17,6 +17,7 @@ use std::{
 };
 
 use actix_web::{cookie::Cookie, dev::ServiceResponse, http::header, test::TestRequest, web, HttpRequest};
+use futures_util::future::BoxFuture;
 use login_actix::{loader_fn, AuthUser, LoadError, UserLoader};
 
 /// A user of the test directory.
@@ -178,4 +179,81 @@ pub fn set_cookie_lines<B>(res: &ServiceResponse<B>, name: &str) -> Vec<String> 
 /// The `Location` header of a response.
 pub fn location<B>(res: &ServiceResponse<B>) -> String {
     res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+/// A memory registry that can be switched off, like a store that went down: while
+/// down, every call fails.
+#[derive(Debug, Default)]
+pub struct FlakyRegistry {
+    inner: login_actix::registry::MemoryRegistry,
+    down: AtomicBool,
+}
+
+impl FlakyRegistry {
+    /// Takes the registry down or brings it back.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    fn check(&self) -> Result<(), login_actix::StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(login_actix::StoreError::new("connection refused"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+macro_rules! flaky {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self.check() {
+            Ok(()) => $self.inner.$method($($arg),*),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
+    };
+}
+
+impl login_actix::registry::LoginRegistry for FlakyRegistry {
+    fn insert(&self, login: login_actix::registry::LiveLogin) -> BoxFuture<'_, Result<(), login_actix::StoreError>> {
+        flaky!(self.insert(login))
+    }
+    fn lookup(
+        &self,
+        id: login_actix::registry::LoginId,
+        now: u64,
+    ) -> BoxFuture<'_, Result<Option<login_actix::registry::LoginTimes>, login_actix::StoreError>> {
+        flaky!(self.lookup(id, now))
+    }
+    fn touch(
+        &self,
+        id: login_actix::registry::LoginId,
+        now: u64,
+    ) -> BoxFuture<'_, Result<(), login_actix::StoreError>> {
+        flaky!(self.touch(id, now))
+    }
+    fn extend(
+        &self,
+        id: login_actix::registry::LoginId,
+        expires_at: u64,
+        remembered: bool,
+    ) -> BoxFuture<'_, Result<(), login_actix::StoreError>> {
+        flaky!(self.extend(id, expires_at, remembered))
+    }
+    fn remove(&self, id: login_actix::registry::LoginId) -> BoxFuture<'_, Result<bool, login_actix::StoreError>> {
+        flaky!(self.remove(id))
+    }
+    fn remove_user(
+        &self,
+        user_key: &str,
+        keep: Option<login_actix::registry::LoginId>,
+    ) -> BoxFuture<'_, Result<usize, login_actix::StoreError>> {
+        flaky!(self.remove_user(user_key, keep))
+    }
+    fn list_user(
+        &self,
+        user_key: &str,
+        now: u64,
+    ) -> BoxFuture<'_, Result<Vec<login_actix::registry::LiveLogin>, login_actix::StoreError>> {
+        flaky!(self.list_user(user_key, now))
+    }
 }

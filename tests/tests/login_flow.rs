@@ -10,17 +10,21 @@ use actix_web::{
     web, App, HttpRequest, HttpResponse,
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use login_actix::registry::MemoryRegistry;
 use login_actix::{
     ApiLoginRequired, CurrentUser, FreshLoginRequired, LoginConfig, LoginMiddleware, LoginMode, LoginRequestExt,
     LoginRequired, LoginSession, OptionalUser, Remember, UnauthorizedReason,
 };
-use login_tests::{location, set_cookie_lines, users_loader, Jar, User, Users};
+use login_tests::{location, set_cookie_lines, users_loader, FlakyRegistry, Jar, User, Users};
 use serde::Deserialize;
+use std::sync::Arc;
 
 const SECRET: [u8; 64] = [42; 64];
 
+/// A configuration with a registry of its own, so that tests running side by side
+/// (same secret, same user ids) do not end each other's logins.
 fn config() -> LoginConfig {
-    LoginConfig::new(SECRET).expect("valid config")
+    LoginConfig::builder(SECRET).registry(Arc::new(MemoryRegistry::new())).build().expect("valid config")
 }
 
 #[get("/dashboard")]
@@ -352,7 +356,12 @@ async fn bad_remember_tokens_are_ignored_and_deleted() {
     let good = jar.get("_remember").expect("set").to_owned();
     let now = login_core::now_secs();
     let key = login_core::derive_key(&SECRET, login_core::REMEMBER_TOKEN_PURPOSE);
-    let claims = |uid: i64, iat: u64, exp: u64| serde_json::json!({"uid": uid, "iat": iat, "exp": exp, "aud": login_core::REMEMBER_AUDIENCE, "jti": "j"});
+    // Forged tokens name the live login of the good one, so each fails for its own defect.
+    let good_claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(good.split('.').nth(1).expect("payload")).expect("base64url"))
+            .expect("json");
+    let lid = good_claims["lid"].clone();
+    let claims = |uid: i64, iat: u64, exp: u64| serde_json::json!({"uid": uid, "iat": iat, "exp": exp, "aud": login_core::REMEMBER_AUDIENCE, "lid": lid});
     let mut parts: Vec<&str> = good.split('.').collect();
     let forged_payload = URL_SAFE_NO_PAD.encode(claims(2, now, now + 3600).to_string());
     parts[1] = &forged_payload;
@@ -364,7 +373,7 @@ async fn bad_remember_tokens_are_ignored_and_deleted() {
     let raw_secret = forge(claims(1, now, now + 3600), &SECRET, jsonwebtoken::Algorithm::HS256);
     let hs512 = forge(claims(1, now, now + 3600), &key, jsonwebtoken::Algorithm::HS512);
     let wrong_id_type = forge(
-        serde_json::json!({"uid": "1", "iat": now, "exp": now + 60, "aud": login_core::REMEMBER_AUDIENCE, "jti": "j"}),
+        serde_json::json!({"uid": "1", "iat": now, "exp": now + 60, "aud": login_core::REMEMBER_AUDIENCE, "lid": good_claims["lid"]}),
         &key,
         jsonwebtoken::Algorithm::HS256,
     );
@@ -613,8 +622,11 @@ async fn login_renews_the_session_and_switching_users_clears_data() {
     let anonymous_cookie = jar.get("id").expect("session").to_owned();
     send(&app, &mut jar, login_req(1, None, None)).await;
     assert_ne!(jar.get("id"), Some(anonymous_cookie.as_str()));
-    // Data put before the login survives the same user's login.
-    assert_eq!(body(send(&app, &mut jar, get("/cart")).await).await, "3 apples");
+    // A login with no live login record before it starts from an empty session
+    // (DESIGN.md: nothing of an earlier visitor survives a login).
+    assert_eq!(body(send(&app, &mut jar, get("/cart")).await).await, "empty");
+    // Data put while logged in survives the same user's re-login (re-authentication).
+    send(&app, &mut jar, TestRequest::post().uri("/put")).await;
     send(&app, &mut jar, login_req(1, None, None)).await;
     assert_eq!(body(send(&app, &mut jar, get("/cart")).await).await, "3 apples");
     // Another user logging in on the same browser does not inherit it.
@@ -677,39 +689,27 @@ async fn either_wrap_order_works() {
     assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 302);
 }
 
-/// A revocation store that is down.
-struct DownStore;
-
-impl login_actix::RevocationStore for DownStore {
-    fn revoke<'a>(
-        &'a self,
-        _: login_actix::RevokedId,
-        _: u64,
-    ) -> futures_util::future::BoxFuture<'a, Result<(), login_actix::StoreError>> {
-        Box::pin(async { Err(login_actix::StoreError("connection refused".into())) })
-    }
-    fn is_revoked<'a>(
-        &'a self,
-        _: login_actix::RevokedId,
-    ) -> futures_util::future::BoxFuture<'a, Result<bool, login_actix::StoreError>> {
-        Box::pin(async { Err(login_actix::StoreError("connection refused".into())) })
-    }
-}
-
 #[actix_rt::test]
-async fn a_revocation_store_outage_fails_closed_with_503() {
+async fn a_registry_outage_fails_closed_with_503_and_recovers() {
     let users = Users::seeded();
-    let cfg = LoginConfig::builder(SECRET).revocation_store(std::sync::Arc::new(DownStore)).build().expect("valid");
+    let registry = Arc::new(FlakyRegistry::default());
+    let cfg = LoginConfig::builder(SECRET).registry(registry.clone()).build().expect("valid");
     let app = app!(users, cfg);
     let mut jar = Jar::new();
-    // A first login with nothing to revoke works (no store call needed).
     assert_eq!(send(&app, &mut jar, login_req(1, Some("on"), None)).await.status(), 303);
-    // Checking the session needs the store: 503, not a login and not a logout.
-    let res = send(&app, &mut jar, get("/dashboard")).await;
-    assert_eq!(res.status(), 503);
-    // The remember path needs it too.
-    jar.remove("id");
+    assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 200);
+    registry.set_down(true);
+    // Checking the login needs the registry: 503, not a login and not a logout.
     assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 503);
-    // A public route does not touch the store.
+    // The remember path needs it too.
+    let mut remember_only = jar.without("id");
+    assert_eq!(send(&app, &mut remember_only, get("/dashboard")).await.status(), 503);
+    // Logging in needs it: no login is created that the registry does not know.
+    assert_eq!(send(&app, &mut Jar::new(), login_req(2, None, None)).await.status(), 503);
+    // A public route does not touch the registry.
     assert_eq!(send(&app, &mut jar, get("/plain")).await.status(), 200);
+    // Back up: the same cookies work again, no restart.
+    registry.set_down(false);
+    assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 200);
+    assert_eq!(send(&app, &mut remember_only, get("/dashboard")).await.status(), 200);
 }

@@ -1,0 +1,245 @@
+//! The SQLite login registry: logins that survive a restart, on one machine (feature
+//! `sqlite`).
+//!
+//! One table, `login_registry`, in any SQLite file (the app's own database works). Two
+//! processes on one file see each other's logins and logouts at once: nothing is
+//! cached. Every operation runs on a blocking thread, off the async workers, with a
+//! 5-second busy timeout; expired rows are deleted (through an index) whenever a login
+//! is added, so the table holds live logins only, plus those that expired since.
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use futures_util::future::BoxFuture;
+use login_core::{LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Live logins in a SQLite file.
+///
+/// ```
+/// use login_actix::registry::SqliteRegistry;
+/// let registry = SqliteRegistry::open_in_memory().expect("creates its table");
+/// # let _ = registry;
+/// ```
+#[derive(Clone)]
+pub struct SqliteRegistry {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteRegistry { .. }")
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS login_registry (
+    id TEXT PRIMARY KEY,
+    user_key TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    remembered INTEGER NOT NULL,
+    user_agent TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS login_registry_user ON login_registry (user_key);
+CREATE INDEX IF NOT EXISTS login_registry_expiry ON login_registry (expires_at);
+";
+
+/// SQLite stores signed 64-bit integers; times beyond that are clamped.
+fn int(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn uint(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn db_error(err: rusqlite::Error) -> StoreError {
+    StoreError::with_source("SQLite login registry failed", err)
+}
+
+impl SqliteRegistry {
+    /// Opens (or creates) the registry table in the SQLite file at `path`, in WAL mode.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(db_error)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(db_error)?;
+        Self::from_connection(conn)
+    }
+
+    /// A registry in a private in-memory database (nothing survives the process).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::from_connection(Connection::open_in_memory().map_err(db_error)?)
+    }
+
+    fn from_connection(conn: Connection) -> Result<Self, StoreError> {
+        conn.busy_timeout(Duration::from_secs(5)).map_err(db_error)?;
+        conn.execute_batch(SCHEMA).map_err(db_error)?;
+        Ok(SqliteRegistry { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` on the connection on a blocking thread.
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> BoxFuture<'static, Result<T, StoreError>> {
+        let conn = Arc::clone(&self.conn);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let conn = conn.lock().map_err(|_| StoreError::new("SQLite login registry lock poisoned"))?;
+                f(&conn).map_err(db_error)
+            })
+            .await
+            .map_err(|e| StoreError::with_source("SQLite login registry task failed", e))?
+        })
+    }
+}
+
+impl LoginRegistry for SqliteRegistry {
+    fn insert(&self, login: LiveLogin) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.run(move |c| {
+            c.execute("DELETE FROM login_registry WHERE expires_at <= ?1", [int(login.created_at)])?;
+            c.execute(
+                "INSERT OR REPLACE INTO login_registry
+                 (id, user_key, created_at, last_seen_at, expires_at, remembered, user_agent)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    login.id.to_string(),
+                    login.user_key,
+                    int(login.created_at),
+                    int(login.last_seen_at),
+                    int(login.expires_at),
+                    login.remembered,
+                    login.user_agent
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn lookup(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<LoginTimes>, StoreError>> {
+        self.run(move |c| {
+            c.query_row(
+                "SELECT last_seen_at, expires_at FROM login_registry WHERE id = ?1 AND expires_at > ?2",
+                params![id.to_string(), int(now)],
+                |r| Ok(LoginTimes { last_seen_at: uint(r.get(0)?), expires_at: uint(r.get(1)?) }),
+            )
+            .optional()
+        })
+    }
+
+    fn touch(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.run(move |c| {
+            c.execute(
+                "UPDATE login_registry SET last_seen_at = MAX(last_seen_at, ?2) WHERE id = ?1",
+                params![id.to_string(), int(now)],
+            )
+            .map(drop)
+        })
+    }
+
+    fn extend(&self, id: LoginId, expires_at: u64, remembered: bool) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.run(move |c| {
+            c.execute(
+                "UPDATE login_registry SET expires_at = ?2, remembered = ?3 WHERE id = ?1",
+                params![id.to_string(), int(expires_at), remembered],
+            )
+            .map(drop)
+        })
+    }
+
+    fn remove(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.run(move |c| c.execute("DELETE FROM login_registry WHERE id = ?1", [id.to_string()]).map(|n| n > 0))
+    }
+
+    fn remove_user(&self, user_key: &str, keep: Option<LoginId>) -> BoxFuture<'_, Result<usize, StoreError>> {
+        let user_key = user_key.to_owned();
+        let keep = keep.map(|id| id.to_string()).unwrap_or_default();
+        self.run(move |c| {
+            c.execute("DELETE FROM login_registry WHERE user_key = ?1 AND id != ?2", params![user_key, keep])
+        })
+    }
+
+    fn list_user(&self, user_key: &str, now: u64) -> BoxFuture<'_, Result<Vec<LiveLogin>, StoreError>> {
+        let user_key = user_key.to_owned();
+        self.run(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT id, user_key, created_at, last_seen_at, expires_at, remembered, user_agent
+                 FROM login_registry WHERE user_key = ?1 AND expires_at > ?2 ORDER BY created_at, id",
+            )?;
+            let rows = stmt.query_map(params![user_key, int(now)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    LiveLogin {
+                        id: LoginId::random(),
+                        user_key: r.get(1)?,
+                        created_at: uint(r.get(2)?),
+                        last_seen_at: uint(r.get(3)?),
+                        expires_at: uint(r.get(4)?),
+                        remembered: r.get(5)?,
+                        user_agent: r.get(6)?,
+                    },
+                ))
+            })?;
+            let mut logins = Vec::new();
+            for row in rows {
+                let (id, mut login) = row?;
+                // A row whose id does not parse was not written by this registry: skip it.
+                if let Ok(id) = id.parse() {
+                    login.id = id;
+                    logins.push(login);
+                }
+            }
+            Ok(logins)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn login(user: &str, created: u64, expires: u64) -> LiveLogin {
+        LiveLogin {
+            id: LoginId::random(),
+            user_key: user.into(),
+            created_at: created,
+            last_seen_at: created,
+            expires_at: expires,
+            remembered: false,
+            user_agent: "ua".into(),
+        }
+    }
+
+    #[actix_rt::test]
+    async fn two_connections_on_one_file_share_logins() {
+        let dir = std::env::temp_dir().join(format!("login-registry-{}", LoginId::random()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("reg.db");
+        let a = SqliteRegistry::open(&path).expect("open");
+        let b = SqliteRegistry::open(&path).expect("open again");
+        let one = login("1", 10, 100);
+        let two = login("1", 20, 100);
+        a.insert(one.clone()).await.expect("insert");
+        a.insert(two.clone()).await.expect("insert");
+        assert!(b.lookup(one.id, 50).await.expect("lookup").is_some());
+        assert_eq!(b.lookup(one.id, 100).await.expect("lookup"), None, "expired at its end");
+        b.touch(one.id, 60).await.expect("touch");
+        assert_eq!(a.lookup(one.id, 61).await.expect("lookup").map(|t| t.last_seen_at), Some(60));
+        let listed: Vec<_> = a.list_user("1", 50).await.expect("list").into_iter().map(|l| l.id).collect();
+        assert_eq!(listed, vec![one.id, two.id]);
+        assert!(b.remove(one.id).await.expect("remove"));
+        assert_eq!(a.lookup(one.id, 50).await.expect("lookup"), None);
+        b.touch(one.id, 70).await.expect("touch");
+        b.extend(one.id, 1000, true).await.expect("extend");
+        assert_eq!(a.lookup(one.id, 50).await.expect("lookup"), None, "never brought back");
+        a.extend(two.id, 1000, true).await.expect("extend");
+        assert_eq!(b.list_user("1", 500).await.expect("list")[0].remembered, true);
+        assert_eq!(b.remove_user("1", None).await.expect("remove all"), 1);
+        drop((a, b));
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+}

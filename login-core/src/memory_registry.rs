@@ -1,0 +1,329 @@
+//! The in-memory login registry: the default, one per process.
+
+use std::{
+    collections::{BTreeSet, HashMap, HashSet},
+    sync::{Arc, Mutex, MutexGuard, OnceLock, Weak},
+};
+
+use futures_util::future::{ready, BoxFuture};
+
+use crate::{
+    error::StoreError,
+    login_id::LoginId,
+    registry::{LiveLogin, LoginRegistry, LoginTimes},
+};
+
+/// The default cap on live logins held by a [`MemoryRegistry`].
+pub const DEFAULT_MAX_LOGINS: usize = 1_000_000;
+
+/// Live logins in process memory.
+///
+/// - **Shared by every worker**: the registry a [`LoginConfig`](crate::LoginConfig) uses
+///   by default is [`MemoryRegistry::for_secret`]: one per process and app secret, so a
+///   configuration built inside `HttpServer::new`'s closure (once per worker) still
+///   shares it.
+/// - **Bounded**: entries leave with their login (logout, expiry, idle timeout).
+///   Every operation is `O(log n)` in the number of logins, plus the logins of one
+///   user for the per-user ones; nothing scans the whole store. At the cap (default
+///   [`DEFAULT_MAX_LOGINS`], roughly 250 bytes each) a new login first drops the
+///   expired ones, then ends the login closest to its expiry, with a warning in the log.
+/// - **Not durable**: after a restart it is empty and everybody is logged out (their
+///   cookies are then anonymous, never a `500`). Use the SQLite registry for logins
+///   that survive a restart, Redis for several instances.
+///
+/// ```
+/// use login_core::{LiveLogin, LoginId, LoginRegistry, MemoryRegistry};
+/// # futures_executor::block_on(async {
+/// let registry = MemoryRegistry::new();
+/// let id = LoginId::random();
+/// let login = LiveLogin {
+///     id, user_key: "42".into(), created_at: 100, last_seen_at: 100, expires_at: 200,
+///     remembered: false, user_agent: "test".into(),
+/// };
+/// registry.insert(login).await?;
+/// assert!(registry.lookup(id, 150).await?.is_some());
+/// assert!(registry.lookup(id, 200).await?.is_none()); // expired
+/// assert_eq!(registry.remove_user("42", None).await?, 1);
+/// # Ok::<(), login_core::StoreError>(()) }).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct MemoryRegistry {
+    inner: Mutex<Inner>,
+    max_logins: usize,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    logins: HashMap<LoginId, LiveLogin>,
+    by_user: HashMap<String, HashSet<LoginId>>,
+    by_expiry: BTreeSet<(u64, LoginId)>,
+}
+
+impl Default for MemoryRegistry {
+    fn default() -> Self {
+        Self::with_max_logins(DEFAULT_MAX_LOGINS)
+    }
+}
+
+impl MemoryRegistry {
+    /// An empty registry of its own, with the default cap. Build it once and share the
+    /// `Arc` (a registry per worker would make a logout hold on one worker only).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty registry holding at most `max_logins` logins (at least 1).
+    pub fn with_max_logins(max_logins: usize) -> Self {
+        MemoryRegistry { inner: Mutex::new(Inner::default()), max_logins: max_logins.max(1) }
+    }
+
+    /// The process-wide registry of the app whose secret derives `scope`: every call
+    /// with the same scope while one is alive returns the same registry.
+    pub fn for_scope(scope: [u8; 32]) -> Arc<MemoryRegistry> {
+        static SHARED: OnceLock<Mutex<HashMap<[u8; 32], Weak<MemoryRegistry>>>> = OnceLock::new();
+        let map = SHARED.get_or_init(Default::default);
+        let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(live) = map.get(&scope).and_then(Weak::upgrade) {
+            return live;
+        }
+        map.retain(|_, weak| weak.strong_count() > 0);
+        let registry = Arc::new(MemoryRegistry::new());
+        map.insert(scope, Arc::downgrade(&registry));
+        registry
+    }
+
+    /// The process-wide registry of the app with this secret (see
+    /// [`for_scope`](MemoryRegistry::for_scope)); what [`LoginConfig`](crate::LoginConfig)
+    /// uses by default.
+    pub fn for_secret(secret: &[u8]) -> Arc<MemoryRegistry> {
+        Self::for_scope(crate::keys::derive_key(secret, crate::keys::REGISTRY_SCOPE_PURPOSE))
+    }
+
+    /// Number of logins held (expired ones included until they are dropped).
+    pub fn len(&self) -> usize {
+        self.lock().map(|i| i.logins.len()).unwrap_or(0)
+    }
+
+    /// Whether no login is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, StoreError> {
+        self.inner.lock().map_err(|_| StoreError::new("memory registry lock poisoned"))
+    }
+
+    fn insert_now(&self, login: LiveLogin) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        let now = login.created_at;
+        // Expired logins first: amortised, each is dropped once.
+        while let Some(&(exp, id)) = inner.by_expiry.first() {
+            if exp > now {
+                break;
+            }
+            inner.drop_login(id);
+        }
+        if inner.logins.len() >= self.max_logins {
+            if let Some(&(_, id)) = inner.by_expiry.first() {
+                tracing::warn!(
+                    max_logins = self.max_logins,
+                    "memory login registry is full: ending the login closest to its expiry"
+                );
+                inner.drop_login(id);
+            }
+        }
+        inner.drop_login(login.id);
+        inner.by_expiry.insert((login.expires_at, login.id));
+        inner.by_user.entry(login.user_key.clone()).or_default().insert(login.id);
+        inner.logins.insert(login.id, login);
+        Ok(())
+    }
+
+    fn lookup_sync(&self, id: LoginId, now: u64) -> Result<Option<LoginTimes>, StoreError> {
+        let inner = self.lock()?;
+        Ok(inner.logins.get(&id).filter(|l| l.expires_at > now).map(LiveLogin::times))
+    }
+
+    fn touch_sync(&self, id: LoginId, now: u64) -> Result<(), StoreError> {
+        if let Some(login) = self.lock()?.logins.get_mut(&id) {
+            login.last_seen_at = login.last_seen_at.max(now);
+        }
+        Ok(())
+    }
+
+    fn extend_sync(&self, id: LoginId, expires_at: u64, remembered: bool) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        let Some(login) = inner.logins.get_mut(&id) else { return Ok(()) };
+        let old = login.expires_at;
+        login.expires_at = expires_at;
+        login.remembered = remembered;
+        inner.by_expiry.remove(&(old, id));
+        inner.by_expiry.insert((expires_at, id));
+        Ok(())
+    }
+
+    fn remove_user_sync(&self, user_key: &str, keep: Option<LoginId>) -> Result<usize, StoreError> {
+        let mut inner = self.lock()?;
+        let Some(ids) = inner.by_user.get(user_key) else { return Ok(0) };
+        let ending: Vec<LoginId> = ids.iter().copied().filter(|id| Some(*id) != keep).collect();
+        for id in &ending {
+            inner.drop_login(*id);
+        }
+        Ok(ending.len())
+    }
+
+    fn list_user_sync(&self, user_key: &str, now: u64) -> Result<Vec<LiveLogin>, StoreError> {
+        let inner = self.lock()?;
+        let mut logins: Vec<LiveLogin> = inner
+            .by_user
+            .get(user_key)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| inner.logins.get(id))
+            .filter(|l| l.expires_at > now)
+            .cloned()
+            .collect();
+        logins.sort_by_key(|l| (l.created_at, l.id));
+        Ok(logins)
+    }
+}
+
+impl Inner {
+    /// Removes a login from every index; `true` when it was held.
+    fn drop_login(&mut self, id: LoginId) -> bool {
+        let Some(login) = self.logins.remove(&id) else { return false };
+        self.by_expiry.remove(&(login.expires_at, id));
+        if let Some(ids) = self.by_user.get_mut(&login.user_key) {
+            ids.remove(&id);
+            if ids.is_empty() {
+                self.by_user.remove(&login.user_key);
+            }
+        }
+        true
+    }
+}
+
+impl LoginRegistry for MemoryRegistry {
+    fn insert(&self, login: LiveLogin) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(ready(self.insert_now(login)))
+    }
+
+    fn lookup(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<LoginTimes>, StoreError>> {
+        Box::pin(ready(self.lookup_sync(id, now)))
+    }
+
+    fn lookup_now(&self, id: LoginId, now: u64) -> Option<Result<Option<LoginTimes>, StoreError>> {
+        Some(self.lookup_sync(id, now))
+    }
+
+    fn touch(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(ready(self.touch_sync(id, now)))
+    }
+
+    fn extend(&self, id: LoginId, expires_at: u64, remembered: bool) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(ready(self.extend_sync(id, expires_at, remembered)))
+    }
+
+    fn remove(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>> {
+        Box::pin(ready(self.lock().map(|mut inner| inner.drop_login(id))))
+    }
+
+    fn remove_user(&self, user_key: &str, keep: Option<LoginId>) -> BoxFuture<'_, Result<usize, StoreError>> {
+        Box::pin(ready(self.remove_user_sync(user_key, keep)))
+    }
+
+    fn list_user(&self, user_key: &str, now: u64) -> BoxFuture<'_, Result<Vec<LiveLogin>, StoreError>> {
+        Box::pin(ready(self.list_user_sync(user_key, now)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_executor::block_on;
+
+    fn login(user: &str, created: u64, expires: u64) -> LiveLogin {
+        LiveLogin {
+            id: LoginId::random(),
+            user_key: user.into(),
+            created_at: created,
+            last_seen_at: created,
+            expires_at: expires,
+            remembered: false,
+            user_agent: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_login_is_live_until_removed_or_expired() {
+        let r = MemoryRegistry::new();
+        let a = login("1", 10, 100);
+        block_on(r.insert(a.clone())).expect("insert");
+        assert!(matches!(r.lookup_now(a.id, 50), Some(Ok(Some(LoginTimes { last_seen_at: 10, expires_at: 100 })))));
+        assert_eq!(block_on(r.lookup(a.id, 100)).expect("lookup"), None);
+        block_on(r.touch(a.id, 60)).expect("touch");
+        assert_eq!(block_on(r.lookup(a.id, 61)).expect("lookup").map(|t| t.last_seen_at), Some(60));
+        block_on(r.extend(a.id, 1000, true)).expect("extend");
+        assert_eq!(block_on(r.lookup(a.id, 500)).expect("lookup").map(|t| t.expires_at), Some(1000));
+        assert!(block_on(r.remove(a.id)).expect("remove"));
+        assert!(!block_on(r.remove(a.id)).expect("remove"));
+        assert_eq!(block_on(r.lookup(a.id, 50)).expect("lookup"), None);
+        // Touching or extending a removed login does not bring it back.
+        block_on(r.touch(a.id, 70)).expect("touch");
+        block_on(r.extend(a.id, 2000, true)).expect("extend");
+        assert_eq!(block_on(r.lookup(a.id, 50)).expect("lookup"), None);
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn per_user_listing_and_ending() {
+        let r = MemoryRegistry::new();
+        let (a1, a2, b) = (login("1", 10, 100), login("1", 20, 100), login("2", 10, 100));
+        for l in [&a1, &a2, &b] {
+            block_on(r.insert(l.clone())).expect("insert");
+        }
+        let ids: Vec<_> = block_on(r.list_user("1", 50)).expect("list").into_iter().map(|l| l.id).collect();
+        assert_eq!(ids, vec![a1.id, a2.id]);
+        assert_eq!(block_on(r.remove_user("1", Some(a2.id))).expect("remove"), 1);
+        assert_eq!(block_on(r.lookup(a1.id, 50)).expect("lookup"), None);
+        assert!(block_on(r.lookup(a2.id, 50)).expect("lookup").is_some());
+        assert!(block_on(r.lookup(b.id, 50)).expect("lookup").is_some());
+        assert_eq!(block_on(r.remove_user("3", None)).expect("remove"), 0);
+    }
+
+    #[test]
+    fn bounded_expired_first_then_closest_to_expiry() {
+        let r = MemoryRegistry::with_max_logins(3);
+        let old = login("1", 0, 50);
+        let soon = login("1", 60, 200);
+        let late = login("2", 60, 900);
+        for l in [&old, &soon, &late] {
+            block_on(r.insert(l.clone())).expect("insert");
+        }
+        // At t=100 the expired one leaves first; there is room again.
+        block_on(r.insert(login("3", 100, 1000))).expect("insert");
+        assert_eq!(r.len(), 3);
+        assert_eq!(block_on(r.lookup(soon.id, 100)).expect("lookup").map(|t| t.expires_at), Some(200));
+        // Full with live logins: the one closest to expiry ends.
+        block_on(r.insert(login("4", 100, 1000))).expect("insert");
+        assert_eq!(r.len(), 3);
+        assert_eq!(block_on(r.lookup(soon.id, 100)).expect("lookup"), None);
+        assert!(block_on(r.lookup(late.id, 100)).expect("lookup").is_some());
+        assert!(block_on(r.list_user("1", 100)).expect("list").is_empty());
+    }
+
+    #[test]
+    fn one_registry_per_scope_while_alive() {
+        let a = MemoryRegistry::for_scope([1; 32]);
+        let b = MemoryRegistry::for_scope([1; 32]);
+        let c = MemoryRegistry::for_scope([2; 32]);
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &c));
+        let before = Arc::as_ptr(&a) as usize;
+        block_on(a.insert(login("1", 0, 100))).expect("insert");
+        drop((a, b));
+        // Once every holder is gone (a restart, in effect) the next one starts empty.
+        let fresh = MemoryRegistry::for_scope([1; 32]);
+        assert!(fresh.is_empty(), "a new registry, not {before:#x}'s logins");
+    }
+}

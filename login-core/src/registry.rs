@@ -1,0 +1,121 @@
+//! The registry of live logins: the server's list of who is logged in where.
+//!
+//! A credential login creates a [`LiveLogin`]; the session record and the remember
+//! token name it by its [`LoginId`]. A request is authenticated only while its login is
+//! in the registry (an allow-list): logout, "log out everywhere", a password change,
+//! account deletion, the idle timeout and "end this session" remove logins. Whatever
+//! forgets the registry (a restart of the memory store, a lost Redis key) logs people
+//! out; nothing brings a dead login back.
+//!
+//! Implementations: [`MemoryRegistry`](crate::MemoryRegistry) here, and the SQLite and
+//! Redis registries of `login-actix` (features `sqlite` and `redis`). An app can bring
+//! its own (Postgres) by implementing [`LoginRegistry`].
+
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use crate::{error::StoreError, login_id::LoginId};
+
+/// The longest user-agent label kept with a login, in bytes.
+pub const USER_AGENT_LABEL_MAX: usize = 120;
+
+/// One browser's logged-in period, as the registry keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveLogin {
+    /// The login's id.
+    pub id: LoginId,
+    /// The user's id as JSON text (`42`, `"alice"`): the key of "every login of a user".
+    pub user_key: String,
+    /// When the credential login happened, seconds since the Unix epoch.
+    pub created_at: u64,
+    /// Last request seen, written coarsely (see `LoginConfigBuilder::touch_interval`).
+    pub last_seen_at: u64,
+    /// The absolute end of the login, seconds since the Unix epoch.
+    pub expires_at: u64,
+    /// Whether a remember token names this login.
+    pub remembered: bool,
+    /// A short label of the browser (its `User-Agent`, cleaned and cut to
+    /// [`USER_AGENT_LABEL_MAX`] bytes), for the sessions page.
+    pub user_agent: String,
+}
+
+/// The times a per-request check needs: copied out without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginTimes {
+    /// Last request seen.
+    pub last_seen_at: u64,
+    /// The absolute end of the login.
+    pub expires_at: u64,
+}
+
+impl LiveLogin {
+    /// The times of this login.
+    pub fn times(&self) -> LoginTimes {
+        LoginTimes { last_seen_at: self.last_seen_at, expires_at: self.expires_at }
+    }
+}
+
+/// The registry key of a user id: its JSON text (`42`, `"alice"`).
+///
+/// ```
+/// assert_eq!(login_core::user_key(&42_i64), "42");
+/// assert_eq!(login_core::user_key(&"alice"), "\"alice\"");
+/// ```
+pub fn user_key<Id: Serialize + ?Sized>(id: &Id) -> String {
+    serde_json::to_string(id).unwrap_or_default()
+}
+
+/// Cleans a `User-Agent` header into a label: printable ASCII only (anything else
+/// becomes `?`), at most [`USER_AGENT_LABEL_MAX`] bytes.
+///
+/// ```
+/// use login_core::user_agent_label;
+/// assert_eq!(user_agent_label(b"Mozilla/5.0\r\nX: y"), "Mozilla/5.0??X: y");
+/// assert_eq!(user_agent_label(&[b'a'; 500]).len(), 120);
+/// ```
+pub fn user_agent_label(raw: &[u8]) -> String {
+    raw.iter().take(USER_AGENT_LABEL_MAX).map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '?' }).collect()
+}
+
+/// Where live logins are kept. One instance serves every worker of a process (and,
+/// for shared stores, every instance of an app).
+///
+/// Rules for implementations:
+/// - **Fail closed**: when the store cannot answer, return a [`StoreError`] (the
+///   request gets a `503`), never "live".
+/// - A login whose `expires_at` is not after `now` is not live; stores may drop it
+///   lazily.
+/// - [`touch`](LoginRegistry::touch) and [`extend`](LoginRegistry::extend) of a login
+///   that is gone do nothing: they never bring it back.
+/// - Bounded: entries leave with their login; no operation may scan every entry.
+pub trait LoginRegistry: Send + Sync + 'static {
+    /// Adds a new login.
+    fn insert(&self, login: LiveLogin) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// The times of login `id` when it is live at `now`, `None` when it is not.
+    fn lookup(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<LoginTimes>, StoreError>>;
+
+    /// [`lookup`](LoginRegistry::lookup) answered without waiting, for in-process
+    /// stores; `None` makes the caller await `lookup`. Spares a future per request.
+    fn lookup_now(&self, id: LoginId, now: u64) -> Option<Result<Option<LoginTimes>, StoreError>> {
+        let _ = (id, now);
+        None
+    }
+
+    /// Records activity: sets `last_seen_at` of a live login to `now`.
+    fn touch(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// Changes a live login's expiry and remembered flag (a re-login asking for a
+    /// remember cookie).
+    fn extend(&self, id: LoginId, expires_at: u64, remembered: bool) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// Ends login `id`; `true` when it was live.
+    fn remove(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>>;
+
+    /// Ends every login of the user with `user_key`, except `keep`; returns how many
+    /// ended.
+    fn remove_user(&self, user_key: &str, keep: Option<LoginId>) -> BoxFuture<'_, Result<usize, StoreError>>;
+
+    /// The live logins of the user with `user_key` at `now`, oldest first.
+    fn list_user(&self, user_key: &str, now: u64) -> BoxFuture<'_, Result<Vec<LiveLogin>, StoreError>>;
+}
