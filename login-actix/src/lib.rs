@@ -144,18 +144,19 @@ pub use login_session::{LoginInfo, LoginRedirect, LoginSession};
 pub use middleware::{LoginMiddleware, LoginResponse, LoginService};
 pub use unauthorized::{LoginMode, Unauthorized, UnauthorizedReason};
 
-/// The registry of live logins and its stores.
-///
-/// A request is authenticated only while its login is live here. The stores:
-///
-/// | store | survives a restart | several instances | how |
-/// |---|---|---|---|
-/// | [`MemoryRegistry`] (default) | no: everybody is logged out | no | process memory, bounded |
-/// | [`SqliteRegistry`] (feature `sqlite`) | yes | processes on one machine, one file | a table in a SQLite file |
-/// | [`RedisRegistry`] (feature `redis`) | yes (as Redis persists) | yes | hashes in Redis, bounded timeouts |
-///
-/// Bring your own (Postgres) by implementing [`LoginRegistry`].
 pub mod registry {
+    //! The registry of live logins and its stores.
+    //!
+    //! A request is authenticated only while its login is live here. The stores:
+    //!
+    //! | store | survives a restart | several instances | how |
+    //! |---|---|---|---|
+    //! | [`MemoryRegistry`] (default) | no: everybody is logged out | no | process memory, bounded |
+    //! | `SqliteRegistry` (feature `sqlite`) | yes | processes on one machine, one file | a table in a SQLite file |
+    //! | `RedisRegistry` (feature `redis`) | yes (as Redis persists) | yes | hashes in Redis, bounded timeouts |
+    //!
+    //! Bring your own (Postgres) by implementing [`LoginRegistry`].
+
     pub use login_core::{
         user_agent_label, user_key, LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, StoreError,
         DEFAULT_MAX_LOGINS,

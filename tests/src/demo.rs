@@ -142,6 +142,18 @@ impl Browser {
         Reply { status, location, set_cookies, content_type, body }
     }
 
+    /// A browser that opens a new connection for every request (so that a server's
+    /// workers, which take connections in turn, all get some).
+    pub fn new_without_keep_alive(addr: SocketAddr) -> Browser {
+        let client = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("client builds");
+        Browser { client, base: format!("http://{addr}"), jar: Jar::new() }
+    }
+
     /// `GET path`.
     pub fn get(&mut self, path: &str) -> Reply {
         let req = self.client.get(format!("{}{}", self.base, path));

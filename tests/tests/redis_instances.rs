@@ -1,4 +1,4 @@
-//! Several demo instances behind one login: sessions and revocations in a real Redis,
+//! Several demo instances behind one login: sessions and the login registry in a real Redis,
 //! under load and with Redis stopped mid-run.
 
 use std::{
@@ -49,6 +49,50 @@ fn logins_and_logouts_hold_across_instances() {
     let mut replay = on(&b, &copy);
     replay.jar.remove("id");
     assert_eq!(replay.get("/dashboard").status, 302, "remember copy works on B after logout on A");
+    drop((a, b));
+    let _ = std::fs::remove_file(db);
+}
+
+/// The sessions page on one instance lists logins made on both, and ending one there
+/// makes both of that browser's cookies anonymous on the other instance at once.
+#[test]
+fn the_sessions_page_works_across_instances() {
+    let Some(redis) = redis_or_skip("the_sessions_page_works_across_instances") else { return };
+    let (a, b, db) = two_instances(&redis, "sessions");
+    let mut phone = Browser::new(a.addr);
+    phone.login("alice", "wonderland", Some("on"));
+    let mut laptop = Browser::new(b.addr);
+    laptop.login("alice", "wonderland", None);
+    Browser::new(b.addr).login("bob", "builder", None);
+
+    let r = laptop.get("/api/sessions");
+    assert_eq!(r.status, 200);
+    let logins: Vec<serde_json::Value> = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(logins.len(), 2, "alice's two logins, not bob's: {}", r.body);
+    for login in &logins {
+        for field in ["id", "current", "created_at", "last_seen_at", "remembered", "user_agent"] {
+            assert!(login.get(field).is_some(), "{field} missing: {login}");
+        }
+    }
+    let phone_login = logins.iter().find(|l| l["current"] == false).expect("the phone's login");
+    assert_eq!(phone_login["remembered"], true);
+    let phone_id = phone_login["id"].as_str().expect("id").to_owned();
+    let page = laptop.get("/settings/sessions");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&phone_id), "a row per login");
+    assert!(page.body.contains(r#"class="current""#), "the current row is marked");
+    assert!(page.body.contains(r#"action="/settings/sessions/end""#));
+
+    let phone_remember = phone.jar.without("id");
+    let r = laptop.post("/settings/sessions/end", &[("id", &phone_id)]);
+    assert_eq!((r.status, r.location.as_str()), (303, "/settings/sessions"));
+    assert_eq!(phone.get("/dashboard").status, 302, "the ended login's session, on A");
+    assert_eq!(on(&a, &phone_remember).get("/dashboard").status, 302, "its remember cookie, on A");
+    assert_eq!(on(&b, &phone_remember).get("/dashboard").status, 302, "its remember cookie, on B");
+    assert_eq!(laptop.get("/dashboard").status, 200, "the laptop stays");
+    let r = laptop.get("/api/sessions");
+    let logins: Vec<serde_json::Value> = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(logins.len(), 1);
     drop((a, b));
     let _ = std::fs::remove_file(db);
 }
