@@ -134,9 +134,9 @@ struct ActixScenario<S> {
     status: u16,
 }
 
-impl<S> Scenario for ActixScenario<S>
+impl<S, B> Scenario for ActixScenario<S>
 where
-    S: Service<Request, Response = ServiceResponse, Error = actix_web::Error>,
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
 {
     fn request(&mut self) {
         let mut req = TestRequest::get().uri(self.path);
@@ -148,7 +148,7 @@ where
     }
 }
 
-fn cookies(res: &ServiceResponse, only: Option<&str>) -> String {
+fn cookies<B>(res: &ServiceResponse<B>, only: Option<&str>) -> String {
     res.response()
         .cookies()
         .filter(|c| only.is_none_or(|n| c.name() == n))

@@ -143,42 +143,50 @@ impl Db {
         .await
     }
 
-    /// The user with these credentials, if they are right.
-    pub async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, DbError> {
-        let (username, password, dummy) = (username.to_owned(), password.to_owned(), Arc::clone(&self.dummy_hash));
+    /// A user by name.
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<User>, DbError> {
+        let username = username.to_owned();
         self.run(move |c| {
-            let user = c
-                .query_row(
-                    "SELECT id, username, password_hash, session_epoch FROM users WHERE username = ?1",
-                    [&username],
-                    |r| {
-                        Ok(User {
-                            id: r.get(0)?,
-                            username: r.get(1)?,
-                            password_hash: r.get(2)?,
-                            session_epoch: r.get(3)?,
-                        })
-                    },
-                )
-                .optional()?;
-            Ok(match user {
-                Some(user) if verify_password(&password, &user.password_hash) => Some(user),
-                Some(_) => None,
-                None => {
-                    // Same work as a real check, so timing does not tell which names exist.
-                    let _ = verify_password(&password, &dummy);
-                    None
-                }
-            })
+            Ok(c.query_row(
+                "SELECT id, username, password_hash, session_epoch FROM users WHERE username = ?1",
+                [&username],
+                |r| Ok(User { id: r.get(0)?, username: r.get(1)?, password_hash: r.get(2)?, session_epoch: r.get(3)? }),
+            )
+            .optional()?)
         })
         .await
     }
 
-    /// Sets a new password; returns the updated user.
+    /// The user with these credentials, if they are right.
+    ///
+    /// The row is read under the database lock; the argon2 check runs afterwards on a
+    /// blocking thread, without the lock, so failed logins never hold up other queries
+    /// nor the async workers. An unknown name is checked against a dummy hash, so the
+    /// time taken does not tell which names exist.
+    pub async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, DbError> {
+        let user = self.user_by_name(username).await?;
+        let hash = match &user {
+            Some(u) => u.password_hash.clone(),
+            None => self.dummy_hash.as_str().to_owned(),
+        };
+        let password = password.to_owned();
+        let right = off_thread(move || verify_password(&password, &hash)).await?;
+        Ok(user.filter(|_| right))
+    }
+
+    /// Whether `password` is `user`'s current password (off the lock and the workers).
+    pub async fn password_matches(&self, user: &User, password: &str) -> Result<bool, DbError> {
+        let (password, hash) = (password.to_owned(), user.password_hash.clone());
+        off_thread(move || verify_password(&password, &hash)).await
+    }
+
+    /// Sets a new password; returns the updated user. Hashing runs before the database
+    /// lock is taken.
     pub async fn set_password(&self, id: i64, password: &str) -> Result<Option<User>, DbError> {
         let password = password.to_owned();
+        let hash = off_thread(move || hash_password(&password)).await??;
         self.run(move |c| {
-            c.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![hash_password(&password)?, id])?;
+            c.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![hash, id])?;
             Ok(())
         })
         .await?;
@@ -202,6 +210,11 @@ impl Db {
         })
         .await
     }
+}
+
+/// Runs CPU-heavy work (argon2) on a blocking thread, off the async workers.
+async fn off_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, DbError> {
+    actix_web::web::block(f).await.map_err(|_| DbError::Blocking)
 }
 
 impl actix_web::ResponseError for DbError {

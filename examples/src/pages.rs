@@ -98,6 +98,7 @@ pub fn settings(username: &str, changed: bool, error: Option<&str>) -> String {
     }
     body.push_str(
         r#"<section><h2>Change password</h2><form method="post" action="/settings/password">
+<label>Current password <input id="current-password" name="current_password" type="password" autocomplete="current-password" required></label>
 <label>New password <input id="new-password" name="new_password" type="password" autocomplete="new-password" required></label>
 <button id="change-password" type="submit">Change password</button></form></section>
 <section><h2>Sessions</h2><p><a id="sessions-link" href="/settings/sessions">Where you are logged in</a></p></section>
@@ -107,6 +108,19 @@ pub fn settings(username: &str, changed: bool, error: Option<&str>) -> String {
 <button id="delete-account" type="submit">Delete my account</button></form></section>"#,
     );
     layout("Settings", Some(username), &body)
+}
+
+/// The `429` page of a throttled login.
+pub fn throttled(retry_after: u64) -> String {
+    let minutes = retry_after.div_ceil(60);
+    layout(
+        "Too many attempts",
+        None,
+        &format!(
+            r#"<h1>Too many login attempts</h1><p class="error" id="throttled">Too many failed logins from here. Try again in {minutes} minute{} (<span id="retry-after">{retry_after}</span> seconds).</p><p><a href="/login">Back to the login page</a></p>"#,
+            if minutes == 1 { "" } else { "s" }
+        ),
+    )
 }
 
 /// A Unix time as `YYYY-MM-DD HH:MM:SS UTC`.

@@ -2,8 +2,8 @@
 
 use actix_web::{get, http::header, post, web, HttpResponse, Responder};
 use login_actix::{
-    fresh_login_required, login_redirect_url, login_required, user_loader, CurrentUser, LoginSession, OptionalUser,
-    Remember,
+    fresh_login_required, login_redirect_url, login_required, user_loader, CurrentUser, LoginError, LoginSession,
+    LoginThrottle, OptionalUser, Remember,
 };
 use serde::Deserialize;
 
@@ -59,16 +59,33 @@ struct LoginForm {
 }
 
 #[post("/login")]
-async fn login(form: web::Form<LoginForm>, db: web::Data<Db>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+async fn login(
+    form: web::Form<LoginForm>,
+    db: web::Data<Db>,
+    throttle: LoginThrottle,
+    auth: LoginSession,
+) -> actix_web::Result<HttpResponse> {
     let form = form.into_inner();
+    let attempt = match throttle.attempt(&form.username).await {
+        Ok(attempt) => attempt,
+        Err(LoginError::Throttled { retry_after }) => {
+            return Ok(HttpResponse::TooManyRequests()
+                .insert_header((header::RETRY_AFTER, retry_after.to_string()))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .content_type("text/html; charset=utf-8")
+                .body(pages::throttled(retry_after)));
+        }
+        Err(other) => return Err(other.into()),
+    };
     let Some(user) = db.authenticate(&form.username, &form.password).await? else {
-        tracing::info!(username_len = form.username.len(), "login failed: bad credentials");
+        attempt.failed();
         let back = match form.next.as_deref().filter(|n| !n.is_empty()) {
             Some(next) => login_redirect_url("/login?error=1", next),
             None => "/login?error=1".to_owned(),
         };
         return Ok(see_other(&back));
     };
+    attempt.succeeded().await?;
     let remember = Remember::from_form_value(form.remember.as_deref());
     let redirect = auth.login_user(&user, remember).await?;
     Ok(redirect.next(form.next.as_deref()).fallback("/").into_response())
@@ -89,12 +106,17 @@ struct SettingsQuery {
 #[get("/settings")]
 #[fresh_login_required]
 async fn settings(user: CurrentUser<User>, query: web::Query<SettingsQuery>) -> HttpResponse {
-    let error = query.error.as_deref().map(|_| "The new password must be 1 to 1024 characters long.");
+    let error = query.error.as_deref().map(|e| match e {
+        "current" => "The current password is wrong; nothing was changed.",
+        _ => "The new password must be 1 to 1024 characters long.",
+    });
     html(pages::settings(&user.username, query.changed.is_some(), error))
 }
 
 #[derive(Deserialize)]
 struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
     #[serde(default)]
     new_password: String,
 }
@@ -107,6 +129,10 @@ async fn change_password(
     db: web::Data<Db>,
     auth: LoginSession,
 ) -> actix_web::Result<HttpResponse> {
+    if !db.password_matches(&user, &form.current_password).await? {
+        tracing::info!(user_id = user.id, "password change refused: wrong current password");
+        return Ok(see_other("/settings?error=current"));
+    }
     if form.new_password.is_empty() || form.new_password.len() > 1024 {
         return Ok(see_other("/settings?error=length"));
     }

@@ -15,7 +15,7 @@ use actix_web::{
 };
 use login_actix::{
     registry::{LoginRegistry, MemoryRegistry, RedisRegistry, SqliteRegistry},
-    BoundedSessionStore, LoginConfig, LoginMiddleware,
+    BoundedSessionStore, LoginConfig, LoginMiddleware, RedisThrottle,
 };
 
 use crate::{
@@ -94,11 +94,26 @@ pub fn app<S: SessionStore + 'static>(
 pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), StartError> {
     let db = Db::open(settings.db.as_deref()).map_err(|e| StartError::Db(e.to_string()))?;
     let key = Key::derive_from(&settings.secret);
-    let registry = open_registry(&settings).await?;
-    let base = LoginConfig::builder(&settings.secret)
+    let (registry, redis_registry) = open_registry(&settings).await?;
+    let mut base = LoginConfig::builder(&settings.secret)
         .cookie_secure(settings.secure_cookies)
         .idle_timeout(settings.idle_timeout)
-        .registry(registry);
+        .registry(registry)
+        .login_attempts(settings.login_attempts)
+        .login_window(settings.login_window)
+        .trust_proxy(settings.trust_proxy);
+    if let Some(fresh_for) = settings.fresh_for {
+        base = base.fresh_for(fresh_for);
+    }
+    // Several instances count login attempts together, on the registry's connection.
+    if let Some(redis) = &redis_registry {
+        base = base.throttle_store(Arc::new(RedisThrottle::sharing(redis)));
+    } else if let SessionStoreKind::Redis(url) = &settings.session_store {
+        let throttle = RedisThrottle::connect_with(url, "login:throttle:", REDIS_TIMEOUT)
+            .await
+            .map_err(|e| StartError::Redis(e.to_string()))?;
+        base = base.throttle_store(Arc::new(throttle));
+    }
     let parts = |config: LoginConfig| AppParts {
         db: web::Data::new(db.clone()),
         config,
@@ -145,25 +160,28 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
     Ok((server, addrs))
 }
 
-/// The login registry the settings ask for.
-async fn open_registry(settings: &Settings) -> Result<Arc<dyn LoginRegistry>, StartError> {
+/// The login registry the settings ask for (and the Redis one, when it is Redis).
+async fn open_registry(settings: &Settings) -> Result<(Arc<dyn LoginRegistry>, Option<RedisRegistry>), StartError> {
     Ok(match &settings.registry {
-        RegistryKind::Memory => Arc::new(MemoryRegistry::new()),
-        RegistryKind::Sqlite => Arc::new(
-            match &settings.db {
+        RegistryKind::Memory => (Arc::new(MemoryRegistry::new()), None),
+        RegistryKind::Sqlite => {
+            let registry = match &settings.db {
                 Some(path) => SqliteRegistry::open(path),
                 None => SqliteRegistry::open_in_memory(),
             }
-            .map_err(|e| StartError::Registry(e.to_string()))?,
-        ),
+            .map_err(|e| StartError::Registry(e.to_string()))?;
+            (Arc::new(registry), None)
+        }
         RegistryKind::Redis(url) => {
-            Arc::new(RedisRegistry::builder(url.as_str()).timeout(REDIS_TIMEOUT).connect().await.map_err(|e| {
-                // A registry that follows the session store is reported as that setting.
-                match &settings.session_store {
-                    SessionStoreKind::Redis(store) if store == url => StartError::Redis(e.to_string()),
-                    _ => StartError::Registry(e.to_string()),
-                }
-            })?)
+            let registry =
+                RedisRegistry::builder(url.as_str()).timeout(REDIS_TIMEOUT).connect().await.map_err(|e| {
+                    // A registry that follows the session store is reported as that setting.
+                    match &settings.session_store {
+                        SessionStoreKind::Redis(store) if store == url => StartError::Redis(e.to_string()),
+                        _ => StartError::Registry(e.to_string()),
+                    }
+                })?;
+            (Arc::new(registry.clone()), Some(registry))
         }
     })
 }

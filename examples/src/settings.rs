@@ -33,6 +33,19 @@ pub struct Args {
     /// End a login unused for this many seconds; `0` turns the idle timeout off.
     #[arg(long, env = "LOGIN_DEMO_IDLE_TIMEOUT", default_value_t = 0)]
     pub idle_timeout: u64,
+    /// Seconds after a password login during which the session is fresh (sudo mode).
+    /// Default: the library's (1800).
+    #[arg(long, env = "LOGIN_DEMO_FRESH_FOR")]
+    pub fresh_for: Option<u64>,
+    /// Failed logins allowed per (username, client IP) in the window.
+    #[arg(long, env = "LOGIN_DEMO_LOGIN_ATTEMPTS", default_value_t = 5)]
+    pub login_attempts: u32,
+    /// The login throttle's window, in seconds.
+    #[arg(long, env = "LOGIN_DEMO_LOGIN_WINDOW", default_value_t = 900)]
+    pub login_window: u64,
+    /// Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it).
+    #[arg(long, env = "LOGIN_DEMO_TRUST_PROXY", value_parser = clap::builder::FalseyValueParser::new())]
+    pub trust_proxy: bool,
     /// Drop the `Secure` cookie attribute (plain-http testing).
     #[arg(long, env = "LOGIN_DEMO_INSECURE_COOKIES", value_parser = clap::builder::FalseyValueParser::new())]
     pub insecure_cookies: bool,
@@ -77,6 +90,14 @@ pub struct Settings {
     pub registry: RegistryKind,
     /// The idle timeout, `None` for off.
     pub idle_timeout: Option<std::time::Duration>,
+    /// Sudo mode's length, `None` for the library default.
+    pub fresh_for: Option<std::time::Duration>,
+    /// Failed logins per (username, IP) in the window.
+    pub login_attempts: u32,
+    /// The throttle window.
+    pub login_window: std::time::Duration,
+    /// Whether the client IP comes from `X-Forwarded-For`.
+    pub trust_proxy: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -89,6 +110,10 @@ impl std::fmt::Debug for Settings {
             .field("secure_cookies", &self.secure_cookies)
             .field("registry", &self.registry)
             .field("idle_timeout", &self.idle_timeout)
+            .field("fresh_for", &self.fresh_for)
+            .field("login_attempts", &self.login_attempts)
+            .field("login_window", &self.login_window)
+            .field("trust_proxy", &self.trust_proxy)
             .finish()
     }
 }
@@ -105,6 +130,9 @@ pub enum SettingsError {
     /// Bad `--registry`.
     #[error("--registry: expected `memory`, `sqlite` or a redis://host:port URL, got {0:?}")]
     Registry(String),
+    /// A number out of range.
+    #[error("{0}: must be at least 1")]
+    Zero(&'static str),
     /// Bad `--session-store`.
     #[error("--session-store: expected `cookie` or a redis://host:port URL, got {0:?}")]
     SessionStore(String),
@@ -143,9 +171,22 @@ impl Settings {
             Some(other) => return Err(SettingsError::Registry(other.to_owned())),
         };
         let idle_timeout = (args.idle_timeout > 0).then(|| std::time::Duration::from_secs(args.idle_timeout));
+        if args.login_attempts == 0 {
+            return Err(SettingsError::Zero("--login-attempts"));
+        }
+        if args.login_window == 0 {
+            return Err(SettingsError::Zero("--login-window"));
+        }
+        if args.fresh_for == Some(0) {
+            return Err(SettingsError::Zero("--fresh-for"));
+        }
         Ok(Settings {
             registry,
             idle_timeout,
+            fresh_for: args.fresh_for.map(std::time::Duration::from_secs),
+            login_attempts: args.login_attempts,
+            login_window: std::time::Duration::from_secs(args.login_window),
+            trust_proxy: args.trust_proxy,
             addr,
             secret,
             secret_is_random,
@@ -176,6 +217,7 @@ mod tests {
         assert!(s.secure_cookies);
         assert_eq!(s.registry, RegistryKind::Sqlite);
         assert_eq!(s.idle_timeout, None);
+        assert_eq!((s.fresh_for, s.login_attempts, s.login_window.as_secs(), s.trust_proxy), (None, 5, 900, false));
         let r = Settings::from_args(args(&["--session-store", "redis://127.0.0.1:1"])).unwrap();
         assert_eq!(r.registry, RegistryKind::Redis("redis://127.0.0.1:1".into()));
         let m = Settings::from_args(args(&["--registry", "memory", "--idle-timeout", "60"])).unwrap();
@@ -190,6 +232,8 @@ mod tests {
         assert!(e.to_string().starts_with("--secret:"));
         let e = Settings::from_args(args(&["--addr", "nowhere"])).unwrap_err();
         assert!(e.to_string().starts_with("--addr:"));
+        let e = Settings::from_args(args(&["--login-attempts", "0"])).unwrap_err();
+        assert!(e.to_string().starts_with("--login-attempts:"));
         let e = Settings::from_args(args(&["--registry", "postgres://x"])).unwrap_err();
         assert!(e.to_string().starts_with("--registry:"));
         let e = Settings::from_args(args(&["--session-store", "memcached://x"])).unwrap_err();

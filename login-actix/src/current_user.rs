@@ -86,7 +86,7 @@ fn to_user<U: AuthUser>(req: &HttpRequest, outcome: Resolution) -> Result<Option
 
 fn current_user_outcome<U: AuthUser>(
     req: &HttpRequest,
-    outcome: Option<Resolution>,
+    outcome: Resolution,
 ) -> Result<CurrentUser<U>, actix_web::Error> {
     optional_user_outcome::<U>(req, outcome)?
         .0
@@ -98,7 +98,7 @@ impl<U: AuthUser> FromRequest for CurrentUser<U> {
     type Future = LoginFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        LoginFuture::new(req, false, current_user_outcome::<U>)
+        LoginFuture::new(req, current_user_outcome::<U>)
     }
 }
 
@@ -130,13 +130,9 @@ impl<U: fmt::Debug> fmt::Debug for OptionalUser<U> {
 
 fn optional_user_outcome<U: AuthUser>(
     req: &HttpRequest,
-    outcome: Option<Resolution>,
+    outcome: Resolution,
 ) -> Result<OptionalUser<U>, actix_web::Error> {
-    match outcome.map(|o| to_user::<U>(req, o)) {
-        Some(Ok(user)) => Ok(OptionalUser(user)),
-        None => Ok(OptionalUser(None)),
-        Some(Err(err)) => Err(into_actix_error(req, err)),
-    }
+    to_user::<U>(req, outcome).map(OptionalUser).map_err(|err| into_actix_error(req, err))
 }
 
 impl<U: AuthUser> FromRequest for OptionalUser<U> {
@@ -144,7 +140,7 @@ impl<U: AuthUser> FromRequest for OptionalUser<U> {
     type Future = LoginFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        LoginFuture::new(req, false, optional_user_outcome::<U>)
+        LoginFuture::new(req, optional_user_outcome::<U>)
     }
 }
 

@@ -40,6 +40,13 @@ pub enum LoginError {
     /// Writing the session failed (`500`).
     #[error("session write failed")]
     Session(#[source] Rc<actix_session::SessionInsertError>),
+    /// Too many credential attempts (`429` with `Retry-After`); the password was not
+    /// checked. See [`LoginThrottle`](crate::LoginThrottle).
+    #[error("too many login attempts; retry after {retry_after} s")]
+    Throttled {
+        /// Seconds until the window ends.
+        retry_after: u64,
+    },
     /// Creating a remember token failed (`500`).
     #[error(transparent)]
     Token(#[from] TokenError),
@@ -55,14 +62,21 @@ impl ResponseError for LoginError {
     fn status_code(&self) -> StatusCode {
         match self {
             LoginError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            LoginError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        HttpResponse::build(status)
-            .content_type("text/plain; charset=utf-8")
-            .body(status.canonical_reason().unwrap_or("error"))
+        let mut res = HttpResponse::build(status);
+        if let LoginError::Throttled { retry_after } = self {
+            res.insert_header(crate::throttle::retry_after_header(*retry_after));
+            return res.content_type("text/html; charset=utf-8").body(format!(
+                "<!doctype html><title>Too many attempts</title><p>Too many login attempts. Try again in {} minute(s).</p>",
+                retry_after.div_ceil(60)
+            ));
+        }
+        res.content_type("text/plain; charset=utf-8").body(status.canonical_reason().unwrap_or("error"))
     }
 }

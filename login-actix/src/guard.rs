@@ -18,11 +18,13 @@
 //! }
 //! ```
 //!
-//! `OPTIONS` requests pass every guard (CORS preflight).
+//! A guard refuses whatever the method: `OPTIONS` and `HEAD` included. (CORS preflights
+//! carry no cookies and are answered before routing by a CORS middleware such as
+//! actix-cors; an exemption here would only ever help an attacker.)
 
 use std::{fmt, marker::PhantomData};
 
-use actix_web::{dev::Payload, http::Method, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
 use crate::{
     login_future::LoginFuture,
@@ -100,20 +102,16 @@ impl<S: GuardSpec> FromRequest for Guard<S> {
     type Future = LoginFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        // OPTIONS passes without asking who the user is.
-        let skip = req.method() == Method::OPTIONS;
-        LoginFuture::new(req, skip, guard_outcome::<S>)
+        LoginFuture::new(req, guard_outcome::<S>)
     }
 }
 
-fn guard_outcome<S: GuardSpec>(req: &HttpRequest, outcome: Option<Resolution>) -> Result<Guard<S>, actix_web::Error> {
-    let pass = Guard { _spec: PhantomData };
+fn guard_outcome<S: GuardSpec>(req: &HttpRequest, outcome: Resolution) -> Result<Guard<S>, actix_web::Error> {
     let reason = match outcome {
-        None => return Ok(pass),
-        Some(Err(err)) => return Err(into_actix_error(req, err)),
-        Some(Ok(Some(authed))) if authed.fresh || !S::FRESH => return Ok(pass),
-        Some(Ok(Some(_))) => UnauthorizedReason::FreshLoginRequired,
-        Some(Ok(None)) => UnauthorizedReason::LoginRequired,
+        Err(err) => return Err(into_actix_error(req, err)),
+        Ok(Some(authed)) if authed.fresh || !S::FRESH => return Ok(Guard { _spec: PhantomData }),
+        Ok(Some(_)) => UnauthorizedReason::FreshLoginRequired,
+        Ok(None) => UnauthorizedReason::LoginRequired,
     };
     Err(refuse(req, reason, S::MODE, S::LOGIN_URL))
 }

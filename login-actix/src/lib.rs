@@ -110,6 +110,7 @@
 mod bounded_session_store;
 mod current_user;
 mod error;
+mod forbidden;
 mod guard;
 mod loader;
 mod login_future;
@@ -117,31 +118,40 @@ mod login_session;
 mod login_state;
 mod middleware;
 #[cfg(feature = "redis")]
+mod redis_connection;
+#[cfg(feature = "redis")]
 mod redis_registry;
+#[cfg(feature = "redis")]
+mod redis_throttle;
 mod remember_cookie;
 mod resolve;
 mod session_probe;
 #[cfg(feature = "sqlite")]
 mod sqlite_registry;
+mod throttle;
 mod unauthorized;
 
 #[cfg(feature = "redis")]
 pub use bounded_session_store::BoundedSessionStore;
 pub use current_user::{CurrentUser, LoginRequestExt, OptionalUser};
 pub use error::LoginError;
+pub use forbidden::Forbidden;
 pub use guard::{
     ApiLogin, ApiLoginRequired, FreshApiLogin, FreshApiLoginRequired, FreshLogin, FreshLoginRequired, Guard, GuardSpec,
     Login, LoginRequired,
 };
 pub use loader::{loader_fn, LoadError, LoaderFn, UserLoader};
 pub use login_core::{
-    is_safe_next, login_redirect_url, AuthUser, ConfigError, CookieSettings, LoginConfig, LoginConfigBuilder, Remember,
-    SameSite, StoreError,
+    is_safe_next, login_redirect_url, AuthUser, ConfigError, CookieSettings, CrossOriginPolicy, CrossOriginRefusal,
+    LoginConfig, LoginConfigBuilder, MemoryThrottle, Remember, SameSite, StoreError, ThrottleStore,
 };
 pub use login_future::LoginFuture;
 pub use login_macros::{fresh_login_required, login_required, user_loader};
 pub use login_session::{LoginInfo, LoginRedirect, LoginSession};
 pub use middleware::{LoginMiddleware, LoginResponse, LoginService};
+#[cfg(feature = "redis")]
+pub use redis_throttle::RedisThrottle;
+pub use throttle::{LoginAttempt, LoginThrottle};
 pub use unauthorized::{LoginMode, Unauthorized, UnauthorizedReason};
 
 pub mod registry {
@@ -159,7 +169,7 @@ pub mod registry {
 
     pub use login_core::{
         user_agent_label, user_key, LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, StoreError,
-        DEFAULT_MAX_LOGINS,
+        DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER,
     };
 
     #[cfg(feature = "redis")]

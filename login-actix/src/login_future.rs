@@ -12,21 +12,20 @@ use actix_web::HttpRequest;
 
 use crate::resolve::{current, Resolution, Resolve};
 
-/// Turns the request's resolution (`None` when skipped) into the extractor's value.
-type Outcome<T> = fn(&HttpRequest, Option<Resolution>) -> Result<T, actix_web::Error>;
+/// Turns the request's resolution into the extractor's value.
+type Outcome<T> = fn(&HttpRequest, Resolution) -> Result<T, actix_web::Error>;
 
 /// The future of [`Guard`](crate::Guard), [`CurrentUser`](crate::CurrentUser) and
 /// [`OptionalUser`](crate::OptionalUser) extraction.
 pub struct LoginFuture<T> {
     resolve: Resolve,
-    skip: bool,
     outcome: Outcome<T>,
 }
 
 impl<T> LoginFuture<T> {
-    /// A future that resolves the user (unless `skip`) and maps the result.
-    pub(crate) fn new(req: &HttpRequest, skip: bool, outcome: Outcome<T>) -> Self {
-        LoginFuture { resolve: current(req), skip, outcome }
+    /// A future that resolves the user and maps the result.
+    pub(crate) fn new(req: &HttpRequest, outcome: Outcome<T>) -> Self {
+        LoginFuture { resolve: current(req), outcome }
     }
 }
 
@@ -41,7 +40,7 @@ impl<T> Future for LoginFuture<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let resolution = if this.skip { None } else { Some(ready!(Pin::new(&mut this.resolve).poll(cx))) };
+        let resolution = ready!(Pin::new(&mut this.resolve).poll(cx));
         Poll::Ready((this.outcome)(&this.resolve.req, resolution))
     }
 }

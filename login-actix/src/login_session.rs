@@ -139,55 +139,72 @@ impl LoginSession {
         let user_id = user.id();
         let auth_tag = config.keys().auth_tag(user.session_auth_hash().as_deref());
 
-        // The login this session belongs to now, if it is live.
-        let previous = match self.record::<U::Id>(&session) {
-            Some(record) => lookup(&self.state, record.login_id, now).await?.map(|times| (record, times)),
-            None => None,
-        };
-        let continued = match previous {
-            Some((record, times)) if record.user_id == user_id && record.auth_tag == auth_tag => {
-                Some((record.login_id, times))
+        // The logins this browser names: its session record's and its remember token's.
+        let token = self.req.cookie(&config.cookie().name);
+        let token_login = token.and_then(|c| self.state.codec.verify::<U::Id>(c.value(), now).ok());
+        let mut named: Vec<(U::Id, LoginId, Option<u64>)> = Vec::with_capacity(2);
+        if let Some(record) = self.record::<U::Id>(&session) {
+            named.push((record.user_id, record.login_id, record.auth_tag));
+        }
+        if let Some(claims) = &token_login {
+            if named.iter().all(|(_, id, _)| *id != claims.login_id) {
+                named.push((claims.user_id.clone(), claims.login_id, claims.auth_tag));
             }
-            Some((record, _)) => {
-                tracing::info!(user_id = ?record.user_id, "login ended: another user logged in in the same browser");
-                registry.remove(record.login_id).await?;
-                None
+        }
+        // Continue one of them if it is this user's, live, not idle and of the current
+        // auth hash (re-authentication); every other one ends, so that no login this
+        // browser held outlives a logout here.
+        let mut continued: Option<LoginId> = None;
+        for (owner, login_id, tag) in named {
+            if continued.is_none() && owner == user_id && tag == auth_tag {
+                if let Some(times) = lookup(&self.state, login_id, now).await? {
+                    let idle = config
+                        .idle_timeout()
+                        .is_some_and(|idle| now.saturating_sub(times.last_seen_at) > idle.as_secs());
+                    if !idle {
+                        continued = Some(login_id);
+                        continue;
+                    }
+                }
             }
-            None => None,
-        };
+            if registry.remove(login_id).await? {
+                tracing::info!(user_id = ?owner, "login ended: replaced by a new login in the same browser");
+            }
+        }
         if continued.is_none() {
             // Nothing of an earlier visitor or user survives a new login.
             session.clear();
         }
-        let login_id = continued.map_or_else(LoginId::random, |(id, _)| id);
+        let login_id = continued.unwrap_or_else(LoginId::random);
         let lifetime_end = now.saturating_add(config.session_lifetime().as_secs());
         let remember_end = match remember.into().duration(config) {
             Some(lifetime) => Some(self.issue_remember(&user_id, login_id, auth_tag, now, lifetime)?),
-            None => None,
-        };
-        match continued {
-            Some((_, times)) => {
-                if let Some(end) = remember_end {
-                    registry.extend(login_id, times.expires_at.max(end), true).await?;
-                }
-            }
             None => {
-                if remember_end.is_none() {
+                // Keep the browser's remember cookie only when it names the continued login.
+                if token_login.as_ref().is_none_or(|claims| Some(claims.login_id) != continued) {
                     delete_remember_cookie(&self.state, &self.req);
                 }
-                let user_agent = self.req.headers().get(header::USER_AGENT).map(|v| v.as_bytes()).unwrap_or_default();
-                registry
-                    .insert(LiveLogin {
-                        id: login_id,
-                        user_key: user_key(&user_id),
-                        created_at: now,
-                        last_seen_at: now,
-                        expires_at: remember_end.map_or(lifetime_end, |end| end.max(lifetime_end)),
-                        remembered: remember_end.is_some(),
-                        user_agent: user_agent_label(user_agent),
-                    })
-                    .await?;
+                None
             }
+        };
+        let expires_at = remember_end.map_or(lifetime_end, |end| end.max(lifetime_end));
+        if continued.is_some() {
+            // A credential re-login renews the login: last seen now, lifetime from now.
+            registry.touch(login_id, now).await?;
+            registry.extend(login_id, expires_at, remember_end.is_some()).await?;
+        } else {
+            let user_agent = self.req.headers().get(header::USER_AGENT).map(|v| v.as_bytes()).unwrap_or_default();
+            registry
+                .insert(LiveLogin {
+                    id: login_id,
+                    user_key: user_key(&user_id),
+                    created_at: now,
+                    last_seen_at: now,
+                    expires_at,
+                    remembered: remember_end.is_some(),
+                    user_agent: user_agent_label(user_agent),
+                })
+                .await?;
         }
         let record = SessionRecord { user_id, login_id, authenticated_at: now, auth_tag };
         session.renew();
@@ -280,8 +297,18 @@ impl LoginSession {
         self.check_user_type::<U>()?;
         let session = self.session()?;
         let Some(record) = self.record::<U::Id>(&session) else { return Ok(Vec::new()) };
-        let now = self.state.config.now();
-        let logins = self.state.config.registry().list_user(&user_key(&record.user_id), now).await?;
+        let config = &self.state.config;
+        let now = config.now();
+        let mut logins = config.registry().list_user(&user_key(&record.user_id), now).await?;
+        if let Some(idle) = config.idle_timeout() {
+            // Logins past the idle timeout are over, even if their cookie never came back.
+            let (over, live): (Vec<_>, Vec<_>) =
+                logins.into_iter().partition(|l| now.saturating_sub(l.last_seen_at) > idle.as_secs());
+            for login in over {
+                config.registry().remove(login.id).await?;
+            }
+            logins = live;
+        }
         Ok(logins.into_iter().map(|login| LoginInfo::new(login, record.login_id)).collect())
     }
 

@@ -7,10 +7,12 @@ use actix_web::{HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use login_core::{LoginConfig, RememberCodec};
 
-use crate::{error::LoginError, resolve::Resolution, unauthorized::Unauthorized};
+use crate::{error::LoginError, forbidden::Forbidden, resolve::Resolution, unauthorized::Unauthorized};
 
 /// A replacement for the unauthorized response.
 pub(crate) type UnauthorizedHandler = Rc<dyn Fn(&HttpRequest, &Unauthorized) -> HttpResponse>;
+/// A replacement for the forbidden response.
+pub(crate) type ForbiddenHandler = Rc<dyn Fn(&HttpRequest, &Forbidden) -> HttpResponse>;
 /// A replacement for the error response.
 pub(crate) type ErrorHandler = Rc<dyn Fn(&HttpRequest, &LoginError) -> HttpResponse>;
 
@@ -29,6 +31,7 @@ pub(crate) struct LoginState {
     pub(crate) codec: RememberCodec,
     pub(crate) resolver: Box<dyn Resolver>,
     pub(crate) unauthorized_handler: Option<UnauthorizedHandler>,
+    pub(crate) forbidden_handler: Option<ForbiddenHandler>,
     pub(crate) error_handler: Option<ErrorHandler>,
     /// Set once a request showed that `SessionMiddleware` is in place.
     pub(crate) session_seen: Cell<bool>,
@@ -62,7 +65,8 @@ pub(crate) fn into_actix_error(req: &HttpRequest, err: LoginError) -> actix_web:
 /// Logs a login error at the level it deserves.
 pub(crate) fn log_error(err: &LoginError) {
     match err {
-        LoginError::Store(e) => tracing::warn!(error = %e, "login registry unavailable; failing closed"),
+        LoginError::Store(e) => tracing::warn!(error = %e, "login store unavailable; failing closed"),
+        LoginError::Throttled { .. } => {}
         other => tracing::error!(error = %other, "login flow error"),
     }
 }

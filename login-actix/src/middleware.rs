@@ -9,16 +9,18 @@ use std::{
 };
 
 use actix_web::{
-    body::MessageBody,
+    body::{EitherBody, MessageBody},
     dev::{Extensions, Service, ServiceRequest, ServiceResponse, Transform},
+    http::header,
     Error, HttpRequest, HttpResponse,
 };
 use login_core::{LoginConfig, RememberCodec};
 
 use crate::{
     error::LoginError,
+    forbidden::{forbidden_response, Forbidden},
     loader::UserLoader,
-    login_state::{ErrorHandler, LoginState, UnauthorizedHandler},
+    login_state::{ErrorHandler, ForbiddenHandler, LoginState, UnauthorizedHandler},
     remember_cookie::{removal_cookie, CookieAction},
     resolve::{LoaderResolver, RequestAuth},
     unauthorized::Unauthorized,
@@ -59,13 +61,20 @@ pub struct LoginMiddleware<L> {
     loader: Rc<L>,
     config: LoginConfig,
     unauthorized_handler: Option<UnauthorizedHandler>,
+    forbidden_handler: Option<ForbiddenHandler>,
     error_handler: Option<ErrorHandler>,
 }
 
 impl<L: UserLoader> LoginMiddleware<L> {
     /// A middleware with this user loader and configuration.
     pub fn new(loader: L, config: LoginConfig) -> Self {
-        LoginMiddleware { loader: Rc::new(loader), config, unauthorized_handler: None, error_handler: None }
+        LoginMiddleware {
+            loader: Rc::new(loader),
+            config,
+            unauthorized_handler: None,
+            forbidden_handler: None,
+            error_handler: None,
+        }
     }
 
     /// Replaces the response to anonymous (or not fresh) requests on guarded routes.
@@ -75,6 +84,13 @@ impl<L: UserLoader> LoginMiddleware<L> {
         handler: impl Fn(&HttpRequest, &Unauthorized) -> HttpResponse + 'static,
     ) -> Self {
         self.unauthorized_handler = Some(Rc::new(handler));
+        self
+    }
+
+    /// Replaces the `403` response to requests refused for what they are: a
+    /// cross-origin state-changing request. Default: `403` with a short plain-text body.
+    pub fn forbidden_handler(mut self, handler: impl Fn(&HttpRequest, &Forbidden) -> HttpResponse + 'static) -> Self {
+        self.forbidden_handler = Some(Rc::new(handler));
         self
     }
 
@@ -93,7 +109,7 @@ where
     B: MessageBody + 'static,
     L: UserLoader,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
     type Transform = LoginService<S>;
     type InitError = ();
@@ -105,18 +121,21 @@ where
             config: self.config.clone(),
             resolver: Box::new(LoaderResolver(Rc::clone(&self.loader))),
             unauthorized_handler: self.unauthorized_handler.clone(),
+            forbidden_handler: self.forbidden_handler.clone(),
             error_handler: self.error_handler.clone(),
             session_seen: Cell::new(false),
         };
+        let state = Rc::new(state);
         let mut data = Extensions::new();
-        data.insert(Rc::new(state));
-        ready(Ok(LoginService { service, data: Rc::new(data) }))
+        data.insert(Rc::clone(&state));
+        ready(Ok(LoginService { service, state, data: Rc::new(data) }))
     }
 }
 
 /// The service made by [`LoginMiddleware`].
 pub struct LoginService<S> {
     service: S,
+    state: Rc<LoginState>,
     /// The shared state, as an app-data container: adding it to a request costs a
     /// reference count, where a per-request extension would cost an allocation.
     data: Rc<Extensions>,
@@ -124,10 +143,19 @@ pub struct LoginService<S> {
 
 pin_project_lite::pin_project! {
     /// The response future of [`LoginService`]: the inner response, with the remember
-    /// cookie set or deleted when the request decided so.
+    /// cookie set or deleted when the request decided so; or the refusal of a
+    /// cross-origin request, made before anything else ran.
     pub struct LoginResponse<F> {
         #[pin]
-        inner: F,
+        state: ResponseState<F>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = ResponseStateProj]
+    enum ResponseState<F> {
+        Inner { #[pin] inner: F },
+        Refused { response: Option<ServiceResponse> },
     }
 }
 
@@ -135,14 +163,22 @@ impl<F, B> Future for LoginResponse<F>
 where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
 {
-    type Output = F::Output;
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut res = ready!(self.project().inner.poll(cx))?;
-        if let Some(action) = RequestAuth::take_cookie(res.request()) {
-            apply_cookie(&mut res, action);
+        match self.project().state.project() {
+            ResponseStateProj::Inner { inner } => {
+                let mut res = ready!(inner.poll(cx))?;
+                if let Some(action) = RequestAuth::take_cookie(res.request()) {
+                    apply_cookie(&mut res, action);
+                }
+                Poll::Ready(Ok(res.map_into_left_body()))
+            }
+            ResponseStateProj::Refused { response } => match response.take() {
+                Some(res) => Poll::Ready(Ok(res.map_into_right_body())),
+                None => Poll::Pending,
+            },
         }
-        Poll::Ready(Ok(res))
     }
 }
 
@@ -151,18 +187,49 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
     type Future = LoginResponse<S::Future>;
 
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        if let Err(refusal) = check_cross_origin(&self.state, &req) {
+            tracing::info!(
+                method = %req.method(),
+                path = req.path(),
+                reason = refusal.code(),
+                origin = ?req.headers().get(header::ORIGIN),
+                "refused a cross-origin request"
+            );
+            let response = forbidden_response(req.request(), &self.state, &Forbidden::CrossOrigin(refusal));
+            return LoginResponse { state: ResponseState::Refused { response: Some(req.into_response(response)) } };
+        }
         // The request is not shared yet at this point (actix-web's own scopes add their
         // data the same way, later in the chain).
         req.add_data_container(Rc::clone(&self.data));
-        LoginResponse { inner: self.service.call(req) }
+        LoginResponse { state: ResponseState::Inner { inner: self.service.call(req) } }
     }
+}
+
+/// The cross-origin decision for a request, from its own headers (never forwarded ones).
+fn check_cross_origin(state: &LoginState, req: &ServiceRequest) -> Result<(), login_core::CrossOriginRefusal> {
+    let policy = state.config.cross_origin();
+    if !policy.enabled() {
+        return Ok(());
+    }
+    let headers = req.headers();
+    let host = headers
+        .get(header::HOST)
+        .map(|h| h.as_bytes())
+        .or_else(|| req.uri().authority().map(|a| a.as_str().as_bytes()));
+    policy.check(
+        req.method().as_str(),
+        req.path(),
+        headers.get("sec-fetch-site").map(|v| v.as_bytes()),
+        headers.get(header::ORIGIN).map(|v| v.as_bytes()),
+        host,
+    )
 }
 
 /// On the way out: sets or deletes the remember cookie as the request decided.

@@ -24,24 +24,22 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use login_core::{LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError};
-use redis::{
-    aio::{ConnectionManager, ConnectionManagerConfig},
-    AsyncCommands, Client, Script,
-};
+use redis::{AsyncCommands, Script};
+
+use crate::redis_connection::RedisConnection;
 
 /// Live logins kept in Redis, shared by every instance that points at it.
 #[derive(Clone)]
 pub struct RedisRegistry {
-    conn: ConnectionManager,
+    conn: RedisConnection,
     prefix: String,
-    timeout: Duration,
 }
 
 impl std::fmt::Debug for RedisRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisRegistry")
             .field("prefix", &self.prefix)
-            .field("timeout", &self.timeout)
+            .field("timeout", &self.conn.timeout())
             .finish_non_exhaustive()
     }
 }
@@ -70,17 +68,8 @@ impl RedisRegistryBuilder {
 
     /// Connects (bounded by the timeout). Fails when Redis cannot be reached now.
     pub async fn connect(self) -> Result<RedisRegistry, StoreError> {
-        let client = Client::open(self.url.as_str()).map_err(|e| StoreError::with_source("bad Redis URL", e))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(self.timeout)
-            .set_response_timeout(self.timeout)
-            .set_number_of_retries(2)
-            .set_max_delay(self.timeout.as_millis().try_into().unwrap_or(u64::MAX));
-        let conn = tokio::time::timeout(self.timeout * 4, ConnectionManager::new_with_config(client, config))
-            .await
-            .map_err(|_| StoreError::new("timed out connecting to Redis"))?
-            .map_err(|e| StoreError::with_source("cannot connect to Redis", e))?;
-        Ok(RedisRegistry { conn, prefix: self.prefix, timeout: self.timeout })
+        let conn = RedisConnection::connect(&self.url, self.timeout).await?;
+        Ok(RedisRegistry { conn, prefix: self.prefix })
     }
 }
 
@@ -92,7 +81,7 @@ redis.call('HSET', KEYS[1], 'user_key', ARGV[2], 'created_at', ARGV[3], 'last_se
 redis.call('EXPIREAT', KEYS[1], ARGV[5])
 redis.call('SADD', KEYS[2], ARGV[1])
 local ttl = redis.call('TTL', KEYS[2])
-if ttl < 0 or tonumber(ARGV[3]) + ttl < tonumber(ARGV[5]) then redis.call('EXPIREAT', KEYS[2], ARGV[5]) end
+if ttl < 0 or tonumber(ARGV[8]) + ttl < tonumber(ARGV[5]) then redis.call('EXPIREAT', KEYS[2], ARGV[5]) end
 return 1";
 
 /// Sets `last_seen_at` of a login that still exists.
@@ -102,11 +91,21 @@ local old = tonumber(redis.call('HGET', KEYS[1], 'last_seen_at') or '0')
 if tonumber(ARGV[1]) > old then redis.call('HSET', KEYS[1], 'last_seen_at', ARGV[1]) end
 return 1";
 
-/// Changes the expiry of a login that still exists.
+/// Lengthens a login that still exists, and its user set with it (so the login stays
+/// listed and reachable by "log out everywhere" for its whole life).
 const EXTEND: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'expires_at', ARGV[1], 'remembered', ARGV[2])
-redis.call('EXPIREAT', KEYS[1], ARGV[1])
+local old = tonumber(redis.call('HGET', KEYS[1], 'expires_at') or '0')
+local new = math.max(old, tonumber(ARGV[1]))
+redis.call('HSET', KEYS[1], 'expires_at', tostring(new))
+if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'remembered', '1') end
+redis.call('EXPIREAT', KEYS[1], new)
+local user = redis.call('HGET', KEYS[1], 'user_key')
+if user then
+  local set = ARGV[3] .. user
+  local ttl = redis.call('TTL', set)
+  if ttl >= 0 and tonumber(ARGV[4]) + ttl < new then redis.call('EXPIREAT', set, new) end
+end
 return 1";
 
 /// Removes a login and its user-set membership.
@@ -129,6 +128,11 @@ impl RedisRegistry {
         Self::builder(url).connect().await
     }
 
+    /// The connection and key prefix, for a throttle store sharing them.
+    pub(crate) fn connection(&self) -> (RedisConnection, &str) {
+        (self.conn.clone(), &self.prefix)
+    }
+
     fn login_key(&self, id: LoginId) -> String {
         format!("{}l:{id}", self.prefix)
     }
@@ -141,17 +145,9 @@ impl RedisRegistry {
         format!("{}u:{user_key}", self.prefix)
     }
 
-    async fn bounded<T>(&self, op: impl std::future::Future<Output = redis::RedisResult<T>>) -> Result<T, StoreError> {
-        match tokio::time::timeout(self.timeout, op).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(StoreError::with_source("Redis command failed", e)),
-            Err(_) => Err(StoreError::new("Redis timed out")),
-        }
-    }
-
     async fn members(&self, user_key: &str) -> Result<Vec<LoginId>, StoreError> {
-        let mut conn = self.conn.clone();
-        let ids: Vec<String> = self.bounded(conn.smembers(self.user_set(user_key))).await?;
+        let key = self.user_set(user_key);
+        let ids: Vec<String> = self.conn.run(|mut c| async move { c.smembers(key).await }).await?;
         Ok(ids.iter().filter_map(|id| id.parse().ok()).collect())
     }
 }
@@ -172,7 +168,6 @@ fn parse_login(id: LoginId, fields: &[Option<String>]) -> Option<LiveLogin> {
 impl LoginRegistry for RedisRegistry {
     fn insert(&self, login: LiveLogin) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut conn = self.conn.clone();
             let script = Script::new(INSERT);
             let mut call = script.key(self.login_key(login.id));
             call.key(self.user_set(&login.user_key))
@@ -182,16 +177,17 @@ impl LoginRegistry for RedisRegistry {
                 .arg(login.last_seen_at)
                 .arg(login.expires_at)
                 .arg(u8::from(login.remembered))
-                .arg(&login.user_agent);
-            self.bounded(call.invoke_async::<i64>(&mut conn)).await.map(drop)
+                .arg(&login.user_agent)
+                .arg(login_core::now_secs());
+            self.conn.run(|mut c| async move { call.invoke_async::<i64>(&mut c).await }).await.map(drop)
         })
     }
 
     fn lookup(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<LoginTimes>, StoreError>> {
         Box::pin(async move {
-            let mut conn = self.conn.clone();
+            let key = self.login_key(id);
             let (last_seen, expires): (Option<u64>, Option<u64>) =
-                self.bounded(conn.hget(self.login_key(id), &["last_seen_at", "expires_at"])).await?;
+                self.conn.run(|mut c| async move { c.hget(key, &["last_seen_at", "expires_at"]).await }).await?;
             Ok(match (last_seen, expires) {
                 (Some(last_seen_at), Some(expires_at)) if expires_at > now => {
                     Some(LoginTimes { last_seen_at, expires_at })
@@ -203,31 +199,28 @@ impl LoginRegistry for RedisRegistry {
 
     fn touch(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut conn = self.conn.clone();
             let script = Script::new(TOUCH);
             let mut call = script.key(self.login_key(id));
             call.arg(now);
-            self.bounded(call.invoke_async::<i64>(&mut conn)).await.map(drop)
+            self.conn.run(|mut c| async move { call.invoke_async::<i64>(&mut c).await }).await.map(drop)
         })
     }
 
     fn extend(&self, id: LoginId, expires_at: u64, remembered: bool) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut conn = self.conn.clone();
             let script = Script::new(EXTEND);
             let mut call = script.key(self.login_key(id));
-            call.arg(expires_at).arg(u8::from(remembered));
-            self.bounded(call.invoke_async::<i64>(&mut conn)).await.map(drop)
+            call.arg(expires_at).arg(u8::from(remembered)).arg(self.user_prefix()).arg(login_core::now_secs());
+            self.conn.run(|mut c| async move { call.invoke_async::<i64>(&mut c).await }).await.map(drop)
         })
     }
 
     fn remove(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>> {
         Box::pin(async move {
-            let mut conn = self.conn.clone();
             let script = Script::new(REMOVE);
             let mut call = script.key(self.login_key(id));
             call.arg(self.user_prefix()).arg(id.to_string());
-            self.bounded(call.invoke_async::<i64>(&mut conn)).await.map(|n| n > 0)
+            self.conn.run(|mut c| async move { call.invoke_async::<i64>(&mut c).await }).await.map(|n| n > 0)
         })
     }
 
@@ -244,8 +237,7 @@ impl LoginRegistry for RedisRegistry {
                 pipe.del(self.login_key(*id));
             }
             pipe.srem(self.user_set(&user_key), ending.iter().map(ToString::to_string).collect::<Vec<_>>()).ignore();
-            let mut conn = self.conn.clone();
-            let deleted: Vec<usize> = self.bounded(pipe.query_async(&mut conn)).await?;
+            let deleted: Vec<usize> = self.conn.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
             Ok(deleted.into_iter().sum())
         })
     }
@@ -261,8 +253,8 @@ impl LoginRegistry for RedisRegistry {
             for id in &ids {
                 pipe.hget(self.login_key(*id), &FIELDS);
             }
-            let mut conn = self.conn.clone();
-            let rows: Vec<Vec<Option<String>>> = self.bounded(pipe.query_async(&mut conn)).await?;
+            let rows: Vec<Vec<Option<String>>> =
+                self.conn.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
             let mut logins = Vec::new();
             let mut gone = Vec::new();
             for (id, row) in ids.into_iter().zip(rows) {
@@ -274,7 +266,8 @@ impl LoginRegistry for RedisRegistry {
             }
             if !gone.is_empty() {
                 // Prune members whose login expired by itself.
-                self.bounded(conn.srem::<_, _, ()>(self.user_set(&user_key), gone)).await?;
+                let key = self.user_set(&user_key);
+                self.conn.run(|mut c| async move { c.srem::<_, _, ()>(key, gone).await }).await?;
             }
             logins.sort_by_key(|l| (l.created_at, l.id));
             Ok(logins)

@@ -144,7 +144,7 @@ impl LoginRegistry for SqliteRegistry {
     fn extend(&self, id: LoginId, expires_at: u64, remembered: bool) -> BoxFuture<'_, Result<(), StoreError>> {
         self.run(move |c| {
             c.execute(
-                "UPDATE login_registry SET expires_at = ?2, remembered = ?3 WHERE id = ?1",
+                "UPDATE login_registry SET expires_at = MAX(expires_at, ?2), remembered = (remembered OR ?3) WHERE id = ?1",
                 params![id.to_string(), int(expires_at), remembered],
             )
             .map(drop)

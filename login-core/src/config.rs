@@ -3,7 +3,13 @@
 use std::{fmt, sync::Arc, time::Duration};
 
 use crate::{
-    error::ConfigError, keys::Keys, memory_registry::MemoryRegistry, next::is_safe_next, registry::LoginRegistry,
+    cross_origin::{is_origin, CrossOriginPolicy},
+    error::ConfigError,
+    keys::Keys,
+    memory_registry::MemoryRegistry,
+    next::is_safe_next,
+    registry::LoginRegistry,
+    throttle::{MemoryThrottle, ThrottleStore},
 };
 
 /// The clock of the login flow: seconds since the Unix epoch.
@@ -71,6 +77,11 @@ impl Default for CookieSettings {
 /// | [`registry`](LoginConfigBuilder::registry) | in memory, one per process and secret |
 /// | [`fresh_for`](LoginConfigBuilder::fresh_for) | 30 minutes |
 /// | [`idle_timeout`](LoginConfigBuilder::idle_timeout) | off |
+/// | [`cross_origin_protection`](LoginConfigBuilder::cross_origin_protection) | on, no trusted origins, no exempt paths |
+/// | [`login_attempts`](LoginConfigBuilder::login_attempts) / [`login_attempts_per_ip`](LoginConfigBuilder::login_attempts_per_ip) | 5 / 100 |
+/// | [`login_window`](LoginConfigBuilder::login_window) | 15 minutes |
+/// | [`trust_proxy`](LoginConfigBuilder::trust_proxy) | off (the client IP is the peer address) |
+/// | [`cookie_host_prefix`](LoginConfigBuilder::cookie_host_prefix) | off |
 /// | [`touch_interval`](LoginConfigBuilder::touch_interval) | 60 seconds (and at most a tenth of the idle timeout) |
 ///
 /// ```
@@ -104,6 +115,22 @@ struct ConfigInner {
     keys: Keys,
     registry: Arc<dyn LoginRegistry>,
     clock: Option<Clock>,
+    cross_origin: CrossOriginPolicy,
+    throttle: ThrottleSettings,
+    throttle_store: Arc<dyn ThrottleStore>,
+}
+
+/// The login throttle's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleSettings {
+    /// Attempts per (username, client IP) in a window.
+    pub per_user_ip: u32,
+    /// Attempts per client IP in a window.
+    pub per_ip: u32,
+    /// The window, in seconds.
+    pub window: u64,
+    /// Whether the client IP comes from `X-Forwarded-For` (a trusted proxy in front).
+    pub trust_proxy: bool,
 }
 
 impl LoginConfig {
@@ -122,6 +149,11 @@ impl LoginConfig {
             idle_timeout: None,
             touch_interval: Duration::from_secs(60),
             fresh_for: Duration::from_secs(30 * 60),
+            cross_origin: CrossOriginPolicy::default(),
+            bad_origins: Vec::new(),
+            throttle: ThrottleSettings { per_user_ip: 5, per_ip: 100, window: 15 * 60, trust_proxy: false },
+            throttle_store: None,
+            host_prefix: false,
             registry: None,
             clock: None,
             registry_scope: crate::keys::derive_key(secret.as_ref(), crate::keys::REGISTRY_SCOPE_PURPOSE),
@@ -199,6 +231,21 @@ impl LoginConfig {
         &self.inner.registry
     }
 
+    /// The cross-origin policy.
+    pub fn cross_origin(&self) -> &CrossOriginPolicy {
+        &self.inner.cross_origin
+    }
+
+    /// The login throttle's limits.
+    pub fn throttle(&self) -> ThrottleSettings {
+        self.inner.throttle
+    }
+
+    /// The store of the login throttle's counters.
+    pub fn throttle_store(&self) -> &Arc<dyn ThrottleStore> {
+        &self.inner.throttle_store
+    }
+
     /// Now, in seconds since the Unix epoch, from the configured [`clock`](LoginConfigBuilder::clock).
     pub fn now(&self) -> u64 {
         match &self.inner.clock {
@@ -221,6 +268,8 @@ impl fmt::Debug for LoginConfig {
             .field("idle_timeout", &i.idle_timeout)
             .field("touch_interval", &i.touch_interval)
             .field("fresh_for", &i.fresh_for)
+            .field("cross_origin", &i.cross_origin)
+            .field("throttle", &i.throttle)
             .finish_non_exhaustive()
     }
 }
@@ -239,6 +288,11 @@ pub struct LoginConfigBuilder {
     idle_timeout: Option<Duration>,
     touch_interval: Duration,
     fresh_for: Duration,
+    cross_origin: CrossOriginPolicy,
+    bad_origins: Vec<String>,
+    throttle: ThrottleSettings,
+    throttle_store: Option<Arc<dyn ThrottleStore>>,
+    host_prefix: bool,
     registry: Option<Arc<dyn LoginRegistry>>,
     clock: Option<Clock>,
     registry_scope: [u8; 32],
@@ -346,6 +400,85 @@ impl LoginConfigBuilder {
         self
     }
 
+    /// Refuse (`403`) state-changing requests that a browser sends from another origin:
+    /// unsafe methods whose `Sec-Fetch-Site` is not `same-origin`/`none`, or, without
+    /// it, whose `Origin` is not the request's `Host`. Default on. See
+    /// [`CrossOriginPolicy`] for the exact rule.
+    pub fn cross_origin_protection(mut self, on: bool) -> Self {
+        self.cross_origin.set_enabled(on);
+        self
+    }
+
+    /// An origin (`https://host[:port]`) allowed to send unsafe requests, such as a
+    /// front end on another host. Default: none.
+    pub fn trusted_origin(mut self, origin: impl AsRef<str>) -> Self {
+        let origin = origin.as_ref();
+        if is_origin(origin) {
+            self.cross_origin.trust(origin);
+        } else {
+            self.bad_origins.push(origin.to_owned());
+        }
+        self
+    }
+
+    /// A path prefix (whole segments) where cross-origin protection does not apply:
+    /// endpoints meant to be posted from elsewhere (webhooks). Such routes must not
+    /// rely on cookies. Default: none.
+    pub fn cross_origin_exempt(mut self, path_prefix: impl AsRef<str>) -> Self {
+        let prefix = path_prefix.as_ref();
+        if prefix.starts_with('/') {
+            self.cross_origin.exempt(prefix);
+        } else {
+            self.bad_origins.push(format!("exempt path {prefix:?}"));
+        }
+        self
+    }
+
+    /// Credential attempts allowed per (username, client IP) in a
+    /// [`login_window`](LoginConfigBuilder::login_window). Default 5.
+    pub fn login_attempts(mut self, attempts: u32) -> Self {
+        self.throttle.per_user_ip = attempts;
+        self
+    }
+
+    /// Credential attempts allowed per client IP (any usernames) in a window. Default 100.
+    pub fn login_attempts_per_ip(mut self, attempts: u32) -> Self {
+        self.throttle.per_ip = attempts;
+        self
+    }
+
+    /// The window the attempt limits count in, from a key's first attempt. Default 15
+    /// minutes.
+    pub fn login_window(mut self, window: Duration) -> Self {
+        self.throttle.window = window.as_secs();
+        self
+    }
+
+    /// Take the client IP from the last `X-Forwarded-For` entry (the one your proxy
+    /// appended) instead of the peer address. Default off: turn it on only behind a
+    /// proxy that sets the header, or clients choose their own IP.
+    pub fn trust_proxy(mut self, trust: bool) -> Self {
+        self.throttle.trust_proxy = trust;
+        self
+    }
+
+    /// Where the login throttle's counters live. Default: in memory, one per process
+    /// and secret (shared by every worker). Several instances share a Redis store.
+    pub fn throttle_store(mut self, store: Arc<dyn ThrottleStore>) -> Self {
+        self.throttle_store = Some(store);
+        self
+    }
+
+    /// Prefix the remember cookie's name with `__Host-`: browsers then accept it only
+    /// with `Secure`, `Path=/` and no `Domain`, so a sibling subdomain or a plain-http
+    /// page cannot set or overwrite it. Requires those settings (checked by `build`).
+    /// Default off. The session cookie is actix-session's: give it a `__Host-` name with
+    /// `SessionMiddleware::builder(..).cookie_name("__Host-id".into())`.
+    pub fn cookie_host_prefix(mut self, on: bool) -> Self {
+        self.host_prefix = on;
+        self
+    }
+
     /// End a login unused for longer than this (its next request is anonymous).
     /// Default: off. The absolute lifetime applies either way.
     pub fn idle_timeout(mut self, idle: Option<Duration>) -> Self {
@@ -405,13 +538,34 @@ impl LoginConfigBuilder {
                 detail: "must be at least one second".into(),
             });
         }
+        if let Some(bad) = self.bad_origins.first() {
+            return Err(ConfigError::BadOrigin { value: bad.clone() });
+        }
+        if self.throttle.per_user_ip == 0 || self.throttle.per_ip == 0 || self.throttle.window == 0 {
+            return Err(ConfigError::BadDuration {
+                setting: "login_attempts",
+                detail: "attempt limits and the window must be at least 1".into(),
+            });
+        }
+        let mut cookie = self.cookie;
+        if self.host_prefix {
+            if !cookie.secure || cookie.path != "/" || cookie.domain.is_some() {
+                return Err(ConfigError::BadCookieValue {
+                    setting: "cookie_host_prefix",
+                    value: "__Host- needs Secure, Path=/ and no Domain".into(),
+                });
+            }
+            if !cookie.name.starts_with("__Host-") {
+                cookie.name = format!("__Host-{}", cookie.name);
+            }
+        }
         if self.leeway > Duration::from_secs(60) {
             return Err(ConfigError::BadDuration { setting: "leeway", detail: "at most 60 seconds".into() });
         }
         Ok(LoginConfig {
             inner: Arc::new(ConfigInner {
                 login_url: self.login_url,
-                cookie: self.cookie,
+                cookie,
                 remember_duration: self.remember_duration,
                 max_remember_duration: self.max_remember_duration,
                 session_lifetime: self.session_lifetime,
@@ -425,6 +579,12 @@ impl LoginConfigBuilder {
                     None => MemoryRegistry::for_scope(self.registry_scope),
                 },
                 clock: self.clock,
+                cross_origin: self.cross_origin,
+                throttle: self.throttle,
+                throttle_store: match self.throttle_store {
+                    Some(store) => store,
+                    None => MemoryThrottle::for_scope(self.registry_scope),
+                },
             }),
         })
     }
@@ -474,6 +634,13 @@ mod tests {
         assert!(b().remember_duration(Duration::ZERO).build().is_err());
         assert!(b().leeway(Duration::from_secs(3600)).build().is_err());
         assert!(b().login_url("/login?x=1").build().is_ok());
+        assert!(matches!(b().trusted_origin("evil.example").build(), Err(ConfigError::BadOrigin { .. })));
+        assert!(b().cross_origin_exempt("hooks").build().is_err());
+        assert!(b().login_attempts(0).build().is_err());
+        assert!(b().cookie_host_prefix(true).cookie_secure(false).build().is_err());
+        assert!(b().cookie_host_prefix(true).cookie_domain(Some("a.example".into())).build().is_err());
+        let prefixed = b().cookie_host_prefix(true).build().expect("valid");
+        assert_eq!(prefixed.cookie().name, "__Host-_remember");
     }
 
     #[test]

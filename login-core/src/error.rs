@@ -35,6 +35,13 @@ pub enum ConfigError {
         /// The rejected value.
         value: String,
     },
+    /// A trusted origin is not `http(s)://host[:port]`, or an exempt path does not
+    /// start with `/`.
+    #[error("not a valid origin (https://host[:port]) or path prefix: {value:?}")]
+    BadOrigin {
+        /// The rejected value.
+        value: String,
+    },
     /// A duration setting is zero or out of range.
     #[error("{setting} is out of range: {detail}")]
     BadDuration {

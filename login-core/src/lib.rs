@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 mod config;
+mod cross_origin;
 mod error;
 mod keys;
 mod login_id;
@@ -34,15 +35,18 @@ mod next;
 mod registry;
 mod remember;
 mod session_record;
+mod throttle;
 mod user;
 
-pub use config::{Clock, CookieSettings, LoginConfig, LoginConfigBuilder, SameSite, MIN_SECRET_LEN};
+pub use config::{Clock, CookieSettings, LoginConfig, LoginConfigBuilder, SameSite, ThrottleSettings, MIN_SECRET_LEN};
+pub use cross_origin::{CrossOriginPolicy, CrossOriginRefusal};
 pub use error::{ConfigError, StoreError, TokenError};
 pub use keys::{derive_key, Keys, AUTH_HASH_PURPOSE, REGISTRY_SCOPE_PURPOSE, REMEMBER_TOKEN_PURPOSE};
 pub use login_id::{BadLoginId, LoginId};
-pub use memory_registry::{MemoryRegistry, DEFAULT_MAX_LOGINS};
+pub use memory_registry::{MemoryRegistry, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER};
 pub use next::{choose_next, is_safe_next, location_value, login_redirect_url};
 pub use registry::{user_agent_label, user_key, LiveLogin, LoginRegistry, LoginTimes, USER_AGENT_LABEL_MAX};
 pub use remember::{now_secs, Remember, RememberClaims, RememberCodec, REMEMBER_AUDIENCE};
 pub use session_record::{SessionRecord, FORMAT_VERSION, SESSION_KEY};
+pub use throttle::{throttle_keys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS};
 pub use user::AuthUser;

@@ -1,7 +1,7 @@
 //! The in-memory login registry: the default, one per process.
 
 use std::{
-    collections::{BTreeSet, HashMap, HashSet},
+    collections::{BTreeSet, HashMap},
     sync::{Arc, Mutex, MutexGuard, OnceLock, Weak},
 };
 
@@ -16,6 +16,9 @@ use crate::{
 /// The default cap on live logins held by a [`MemoryRegistry`].
 pub const DEFAULT_MAX_LOGINS: usize = 1_000_000;
 
+/// The default cap on live logins of one user in a [`MemoryRegistry`].
+pub const DEFAULT_MAX_LOGINS_PER_USER: usize = 100;
+
 /// Live logins in process memory.
 ///
 /// - **Shared by every worker**: the registry a [`LoginConfig`](crate::LoginConfig) uses
@@ -24,9 +27,12 @@ pub const DEFAULT_MAX_LOGINS: usize = 1_000_000;
 ///   shares it.
 /// - **Bounded**: entries leave with their login (logout, expiry, idle timeout).
 ///   Every operation is `O(log n)` in the number of logins, plus the logins of one
-///   user for the per-user ones; nothing scans the whole store. At the cap (default
-///   [`DEFAULT_MAX_LOGINS`], roughly 250 bytes each) a new login first drops the
-///   expired ones, then ends the login closest to its expiry, with a warning in the log.
+///   user (at most [`DEFAULT_MAX_LOGINS_PER_USER`]) for the per-user ones; nothing
+///   scans the whole store. A user's login beyond the per-user cap ends that user's
+///   oldest login. At the global cap (default [`DEFAULT_MAX_LOGINS`], roughly 300
+///   bytes each) a new login first drops the expired ones, then ends the oldest login
+///   of the user holding the most, with a warning in the log: an account that floods
+///   the registry evicts itself, not everybody else.
 /// - **Not durable**: after a restart it is empty and everybody is logged out (their
 ///   cookies are then anonymous, never a `500`). Use the SQLite registry for logins
 ///   that survive a restart, Redis for several instances.
@@ -50,13 +56,17 @@ pub const DEFAULT_MAX_LOGINS: usize = 1_000_000;
 pub struct MemoryRegistry {
     inner: Mutex<Inner>,
     max_logins: usize,
+    max_per_user: usize,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     logins: HashMap<LoginId, LiveLogin>,
-    by_user: HashMap<String, HashSet<LoginId>>,
+    /// Each user's logins, oldest first.
+    by_user: HashMap<String, BTreeSet<(u64, LoginId)>>,
     by_expiry: BTreeSet<(u64, LoginId)>,
+    /// Users by how many logins they hold, for eviction at the global cap.
+    by_count: BTreeSet<(usize, String)>,
 }
 
 impl Default for MemoryRegistry {
@@ -74,7 +84,19 @@ impl MemoryRegistry {
 
     /// An empty registry holding at most `max_logins` logins (at least 1).
     pub fn with_max_logins(max_logins: usize) -> Self {
-        MemoryRegistry { inner: Mutex::new(Inner::default()), max_logins: max_logins.max(1) }
+        MemoryRegistry {
+            inner: Mutex::new(Inner::default()),
+            max_logins: max_logins.max(1),
+            max_per_user: DEFAULT_MAX_LOGINS_PER_USER,
+        }
+    }
+
+    /// Sets the cap on one user's logins (at least 1; default
+    /// [`DEFAULT_MAX_LOGINS_PER_USER`]).
+    #[must_use]
+    pub fn max_logins_per_user(mut self, max: usize) -> Self {
+        self.max_per_user = max.max(1);
+        self
     }
 
     /// The process-wide registry of the app whose secret derives `scope`: every call
@@ -123,18 +145,28 @@ impl MemoryRegistry {
             }
             inner.drop_login(id);
         }
+        inner.drop_login(login.id);
+        if let Some(oldest) = inner.oldest_of(&login.user_key, self.max_per_user) {
+            tracing::info!("login ended: the user reached the per-user cap of the memory registry (oldest ends)");
+            inner.drop_login(oldest);
+        }
         if inner.logins.len() >= self.max_logins {
-            if let Some(&(_, id)) = inner.by_expiry.first() {
+            let busiest = inner.by_count.last().map(|(_, user)| user.clone());
+            if let Some(oldest) = busiest.and_then(|user| inner.oldest_of(&user, 0)) {
                 tracing::warn!(
                     max_logins = self.max_logins,
-                    "memory login registry is full: ending the login closest to its expiry"
+                    "memory login registry is full: ending the oldest login of the user holding the most"
                 );
-                inner.drop_login(id);
+                inner.drop_login(oldest);
             }
         }
-        inner.drop_login(login.id);
         inner.by_expiry.insert((login.expires_at, login.id));
-        inner.by_user.entry(login.user_key.clone()).or_default().insert(login.id);
+        let count = {
+            let logins = inner.by_user.entry(login.user_key.clone()).or_default();
+            logins.insert((login.created_at, login.id));
+            logins.len()
+        };
+        inner.recount(&login.user_key, count - 1, count);
         inner.logins.insert(login.id, login);
         Ok(())
     }
@@ -155,17 +187,18 @@ impl MemoryRegistry {
         let mut inner = self.lock()?;
         let Some(login) = inner.logins.get_mut(&id) else { return Ok(()) };
         let old = login.expires_at;
-        login.expires_at = expires_at;
-        login.remembered = remembered;
+        let new = old.max(expires_at);
+        login.expires_at = new;
+        login.remembered |= remembered;
         inner.by_expiry.remove(&(old, id));
-        inner.by_expiry.insert((expires_at, id));
+        inner.by_expiry.insert((new, id));
         Ok(())
     }
 
     fn remove_user_sync(&self, user_key: &str, keep: Option<LoginId>) -> Result<usize, StoreError> {
         let mut inner = self.lock()?;
         let Some(ids) = inner.by_user.get(user_key) else { return Ok(0) };
-        let ending: Vec<LoginId> = ids.iter().copied().filter(|id| Some(*id) != keep).collect();
+        let ending: Vec<LoginId> = ids.iter().map(|(_, id)| *id).filter(|id| Some(*id) != keep).collect();
         for id in &ending {
             inner.drop_login(*id);
         }
@@ -179,7 +212,7 @@ impl MemoryRegistry {
             .get(user_key)
             .into_iter()
             .flatten()
-            .filter_map(|id| inner.logins.get(id))
+            .filter_map(|(_, id)| inner.logins.get(id))
             .filter(|l| l.expires_at > now)
             .cloned()
             .collect();
@@ -194,12 +227,30 @@ impl Inner {
         let Some(login) = self.logins.remove(&id) else { return false };
         self.by_expiry.remove(&(login.expires_at, id));
         if let Some(ids) = self.by_user.get_mut(&login.user_key) {
-            ids.remove(&id);
-            if ids.is_empty() {
+            ids.remove(&(login.created_at, id));
+            let count = ids.len();
+            if count == 0 {
                 self.by_user.remove(&login.user_key);
             }
+            self.recount(&login.user_key, count + 1, count);
         }
         true
+    }
+
+    /// Moves a user in the by-count index.
+    fn recount(&mut self, user: &str, old: usize, new: usize) {
+        if old > 0 {
+            self.by_count.remove(&(old, user.to_owned()));
+        }
+        if new > 0 {
+            self.by_count.insert((new, user.to_owned()));
+        }
+    }
+
+    /// The user's oldest login when the user holds at least `at_least` logins.
+    fn oldest_of(&self, user: &str, at_least: usize) -> Option<LoginId> {
+        let logins = self.by_user.get(user)?;
+        (logins.len() >= at_least).then(|| logins.first().map(|(_, id)| *id)).flatten()
     }
 }
 
@@ -292,24 +343,38 @@ mod tests {
     }
 
     #[test]
-    fn bounded_expired_first_then_closest_to_expiry() {
+    fn bounded_expired_first_then_the_busiest_users_oldest() {
         let r = MemoryRegistry::with_max_logins(3);
         let old = login("1", 0, 50);
-        let soon = login("1", 60, 200);
-        let late = login("2", 60, 900);
-        for l in [&old, &soon, &late] {
+        let bob = login("2", 10, 200);
+        let alice = login("1", 60, 900);
+        for l in [&old, &bob, &alice] {
             block_on(r.insert(l.clone())).expect("insert");
         }
         // At t=100 the expired one leaves first; there is room again.
-        block_on(r.insert(login("3", 100, 1000))).expect("insert");
+        block_on(r.insert(login("1", 100, 1000))).expect("insert");
         assert_eq!(r.len(), 3);
-        assert_eq!(block_on(r.lookup(soon.id, 100)).expect("lookup").map(|t| t.expires_at), Some(200));
-        // Full with live logins: the one closest to expiry ends.
-        block_on(r.insert(login("4", 100, 1000))).expect("insert");
+        assert!(block_on(r.lookup(bob.id, 100)).expect("lookup").is_some());
+        // Full with live logins: user 1 holds the most, so user 1's oldest ends, not bob's.
+        block_on(r.insert(login("1", 110, 1000))).expect("insert");
         assert_eq!(r.len(), 3);
-        assert_eq!(block_on(r.lookup(soon.id, 100)).expect("lookup"), None);
-        assert!(block_on(r.lookup(late.id, 100)).expect("lookup").is_some());
-        assert!(block_on(r.list_user("1", 100)).expect("list").is_empty());
+        assert_eq!(block_on(r.lookup(alice.id, 110)).expect("lookup"), None);
+        assert!(block_on(r.lookup(bob.id, 110)).expect("lookup").is_some());
+        assert_eq!(block_on(r.list_user("1", 110)).expect("list").len(), 2);
+    }
+
+    #[test]
+    fn a_user_holds_at_most_the_per_user_cap() {
+        let r = MemoryRegistry::new().max_logins_per_user(3);
+        let first = login("1", 0, 1000);
+        block_on(r.insert(first.clone())).expect("insert");
+        for t in 1..10 {
+            block_on(r.insert(login("1", t, 1000))).expect("insert");
+        }
+        let listed = block_on(r.list_user("1", 10)).expect("list");
+        assert_eq!(listed.iter().map(|l| l.created_at).collect::<Vec<_>>(), vec![7, 8, 9], "the newest three");
+        assert_eq!(block_on(r.lookup(first.id, 10)).expect("lookup"), None);
+        assert_eq!(r.len(), 3);
     }
 
     #[test]

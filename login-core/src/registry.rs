@@ -105,8 +105,9 @@ pub trait LoginRegistry: Send + Sync + 'static {
     /// Records activity: sets `last_seen_at` of a live login to `now`.
     fn touch(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<(), StoreError>>;
 
-    /// Changes a live login's expiry and remembered flag (a re-login asking for a
-    /// remember cookie).
+    /// Lengthens a live login (a credential re-login, perhaps asking for a remember
+    /// cookie): its expiry becomes the later of the current one and `expires_at`, and it
+    /// is remembered if it was or `remembered` is set. Never shortens, never forgets.
     fn extend(&self, id: LoginId, expires_at: u64, remembered: bool) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// Ends login `id`; `true` when it was live.

@@ -2,11 +2,9 @@
 //!
 //! The expansion adds one argument to the handler, before the user's own:
 //! `_: ::login_actix::Guard<Spec>`. The guard is an extractor that only exists when the
-//! check passed, so the handler cannot run (or be called) without it. A plain
-//! `#[login_required]` on a handler that already takes `CurrentUser<..>` adds nothing:
-//! that extractor is the same check with the same refusal, and cannot be built by hand
-//! either. Nothing else of
-//! the function changes: attributes (actix's route macro included, in either order),
+//! check passed, so the handler cannot run (or be called) without it. The guard is
+//! always added, whatever the handler's other arguments are: a type is never trusted
+//! to be the check because of its name. Nothing else of the function changes: attributes (actix's route macro included, in either order),
 //! docs, generics, `where` clauses and the body are emitted as written.
 
 use proc_macro2::{Span, TokenStream};
@@ -122,17 +120,6 @@ fn parse_item(kind: Kind, item: TokenStream) -> syn::Result<ItemFn> {
     Ok(func)
 }
 
-/// Whether an argument's type is `CurrentUser<..>` (by its last path segment).
-fn takes_current_user(func: &ItemFn) -> bool {
-    func.sig.inputs.iter().any(|arg| match arg {
-        FnArg::Typed(pt) => match &*pt.ty {
-            syn::Type::Path(tp) => tp.path.segments.last().is_some_and(|seg| seg.ident == "CurrentUser"),
-            _ => false,
-        },
-        FnArg::Receiver(_) => false,
-    })
-}
-
 /// Expands a parsed handler.
 fn expand(kind: Kind, args: Args, mut func: ItemFn) -> TokenStream {
     let span = Span::call_site();
@@ -156,13 +143,8 @@ fn expand(kind: Kind, args: Args, mut func: ItemFn) -> TokenStream {
         (None, true) if fresh => (quote!(::login_actix::FreshApiLogin), TokenStream::new()),
         (None, true) => (quote!(::login_actix::ApiLogin), TokenStream::new()),
     };
-    // A plain #[login_required] on a handler that takes `CurrentUser<..>` needs no guard
-    // of its own: that extractor refuses anonymous requests with the same response.
-    let plain = !fresh && args.api.is_none() && args.redirect.is_none();
-    if !(plain && takes_current_user(&func)) {
-        let guard: FnArg = syn::parse_quote_spanned! {span=> _: ::login_actix::Guard<#spec> };
-        func.sig.inputs.insert(0, guard);
-    }
+    let guard: FnArg = syn::parse_quote_spanned! {span=> _: ::login_actix::Guard<#spec> };
+    func.sig.inputs.insert(0, guard);
     quote! {
         #spec_item
         #func
@@ -209,7 +191,8 @@ mod tests {
     }
 
     #[test]
-    fn a_current_user_argument_is_the_check() {
+    fn the_guard_is_added_whatever_the_arguments_are_called() {
+        // An app type named `CurrentUser` must not stand in for the check (issue 11).
         let out = expand_str(
             Kind::Login,
             quote!(),
@@ -217,7 +200,7 @@ mod tests {
                 async fn h(user: CurrentUser<User>) {}
             ),
         );
-        assert!(!out.contains("Guard"), "{out}");
+        assert!(out.contains("Guard < :: login_actix :: Login >"), "{out}");
         // Fresh, API and redirect variants still add their guard.
         let out = expand_str(
             Kind::FreshLogin,

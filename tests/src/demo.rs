@@ -24,6 +24,10 @@ pub fn test_settings(store: SessionStoreKind, db: Option<std::path::PathBuf>) ->
     Settings {
         registry,
         idle_timeout: None,
+        fresh_for: None,
+        login_attempts: 5,
+        login_window: Duration::from_secs(900),
+        trust_proxy: false,
         addr: "127.0.0.1:0".parse().expect("valid address"),
         secret: TEST_SECRET.as_bytes().to_vec(),
         secret_is_random: false,
@@ -152,6 +156,17 @@ impl Browser {
             .build()
             .expect("client builds");
         Browser { client, base: format!("http://{addr}"), jar: Jar::new() }
+    }
+
+    /// The HTTP client, for requests with headers of their own (send them with
+    /// [`send`](Browser::send)).
+    pub fn client(&self) -> &reqwest::blocking::Client {
+        &self.client
+    }
+
+    /// The full URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
     }
 
     /// `GET path`.

@@ -166,7 +166,8 @@ async fn login_remember_fresh_and_logout_in_chromium() {
 
         // 3. Logging out: /dashboard asks for a login, also after a restart.
         client.find(Locator::Id("logout")).await.expect("logout button").click().await.expect("clicked");
-        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("main")).await.expect("home");
+        let home = url::Url::parse(&format!("{base}/")).expect("url");
+        client.wait().at_most(Duration::from_secs(10)).for_url(&home).await.expect("back home after logout");
         assert_eq!(path(&client).await, "/");
         assert_eq!(text(&client, "#username").await, "anonymous");
         let jar = cookies(&client).await;
@@ -203,6 +204,7 @@ async fn password_change_in_one_profile_logs_out_another() {
         }
 
         b.goto(&format!("{base}/settings")).await.expect("goto");
+        b.find(Locator::Id("current-password")).await.expect("field").send_keys("builder").await.expect("typed");
         b.find(Locator::Id("new-password")).await.expect("field").send_keys("can-we-fix-it").await.expect("typed");
         b.find(Locator::Id("change-password")).await.expect("button").click().await.expect("clicked");
         assert!(text(&b, "#changed").await.contains("Password changed"));

@@ -152,7 +152,7 @@ fn password_change_logs_out_every_other_session() {
     let mut a_remember = Browser::new(server.addr);
     a_remember.jar = a.jar.without("id");
 
-    let r = b.post("/settings/password", &[("new_password", "looking-glass")]);
+    let r = b.post("/settings/password", &[("current_password", "wonderland"), ("new_password", "looking-glass")]);
     assert_eq!(r.status, 303);
     assert_eq!(r.location, "/settings?changed=1");
     assert!(b.get("/settings?changed=1").body.contains("Password changed"));
@@ -235,4 +235,69 @@ fn garbage_input_never_gives_a_500() {
     assert_eq!(r.status, 303);
     let r = b.post("/login", &[]);
     assert_eq!(r.status, 303);
+}
+
+/// Issue 11, reproduction 3, over HTTP: login CSRF and a sibling subdomain's post.
+#[test]
+fn cross_origin_posts_are_refused_before_anything_runs() {
+    let server = server();
+    let host = server.addr.to_string();
+    let mut victim = Browser::new(server.addr);
+    let post = |b: &mut Browser, path: &str, headers: &[(&str, &str)], form: &[(&str, &str)]| {
+        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let mut req =
+            b.client().post(b.url(path)).header("content-type", "application/x-www-form-urlencoded").body(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        b.send(req)
+    };
+    // The attacker's credentials, posted from another site into the victim's browser.
+    let evil = [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")];
+    let r = post(&mut victim, "/login", &evil, &[("username", "bob"), ("password", "builder")]);
+    assert_eq!(r.status, 403);
+    assert!(r.set_cookies.is_empty(), "no login cookie set: {:?}", r.set_cookies);
+    let r = post(
+        &mut victim,
+        "/login",
+        &[("origin", "https://evil.example")],
+        &[("username", "bob"), ("password", "builder")],
+    );
+    assert_eq!(r.status, 403, "Origin alone, without Sec-Fetch-Site");
+    // The victim logs in on the site itself (same-origin form post).
+    let own_origin = format!("http://{host}");
+    let own = [("origin", own_origin.as_str()), ("sec-fetch-site", "same-origin")];
+    let r = post(&mut victim, "/login", &own, &[("username", "alice"), ("password", "wonderland")]);
+    assert_eq!(r.status, 303);
+    // A sibling subdomain posts the account deletion with the victim's cookies.
+    let sibling = [("origin", "http://blog.localhost"), ("sec-fetch-site", "same-site")];
+    assert_eq!(post(&mut victim, "/account/delete", &sibling, &[]).status, 403);
+    assert_eq!(post(&mut victim, "/logout", &sibling, &[]).status, 403);
+    assert_eq!(victim.get("/dashboard").status, 200, "still logged in, account still there");
+}
+
+/// Issue 11, reproductions 4 and 5 in the demo: the throttle's 429 page, and the
+/// password change asking for the current password.
+#[test]
+fn throttled_logins_get_a_429_page_and_password_changes_need_the_current_password() {
+    let server = server();
+    let mut b = Browser::new(server.addr);
+    for _ in 0..5 {
+        assert_eq!(b.login("alice", "guess", None).status, 303);
+    }
+    let r = b.login("alice", "wonderland", None);
+    assert_eq!(r.status, 429, "the right password while throttled");
+    assert!(r.content_type.starts_with("text/html"));
+    assert!(r.body.contains("Try again in 15 minutes"), "{}", r.body);
+    assert!(r.cookie_lines("id").is_empty());
+
+    let mut bob = Browser::new(server.addr);
+    assert_eq!(bob.login("bob", "builder", None).status, 303);
+    let r = bob.post("/settings/password", &[("current_password", "wrong"), ("new_password", "hacked")]);
+    assert_eq!((r.status, r.location.as_str()), (303, "/settings?error=current"));
+    assert!(bob.get("/settings?error=current").body.contains("current password is wrong"));
+    let r = bob.post("/settings/password", &[("new_password", "hacked")]);
+    assert_eq!(r.location, "/settings?error=current", "a missing current password");
+    assert_eq!(Browser::new(server.addr).login("bob", "hacked", None).location, "/login?error=1", "nothing changed");
+    assert_eq!(Browser::new(server.addr).login("bob", "builder", None).location, "/");
 }

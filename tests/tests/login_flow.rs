@@ -3,6 +3,7 @@
 
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
+    body::MessageBody,
     cookie::Key,
     dev::{Service, ServiceResponse},
     get, post,
@@ -167,16 +168,16 @@ macro_rules! app {
 }
 
 /// Sends a request with the jar's cookies and stores the response's cookies.
-async fn send<S>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse
+async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse<B>
 where
-    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
 {
     let res = test::call_service(app, jar.attach(req).to_request()).await;
     jar.store(&res);
     res
 }
 
-async fn body(res: ServiceResponse) -> String {
+async fn body<B: MessageBody>(res: ServiceResponse<B>) -> String {
     String::from_utf8(test::read_body(res).await.to_vec()).expect("utf-8 body")
 }
 
@@ -580,14 +581,18 @@ async fn the_unauthorized_response_can_be_replaced() {
     assert_eq!(body(res).await, "please log in");
 }
 
+/// Issue 11, reproduction 1: OPTIONS used to skip every guard and run the handler.
 #[actix_rt::test]
-async fn options_requests_pass_the_guard() {
+async fn no_method_skips_the_guard() {
     let users = Users::seeded();
     let app = app!(users, config());
-    let mut jar = Jar::new();
-    let res = send(&app, &mut jar, TestRequest::default().method(actix_web::http::Method::OPTIONS).uri("/opts")).await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(send(&app, &mut jar, get("/opts")).await.status(), 302);
+    for method in ["OPTIONS", "HEAD", "GET", "POST", "PUT", "DELETE", "PATCH", "PROPFIND"] {
+        let mut jar = Jar::new();
+        let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let res = send(&app, &mut jar, TestRequest::default().method(method.clone()).uri("/opts")).await;
+        assert_eq!(res.status(), 302, "{method}");
+        assert!(!body(res).await.contains("guard passed"), "{method} ran the handler");
+    }
 }
 
 #[actix_rt::test]

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
+    body::MessageBody,
     cookie::Key,
     dev::{Service, ServiceResponse},
     get, post,
@@ -145,9 +146,9 @@ macro_rules! app {
     };
 }
 
-async fn send<S>(app: &S, jar: &mut Jar, uri: &str) -> ServiceResponse
+async fn send<S, B>(app: &S, jar: &mut Jar, uri: &str) -> ServiceResponse<B>
 where
-    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
 {
     let req = if uri.starts_with("/login") { TestRequest::post() } else { TestRequest::get() };
     let res = test::call_service(app, jar.attach(req.uri(uri)).to_request()).await;
@@ -155,7 +156,7 @@ where
     res
 }
 
-async fn text(res: ServiceResponse) -> String {
+async fn text<B: MessageBody>(res: ServiceResponse<B>) -> String {
     String::from_utf8(test::read_body(res).await.to_vec()).expect("utf-8")
 }
 

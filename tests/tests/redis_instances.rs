@@ -97,6 +97,26 @@ fn the_sessions_page_works_across_instances() {
     let _ = std::fs::remove_file(db);
 }
 
+/// The login throttle counts on both instances together: spreading guesses over them
+/// buys nothing, and the right password while throttled is a 429 on either.
+#[test]
+fn login_throttling_is_shared_across_instances() {
+    let Some(redis) = redis_or_skip("login_throttling_is_shared_across_instances") else { return };
+    let (a, b, db) = two_instances(&redis, "throttle");
+    for i in 0..5 {
+        let server = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(Browser::new(server.addr).login("alice", "guess", None).status, 303);
+    }
+    for server in [&a, &b] {
+        let r = Browser::new(server.addr).login("alice", "wonderland", None);
+        assert_eq!(r.status, 429, "right password while throttled");
+        assert!(r.cookie_lines("id").is_empty());
+    }
+    assert_eq!(Browser::new(b.addr).login("bob", "builder", None).status, 303, "other users are not held up");
+    drop((a, b));
+    let _ = std::fs::remove_file(db);
+}
+
 #[test]
 fn password_change_and_logout_everywhere_hold_across_instances() {
     let Some(redis) = redis_or_skip("password_change_and_logout_everywhere_hold_across_instances") else { return };
@@ -109,7 +129,12 @@ fn password_change_and_logout_everywhere_hold_across_instances() {
     second.login("alice", "wonderland", None);
 
     // Password changed on B: A refuses the first browser's session and remember cookie.
-    assert_eq!(second.post("/settings/password", &[("new_password", "looking-glass")]).status, 303);
+    assert_eq!(
+        second
+            .post("/settings/password", &[("current_password", "wonderland"), ("new_password", "looking-glass")])
+            .status,
+        303
+    );
     assert_eq!(on(&a, &first.jar).get("/dashboard").status, 302);
     assert_eq!(first_remember.get("/dashboard").status, 302);
     assert_eq!(on(&a, &second.jar).get("/dashboard").status, 200, "the changing session stays, on A too");

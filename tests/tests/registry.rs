@@ -11,6 +11,7 @@ use std::sync::{
 
 use actix_session::{storage::CookieSessionStore, Session, SessionMiddleware};
 use actix_web::{
+    body::MessageBody,
     cookie::Key,
     dev::{Service, ServiceResponse},
     get, post,
@@ -150,18 +151,18 @@ macro_rules! service {
     };
 }
 
-async fn send<S>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse
+async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse<B>
 where
-    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
 {
     let res = test::call_service(app, jar.attach(req).to_request()).await;
     jar.store(&res);
     res
 }
 
-async fn text<S>(app: &S, jar: &mut Jar, req: TestRequest) -> (u16, String)
+async fn text<S, B: MessageBody>(app: &S, jar: &mut Jar, req: TestRequest) -> (u16, String)
 where
-    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
 {
     let res = send(app, jar, req).await;
     let status = res.status().as_u16();

@@ -1,0 +1,145 @@
+//! The login throttle, as an extractor the login handler calls around its own
+//! credential check.
+
+use std::{future::ready, net::IpAddr, rc::Rc};
+
+use actix_web::{dev::Payload, http::header, FromRequest, HttpRequest};
+use login_core::throttle_keys;
+
+use crate::{
+    error::LoginError,
+    login_state::{into_actix_error, LoginState},
+};
+
+/// Counts credential attempts per (username, client IP) and per client IP, and refuses
+/// them over the limits (see [`login_attempts`](login_core::LoginConfigBuilder::login_attempts)).
+///
+/// ```
+/// use actix_web::{post, web, HttpResponse};
+/// use login_actix::{AuthUser, LoginSession, LoginThrottle, Remember};
+/// # #[derive(Clone)] struct User { id: i64 }
+/// # impl AuthUser for User { type Id = i64; fn id(&self) -> i64 { self.id } }
+/// # async fn check_password(_: &str, _: &str) -> Option<User> { Some(User { id: 1 }) }
+///
+/// #[derive(serde::Deserialize)]
+/// struct LoginForm { username: String, password: String }
+///
+/// #[post("/login")]
+/// async fn login(form: web::Form<LoginForm>, throttle: LoginThrottle, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+///     // Over the limit: `429 Too Many Requests` with `Retry-After`, before any password work.
+///     let attempt = throttle.attempt(&form.username).await?;
+///     let Some(user) = check_password(&form.username, &form.password).await else {
+///         attempt.failed();
+///         return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login?error=1")).finish());
+///     };
+///     attempt.succeeded().await?;
+///     Ok(auth.login_user(&user, Remember::No).await?.into_response())
+/// }
+/// ```
+pub struct LoginThrottle {
+    req: HttpRequest,
+    state: Rc<LoginState>,
+}
+
+impl std::fmt::Debug for LoginThrottle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginThrottle").field("client_ip", &self.client_ip()).finish()
+    }
+}
+
+impl FromRequest for LoginThrottle {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match LoginState::of(req) {
+            Ok(state) => Ok(LoginThrottle { req: req.clone(), state }),
+            Err(err) => Err(into_actix_error(req, err)),
+        })
+    }
+}
+
+/// One counted credential attempt. Tell it how the check went.
+#[must_use = "tell the attempt whether the credential was right (`succeeded`) or not (`failed`)"]
+pub struct LoginAttempt {
+    state: Rc<LoginState>,
+    user_key: String,
+    ip_key: String,
+}
+
+impl std::fmt::Debug for LoginAttempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginAttempt").field("client", &self.ip_key).finish_non_exhaustive()
+    }
+}
+
+impl LoginThrottle {
+    /// The client IP the throttle counts: the peer address, or with
+    /// [`trust_proxy`](login_core::LoginConfigBuilder::trust_proxy) the last valid
+    /// `X-Forwarded-For` entry.
+    pub fn client_ip(&self) -> Option<IpAddr> {
+        if self.state.config.throttle().trust_proxy {
+            let forwarded = self
+                .req
+                .headers()
+                .get_all("x-forwarded-for")
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|ip| ip.trim().parse::<IpAddr>().ok())
+                .last();
+            if forwarded.is_some() {
+                return forwarded;
+            }
+        }
+        self.req.peer_addr().map(|addr| addr.ip())
+    }
+
+    /// Counts an attempt to log in as `username`. Over a limit it is
+    /// [`LoginError::Throttled`] (`429` with `Retry-After`): do not check the password.
+    /// A store that cannot count is [`LoginError::Store`] (`503`): fail closed.
+    pub async fn attempt(&self, username: &str) -> Result<LoginAttempt, LoginError> {
+        let settings = self.state.config.throttle();
+        let store = self.state.config.throttle_store();
+        let now = self.state.config.now();
+        let (user_key, ip_key) = throttle_keys(username, self.client_ip());
+        let per_user = store.hit(&user_key, now, settings.window).await?;
+        let per_ip = store.hit(&ip_key, now, settings.window).await?;
+        let over = [(per_user, settings.per_user_ip), (per_ip, settings.per_ip)]
+            .into_iter()
+            .filter(|(hit, limit)| hit.count > *limit)
+            .map(|(hit, _)| hit.window_end.saturating_sub(now).max(1))
+            .max();
+        if let Some(retry_after) = over {
+            tracing::info!(
+                client = %ip_key,
+                retry_after,
+                per_user_ip = per_user.count,
+                per_ip = per_ip.count,
+                "login attempt throttled (password not checked)"
+            );
+            return Err(LoginError::Throttled { retry_after });
+        }
+        Ok(LoginAttempt { state: Rc::clone(&self.state), user_key, ip_key })
+    }
+}
+
+impl LoginAttempt {
+    /// The credential was wrong: the attempt stays counted.
+    pub fn failed(self) {
+        tracing::info!(client = %self.ip_key, "login failed: bad credentials");
+    }
+
+    /// The credential was right: the (username, IP) counter is forgotten and the
+    /// attempt taken back from the IP's count.
+    pub async fn succeeded(self) -> Result<(), LoginError> {
+        let store = self.state.config.throttle_store();
+        store.forget(&self.user_key).await?;
+        store.undo(&self.ip_key).await?;
+        Ok(())
+    }
+}
+
+/// The `Retry-After` header of a throttled response.
+pub(crate) fn retry_after_header(secs: u64) -> (header::HeaderName, String) {
+    (header::RETRY_AFTER, secs.to_string())
+}

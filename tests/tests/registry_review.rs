@@ -1,0 +1,369 @@
+//! The outside security review of the login registry (issue 10): its reproductions,
+//! kept as regression tests. Each failed on the first version of the registry.
+
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use actix_session::{storage::CookieSessionStore, SessionMiddleware};
+use actix_web::{
+    body::MessageBody,
+    cookie::Key,
+    dev::{Service, ServiceResponse},
+    get, post,
+    test::{self, TestRequest},
+    web, App, HttpResponse,
+};
+use login_actix::{
+    registry::{LiveLogin, LoginId, LoginRegistry, MemoryRegistry, RedisRegistry, DEFAULT_MAX_LOGINS_PER_USER},
+    CurrentUser, LoginConfig, LoginInfo, LoginMiddleware, LoginRequired, LoginSession, Remember,
+};
+use login_tests::{redis::redis_or_skip, users_loader, Jar, User, Users};
+use serde::Deserialize;
+
+const SECRET: [u8; 64] = [0x5a; 64];
+const START: u64 = 1_900_000_000;
+const DAY: u64 = 86_400;
+
+#[get("/dashboard")]
+async fn dashboard(_: LoginRequired, user: CurrentUser<User>) -> String {
+    format!("hi {}", user.name)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    id: i64,
+    remember: Option<String>,
+}
+
+#[post("/login")]
+async fn login(
+    form: web::Form<LoginForm>,
+    auth: LoginSession,
+    users: web::Data<Users>,
+) -> actix_web::Result<HttpResponse> {
+    let user = users.get(form.id).ok_or_else(|| actix_web::error::ErrorBadRequest("no such user"))?;
+    Ok(auth.login_user(&user, Remember::from_form_value(form.remember.as_deref())).await?.into_response())
+}
+
+#[post("/logout")]
+async fn logout(auth: LoginSession) -> actix_web::Result<&'static str> {
+    auth.logout_user().await?;
+    Ok("bye")
+}
+
+/// The library's "log out everywhere", as its docs describe it (no auth-hash bump).
+#[post("/logout/all")]
+async fn logout_all(_: LoginRequired, auth: LoginSession) -> actix_web::Result<String> {
+    Ok(auth.logout_everywhere::<User>().await?.to_string())
+}
+
+#[get("/sessions")]
+async fn sessions(_: LoginRequired, auth: LoginSession) -> actix_web::Result<web::Json<Vec<LoginInfo>>> {
+    Ok(web::Json(auth.logins::<User>().await?))
+}
+
+#[derive(Deserialize)]
+struct End {
+    id: String,
+}
+
+#[post("/sessions/end")]
+async fn end(_: LoginRequired, form: web::Form<End>, auth: LoginSession) -> actix_web::Result<String> {
+    Ok(auth.end_login::<User>(&form.id).await?.to_string())
+}
+
+macro_rules! service {
+    ($users:expr, $config:expr) => {
+        test::init_service(
+            App::new()
+                .app_data($users.clone())
+                .service(dashboard)
+                .service(login)
+                .service(logout)
+                .service(logout_all)
+                .service(sessions)
+                .service(end)
+                .wrap(LoginMiddleware::new(users_loader(), $config))
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
+                        .cookie_secure(false)
+                        .build(),
+                ),
+        )
+        .await
+    };
+}
+
+async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse<B>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    let res = test::call_service(app, jar.attach(req).to_request()).await;
+    jar.store(&res);
+    res
+}
+
+async fn text<S, B: MessageBody>(app: &S, jar: &mut Jar, req: TestRequest) -> (u16, String)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    let res = send(app, jar, req).await;
+    let status = res.status().as_u16();
+    (status, String::from_utf8(test::read_body(res).await.to_vec()).expect("utf-8"))
+}
+
+fn login_req(id: i64, remember: Option<&str>) -> TestRequest {
+    let mut form = vec![("id", id.to_string())];
+    if let Some(r) = remember {
+        form.push(("remember", r.to_owned()));
+    }
+    TestRequest::post().uri("/login").insert_header(("user-agent", format!("browser-{id}"))).set_form(form)
+}
+
+fn get(uri: &str) -> TestRequest {
+    TestRequest::get().uri(uri)
+}
+
+fn manual_config(clock: &Arc<AtomicU64>, registry: Arc<dyn LoginRegistry>, idle: Option<u64>) -> LoginConfig {
+    let clock = Arc::clone(clock);
+    LoginConfig::builder(SECRET)
+        .registry(registry)
+        .idle_timeout(idle.map(Duration::from_secs))
+        .clock(move || clock.load(Ordering::SeqCst))
+        .build()
+        .expect("valid config")
+}
+
+fn wall_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs()
+}
+
+// ---------------------------------------------------------------------------------
+// Finding 1: Redis registry. EXTEND moves a login's expiry past its user set's TTL;
+// the user set expires first and the login becomes invisible to the sessions page,
+// `logout_everywhere` and `refresh_auth_hash`'s `remove_user`.
+// ---------------------------------------------------------------------------------
+
+/// Alice logs in on her phone without "remember me" (login lives 7 days, so does her
+/// Redis user set), later re-authenticates in the same session with "remember me"
+/// (login extended to 30 days; user set TTL untouched). Once the 7 days are over, the
+/// phone's login is still live but no longer in the user set: the sessions page of
+/// her laptop does not list it and "log out everywhere" does not end it.
+///
+/// The clock runs 7 days minus 3 seconds behind the wall clock, so "7 days later" is
+/// 4 real seconds (Redis expires keys on the wall clock).
+#[actix_rt::test]
+async fn redis_extended_login_escapes_logout_everywhere_and_the_sessions_page() {
+    let Some(redis) = redis_or_skip("redis_extended_login_escapes_logout_everywhere_and_the_sessions_page") else {
+        return;
+    };
+    let registry = RedisRegistry::connect(redis.url()).await.expect("redis registry");
+    let offset = 7 * DAY - 3;
+    let config = LoginConfig::builder(SECRET)
+        .registry(Arc::new(registry))
+        .clock(move || wall_now() - offset)
+        .build()
+        .expect("valid config");
+    let users = Users::seeded();
+    let app = service!(users, config);
+
+    let mut phone = Jar::new();
+    assert_eq!(send(&app, &mut phone, login_req(1, None)).await.status(), 303);
+    // Re-authentication (e.g. for a fresh-only page), now ticking "remember me".
+    assert_eq!(send(&app, &mut phone, login_req(1, Some("on"))).await.status(), 303);
+    assert_eq!(send(&app, &mut phone.clone(), get("/dashboard")).await.status(), 200);
+
+    // "7 days" later (4 real seconds): the user set of alice has expired in Redis.
+    actix_rt::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(send(&app, &mut phone.clone(), get("/dashboard")).await.status(), 200, "the phone is still live");
+
+    let mut laptop = Jar::new();
+    send(&app, &mut laptop, login_req(1, None)).await;
+    let (_, listed) = text(&app, &mut laptop, get("/sessions")).await;
+    let logins: Vec<serde_json::Value> = serde_json::from_str(&listed).expect("json");
+    let (_, ended) = text(&app, &mut laptop, TestRequest::post().uri("/logout/all")).await;
+    let phone_after = send(&app, &mut phone.clone(), get("/dashboard")).await.status().as_u16();
+    let phone_remember_after = send(&app, &mut phone.without("id"), get("/dashboard")).await.status().as_u16();
+    assert_eq!(
+        (logins.len(), ended.as_str(), phone_after, phone_remember_after),
+        (2, "2", 302, 302),
+        "sessions page listed {listed}; logout_everywhere ended {ended}; the phone's session and remember \
+         cookies still answer {phone_after}/{phone_remember_after} after 'log out everywhere'"
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Finding 2: memory registry. At the cap, a new login evicts the login closest to its
+// expiry, whoever owns it; there is no per-user limit. One account logging in with
+// long remember durations evicts everybody else.
+// ---------------------------------------------------------------------------------
+
+#[actix_rt::test]
+async fn one_account_flooding_logins_evicts_other_users_from_the_memory_registry() {
+    let clock = Arc::new(AtomicU64::new(START));
+    let registry = Arc::new(MemoryRegistry::with_max_logins(50));
+    let users = Users::seeded();
+    let app = service!(users, manual_config(&clock, registry.clone(), None));
+
+    let mut bob = Jar::new();
+    send(&app, &mut bob, login_req(2, None)).await;
+    assert_eq!(send(&app, &mut bob.clone(), get("/dashboard")).await.status(), 200);
+    // Alice (the attacker's own account) logs in 50 times, remembered for 365 days.
+    for _ in 0..50 {
+        let mut jar = Jar::new();
+        assert_eq!(send(&app, &mut jar, login_req(1, Some("365"))).await.status(), 303);
+    }
+    assert_eq!(
+        send(&app, &mut bob, get("/dashboard")).await.status(),
+        200,
+        "bob was logged out by alice's logins: {} of {} registry entries are alice's",
+        futures_executor::block_on(registry.list_user("1", START)).expect("list").len(),
+        registry.len()
+    );
+}
+
+/// The per-user operations are O(logins of that user) under the mutex every logged-in
+/// request takes, so that count is capped: one account cannot hold 200k logins.
+#[test]
+fn one_user_holds_at_most_the_per_user_cap() {
+    let registry = MemoryRegistry::new();
+    let live = |user: &str, t: u64| LiveLogin {
+        id: LoginId::random(),
+        user_key: user.into(),
+        created_at: START + t,
+        last_seen_at: START + t,
+        expires_at: START + 365 * DAY,
+        remembered: true,
+        user_agent: "x".repeat(120),
+    };
+    let bob = live("2", 0);
+    futures_executor::block_on(registry.insert(bob.clone())).expect("insert");
+    for t in 0..5_000 {
+        futures_executor::block_on(registry.insert(live("1", t))).expect("insert");
+    }
+    let listed = futures_executor::block_on(registry.list_user("1", START + 5_000)).expect("list");
+    assert_eq!(listed.len(), DEFAULT_MAX_LOGINS_PER_USER);
+    assert_eq!(listed[0].created_at, START + 5_000 - DEFAULT_MAX_LOGINS_PER_USER as u64, "the newest ones stay");
+    assert!(futures_executor::block_on(registry.lookup(bob.id, START + 1)).expect("lookup").is_some());
+    assert_eq!(registry.len(), DEFAULT_MAX_LOGINS_PER_USER + 1);
+}
+
+// ---------------------------------------------------------------------------------
+// Finding 3: a credential login in a browser that carries only a remember cookie
+// starts a NEW login and deletes the cookie, but leaves the remembered login live.
+// The browser's later logout cannot end it; a copy of the remember cookie lives on.
+// ---------------------------------------------------------------------------------
+
+#[actix_rt::test]
+async fn logout_after_relogin_leaves_the_browsers_remembered_login_alive() {
+    let clock = Arc::new(AtomicU64::new(START));
+    let registry = Arc::new(MemoryRegistry::new());
+    let users = Users::seeded();
+    let app = service!(users, manual_config(&clock, registry.clone(), None));
+
+    let mut browser = Jar::new();
+    send(&app, &mut browser, login_req(1, Some("on"))).await;
+    // The remember cookie is copied (malware, a synced profile, a shared computer) ...
+    let stolen = browser.without("id");
+    // ... the browser restarts (session cookie gone) and the user logs in again with
+    // the form straight away, without ticking "remember me" ...
+    browser.remove("id");
+    assert_eq!(send(&app, &mut browser, login_req(1, None)).await.status(), 303);
+    // The re-login continues the login the remember cookie names (same user, live).
+    assert_eq!(futures_executor::block_on(registry.list_user("1", START)).expect("list").len(), 1);
+    // ... and then logs out, expecting this browser to be logged out everywhere it was.
+    send(&app, &mut browser, TestRequest::post().uri("/logout")).await;
+    let live = futures_executor::block_on(registry.list_user("1", START)).expect("list");
+    let replay = send(&app, &mut stolen.clone(), get("/dashboard")).await.status().as_u16();
+    assert_eq!(
+        (replay, live.len()),
+        (302, 0),
+        "after logout the copied remember cookie answers {replay}; {} login(s) of alice left in the registry",
+        live.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Finding 4: re-login into a session whose login is idle-expired (but not yet noticed)
+// continues the old login without touching last_seen: the user who just typed the
+// right password is logged out at the very next request.
+// ---------------------------------------------------------------------------------
+
+#[actix_rt::test]
+async fn a_credential_relogin_after_idle_is_logged_out_at_the_next_request() {
+    let clock = Arc::new(AtomicU64::new(START));
+    let registry = Arc::new(MemoryRegistry::new());
+    let users = Users::seeded();
+    let app = service!(users, manual_config(&clock, registry.clone(), Some(600)));
+
+    let mut jar = Jar::new();
+    send(&app, &mut jar, login_req(1, None)).await;
+    clock.fetch_add(700, Ordering::SeqCst); // idle longer than the timeout
+    assert_eq!(send(&app, &mut jar, login_req(1, None)).await.status(), 303, "password accepted");
+    clock.fetch_add(1, Ordering::SeqCst);
+    assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 200, "logged out right after logging in");
+}
+
+/// Same mechanism for the absolute lifetime: a credential re-login one minute before
+/// the login's end keeps that end, so the fresh login dies a minute later.
+#[actix_rt::test]
+async fn a_credential_relogin_near_the_absolute_end_dies_with_the_old_login() {
+    let clock = Arc::new(AtomicU64::new(START));
+    let registry = Arc::new(MemoryRegistry::new());
+    let users = Users::seeded();
+    let app = service!(users, manual_config(&clock, registry.clone(), None));
+
+    let mut jar = Jar::new();
+    send(&app, &mut jar, login_req(1, None)).await; // session lifetime: 7 days
+    clock.fetch_add(7 * DAY - 60, Ordering::SeqCst);
+    assert_eq!(send(&app, &mut jar, login_req(1, None)).await.status(), 303, "password accepted");
+    clock.fetch_add(120, Ordering::SeqCst);
+    assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 200, "logged out 2 minutes after a login");
+}
+
+/// Idle-ended logins are never removed unless their own cookie comes back: they stay in
+/// the registry (counting towards the cap) and the sessions page lists them as live.
+#[actix_rt::test]
+async fn idle_ended_logins_are_listed_as_live_and_kept_in_the_registry() {
+    let clock = Arc::new(AtomicU64::new(START));
+    let registry = Arc::new(MemoryRegistry::new());
+    let users = Users::seeded();
+    let app = service!(users, manual_config(&clock, registry.clone(), Some(600)));
+
+    let mut abandoned = Jar::new();
+    send(&app, &mut abandoned, login_req(1, None)).await;
+    clock.fetch_add(3600, Ordering::SeqCst);
+    let mut laptop = Jar::new();
+    send(&app, &mut laptop, login_req(1, None)).await;
+    let (_, listed) = text(&app, &mut laptop, get("/sessions")).await;
+    let logins: Vec<serde_json::Value> = serde_json::from_str(&listed).expect("json");
+    assert_eq!(
+        (logins.len(), registry.len()),
+        (1, 1),
+        "an hour-idle login (timeout 10 min) is listed as live: {listed}"
+    );
+}
+
+/// Finding 3, other user: bob logging in on a browser that holds only alice's remember
+/// cookie ends alice's remembered login, so a copy of her cookie dies with it.
+#[actix_rt::test]
+async fn another_users_login_in_a_remembered_browser_ends_the_remembered_login() {
+    let clock = Arc::new(AtomicU64::new(START));
+    let registry = Arc::new(MemoryRegistry::new());
+    let users = Users::seeded();
+    let app = service!(users, manual_config(&clock, registry.clone(), None));
+    let mut browser = Jar::new();
+    send(&app, &mut browser, login_req(1, Some("on"))).await;
+    let copy = browser.without("id");
+    browser.remove("id");
+    let res = send(&app, &mut browser, login_req(2, None)).await;
+    assert!(login_tests::set_cookie_lines(&res, "_remember").iter().any(|l| l.contains("Max-Age=0")));
+    assert!(futures_executor::block_on(registry.list_user("1", START)).expect("list").is_empty());
+    assert_eq!(send(&app, &mut copy.clone(), get("/dashboard")).await.status(), 302);
+    assert_eq!(text(&app, &mut browser, get("/dashboard")).await.1, "hi bob");
+}
