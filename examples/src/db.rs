@@ -23,6 +23,70 @@ pub struct User {
     pub password_hash: String,
     /// Incremented by "log out everywhere".
     pub session_epoch: i64,
+    /// Whether the account may log in.
+    pub active: bool,
+    /// Permission names (alice has `admin`).
+    pub permissions: Vec<String>,
+}
+
+/// The columns every user query reads, in [`User::from_row`]'s order.
+const USER_COLUMNS: &str = "id, username, password_hash, session_epoch, active, permissions";
+
+impl User {
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+        let permissions: String = r.get(5)?;
+        Ok(User {
+            id: r.get(0)?,
+            username: r.get(1)?,
+            password_hash: r.get(2)?,
+            session_epoch: r.get(3)?,
+            active: r.get(4)?,
+            permissions: permissions.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect(),
+        })
+    }
+}
+
+/// A personal access token, as listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// Row id.
+    pub id: i64,
+    /// The name its owner gave it.
+    pub name: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds of its last use, if any.
+    pub last_used_at: Option<i64>,
+}
+
+/// One line of a user's activity log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    /// Unix seconds.
+    pub at: i64,
+    /// What happened (`logged_in`, `logged_out`, ...).
+    pub kind: String,
+    /// Details.
+    pub detail: String,
+}
+
+/// A new personal access token: `lat_` and 32 random bytes in base64url. Only its
+/// SHA-256 is stored.
+pub fn new_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let mut text = String::from("lat_");
+    for b in bytes {
+        text.push_str(&format!("{b:02x}"));
+    }
+    text
+}
+
+/// The stored form of a token: its SHA-256.
+pub fn token_hash(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).to_vec()
 }
 
 impl AuthUser for User {
@@ -34,6 +98,14 @@ impl AuthUser for User {
 
     fn session_auth_hash(&self) -> Option<Vec<u8>> {
         Some(format!("{}|{}", self.password_hash, self.session_epoch).into_bytes())
+    }
+
+    fn is_active(&self) -> bool {
+        self.active
+    }
+
+    fn has_permission(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission)
     }
 }
 
@@ -69,8 +141,8 @@ impl std::fmt::Debug for Db {
     }
 }
 
-/// The seeded accounts.
-pub const SEED_USERS: [(&str, &str); 2] = [("alice", "wonderland"), ("bob", "builder")];
+/// The seeded accounts: name, password, permissions.
+pub const SEED_USERS: [(&str, &str, &str); 2] = [("alice", "wonderland", "admin"), ("bob", "builder", "")];
 
 /// Hashes a password with argon2id and a random salt.
 pub fn hash_password(password: &str) -> Result<String, DbError> {
@@ -103,15 +175,44 @@ impl Db {
                 username TEXT NOT NULL UNIQUE,
                 password_hash TEXT NOT NULL,
                 session_epoch INTEGER NOT NULL DEFAULT 0
-            );",
+            );
+            CREATE TABLE IF NOT EXISTS tokens (
+                id INTEGER PRIMARY KEY,
+                user_id INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                token_hash BLOB NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL,
+                last_used_at INTEGER
+            );
+            CREATE TABLE IF NOT EXISTS activity (
+                id INTEGER PRIMARY KEY,
+                user_id INTEGER NOT NULL,
+                at INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                detail TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS activity_user ON activity (user_id, id);",
         )?;
-        for (name, password) in SEED_USERS {
+        // Columns added after 0.1, for database files made by it.
+        for (column, definition) in
+            [("active", "INTEGER NOT NULL DEFAULT 1"), ("permissions", "TEXT NOT NULL DEFAULT ''")]
+        {
+            let present: bool = conn.query_row(
+                "SELECT EXISTS(SELECT 1 FROM pragma_table_info('users') WHERE name = ?1)",
+                [column],
+                |r| r.get(0),
+            )?;
+            if !present {
+                conn.execute_batch(&format!("ALTER TABLE users ADD COLUMN {column} {definition};"))?;
+            }
+        }
+        for (name, password, permissions) in SEED_USERS {
             let exists: bool =
                 conn.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)", [name], |r| r.get(0))?;
             if !exists {
                 conn.execute(
-                    "INSERT OR IGNORE INTO users (username, password_hash) VALUES (?1, ?2)",
-                    params![name, hash_password(password)?],
+                    "INSERT OR IGNORE INTO users (username, password_hash, permissions) VALUES (?1, ?2, ?3)",
+                    params![name, hash_password(password)?, permissions],
                 )?;
             }
         }
@@ -135,10 +236,8 @@ impl Db {
     /// A user by id.
     pub async fn user(&self, id: i64) -> Result<Option<User>, DbError> {
         self.run(move |c| {
-            Ok(c.query_row("SELECT id, username, password_hash, session_epoch FROM users WHERE id = ?1", [id], |r| {
-                Ok(User { id: r.get(0)?, username: r.get(1)?, password_hash: r.get(2)?, session_epoch: r.get(3)? })
-            })
-            .optional()?)
+            Ok(c.query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id], User::from_row)
+                .optional()?)
         })
         .await
     }
@@ -148,9 +247,9 @@ impl Db {
         let username = username.to_owned();
         self.run(move |c| {
             Ok(c.query_row(
-                "SELECT id, username, password_hash, session_epoch FROM users WHERE username = ?1",
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"),
                 [&username],
-                |r| Ok(User { id: r.get(0)?, username: r.get(1)?, password_hash: r.get(2)?, session_epoch: r.get(3)? }),
+                User::from_row,
             )
             .optional()?)
         })
@@ -202,10 +301,117 @@ impl Db {
         .await
     }
 
+    /// Every user, by name.
+    pub async fn users(&self) -> Result<Vec<User>, DbError> {
+        self.run(|c| {
+            let mut stmt = c.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"))?;
+            let users = stmt.query_map([], User::from_row)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(users)
+        })
+        .await
+    }
+
+    /// Activates or deactivates a user by name; returns the user.
+    pub async fn set_active(&self, username: &str, active: bool) -> Result<Option<User>, DbError> {
+        let name = username.to_owned();
+        self.run(move |c| {
+            c.execute("UPDATE users SET active = ?1 WHERE username = ?2", params![active, name])?;
+            Ok(())
+        })
+        .await?;
+        self.user_by_name(username).await
+    }
+
+    /// Stores a new token of `user_id` under `name`; returns the token, to show once.
+    pub async fn create_token(&self, user_id: i64, name: &str, now: i64) -> Result<String, DbError> {
+        let token = new_token();
+        let (hash, name) = (token_hash(&token), name.to_owned());
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![user_id, name, hash, now],
+            )?;
+            Ok(())
+        })
+        .await?;
+        Ok(token)
+    }
+
+    /// The tokens of a user, newest first.
+    pub async fn tokens(&self, user_id: i64) -> Result<Vec<TokenInfo>, DbError> {
+        self.run(move |c| {
+            let mut stmt =
+                c.prepare("SELECT id, name, created_at, last_used_at FROM tokens WHERE user_id = ?1 ORDER BY id DESC")?;
+            let tokens = stmt
+                .query_map([user_id], |r| {
+                    Ok(TokenInfo { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)?, last_used_at: r.get(3)? })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(tokens)
+        })
+        .await
+    }
+
+    /// Revokes (deletes) token `id` of `user_id`; `false` when it is not theirs.
+    pub async fn revoke_token(&self, user_id: i64, id: i64) -> Result<bool, DbError> {
+        self.run(move |c| Ok(c.execute("DELETE FROM tokens WHERE id = ?1 AND user_id = ?2", [id, user_id])? > 0)).await
+    }
+
+    /// The user a token belongs to, by the token's hash (an index lookup: no secret
+    /// is compared byte by byte), recording its use.
+    pub async fn user_by_token(&self, token: &str, now: i64) -> Result<Option<User>, DbError> {
+        let hash = token_hash(token);
+        let user_id: Option<i64> = self
+            .run(move |c| {
+                let id = c
+                    .query_row("SELECT user_id FROM tokens WHERE token_hash = ?1", [&hash], |r| r.get(0))
+                    .optional()?;
+                if id.is_some() {
+                    c.execute("UPDATE tokens SET last_used_at = ?1 WHERE token_hash = ?2", params![now, hash])?;
+                }
+                Ok(id)
+            })
+            .await?;
+        match user_id {
+            Some(id) => self.user(id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Appends to a user's activity log (kept to the last 200 entries per user).
+    pub async fn log_activity(&self, user_id: i64, at: i64, kind: &str, detail: &str) -> Result<(), DbError> {
+        let (kind, detail) = (kind.to_owned(), detail.to_owned());
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO activity (user_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+                params![user_id, at, kind, detail],
+            )?;
+            c.execute(
+                "DELETE FROM activity WHERE user_id = ?1 AND id <= (SELECT id FROM activity WHERE user_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET 200)",
+                [user_id],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// A user's activity, newest first.
+    pub async fn activity(&self, user_id: i64) -> Result<Vec<Activity>, DbError> {
+        self.run(move |c| {
+            let mut stmt = c.prepare("SELECT at, kind, detail FROM activity WHERE user_id = ?1 ORDER BY id DESC")?;
+            let rows = stmt
+                .query_map([user_id], |r| Ok(Activity { at: r.get(0)?, kind: r.get(1)?, detail: r.get(2)? }))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
     /// Deletes a user.
     pub async fn delete(&self, id: i64) -> Result<(), DbError> {
         self.run(move |c| {
             c.execute("DELETE FROM users WHERE id = ?1", [id])?;
+            c.execute("DELETE FROM tokens WHERE user_id = ?1", [id])?;
             Ok(())
         })
         .await

@@ -56,10 +56,10 @@ pub fn home(username: Option<&str>) -> String {
 }
 
 /// `GET /login`.
-pub fn login(username: Option<&str>, next: &str, error: bool) -> String {
+pub fn login(username: Option<&str>, next: &str, error: Option<&str>) -> String {
     let mut body = String::from("<h1>Log in</h1>");
-    if error {
-        body.push_str(r#"<p class="error" id="error">Wrong username or password.</p>"#);
+    if let Some(error) = error {
+        let _ = write!(body, r#"<p class="error" id="error">{}</p>"#, escape(error));
     }
     if let Some(name) = username {
         let _ = write!(body, "<p>You are logged in as {}. Enter your password again to continue.</p>", escape(name));
@@ -101,7 +101,7 @@ pub fn settings(username: &str, changed: bool, error: Option<&str>) -> String {
 <label>Current password <input id="current-password" name="current_password" type="password" autocomplete="current-password" required></label>
 <label>New password <input id="new-password" name="new_password" type="password" autocomplete="new-password" required></label>
 <button id="change-password" type="submit">Change password</button></form></section>
-<section><h2>Sessions</h2><p><a id="sessions-link" href="/settings/sessions">Where you are logged in</a></p></section>
+<section><h2>Sessions</h2><p><a id="sessions-link" href="/settings/sessions">Where you are logged in</a> · <a href="/settings/tokens">Personal access tokens</a> · <a href="/settings/activity">Activity</a></p></section>
 <section><h2>Log out everywhere</h2><form method="post" action="/logout/all">
 <button id="logout-all" type="submit">Log out all sessions</button></form></section>
 <section><h2>Delete account</h2><form method="post" action="/account/delete">
@@ -140,6 +140,72 @@ pub fn utc(secs: u64) -> String {
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// `GET /admin`: every user with a deactivate or reactivate form.
+pub fn admin(username: &str, users: &[crate::db::User]) -> String {
+    let mut body = String::from(
+        r#"<h1>Users</h1><table id="users"><thead><tr><th>User</th><th>Status</th><th></th></tr></thead><tbody>"#,
+    );
+    for user in users {
+        let (status, action, label) =
+            if user.active { ("active", "deactivate", "Deactivate") } else { ("disabled", "reactivate", "Reactivate") };
+        let name = escape(&user.username);
+        let _ = write!(
+            body,
+            r#"<tr data-user="{name}"><td>{name}</td><td class="status">{status}</td><td><form method="post" action="/admin/users/{path}/{action}"><button type="submit">{label}</button></form></td></tr>"#,
+            path = escape(
+                &percent_encoding::utf8_percent_encode(&user.username, percent_encoding::NON_ALPHANUMERIC).to_string()
+            ),
+        );
+    }
+    body.push_str("</tbody></table>");
+    layout("Users", Some(username), &body)
+}
+
+/// `GET /settings/tokens` (and the page after creating one, showing it once).
+pub fn tokens(username: &str, tokens: &[crate::db::TokenInfo], new_token: Option<&str>) -> String {
+    let mut body = String::from("<h1>Personal access tokens</h1><p>For the JSON API under <code>/api</code>: <code>Authorization: Bearer &lt;token&gt;</code>.</p>");
+    if let Some(token) = new_token {
+        let _ = write!(
+            body,
+            r#"<p class="ok">Your new token, shown only this once:</p><pre id="new-token">{}</pre>"#,
+            escape(token)
+        );
+    }
+    body.push_str(
+        r#"<table id="tokens"><thead><tr><th>Name</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody>"#,
+    );
+    for t in tokens {
+        let _ = write!(
+            body,
+            r#"<tr data-id="{id}"><td>{name}</td><td>{created}</td><td>{used}</td><td><form method="post" action="/settings/tokens/{id}/revoke"><button type="submit">Revoke</button></form></td></tr>"#,
+            id = t.id,
+            name = escape(&t.name),
+            created = utc(u64::try_from(t.created_at).unwrap_or(0)),
+            used = t.last_used_at.map_or_else(|| "never".to_owned(), |at| utc(u64::try_from(at).unwrap_or(0))),
+        );
+    }
+    body.push_str(
+        r#"</tbody></table><form method="post" action="/settings/tokens"><label>Name <input id="token-name" name="name" maxlength="100"></label><button id="create-token" type="submit">Create token</button></form>"#,
+    );
+    layout("Tokens", Some(username), &body)
+}
+
+/// `GET /settings/activity`: the user's login events, newest first.
+pub fn activity(username: &str, entries: &[crate::db::Activity]) -> String {
+    let mut body = String::from(r#"<h1>Activity</h1><ol id="activity">"#);
+    for e in entries {
+        let _ = write!(
+            body,
+            r#"<li data-kind="{kind}">{at}: {kind} {detail}</li>"#,
+            at = utc(u64::try_from(e.at).unwrap_or(0)),
+            kind = escape(&e.kind),
+            detail = escape(&e.detail),
+        );
+    }
+    body.push_str("</ol>");
+    layout("Activity", Some(username), &body)
+}
+
 /// `GET /settings/sessions`: a row per live login, the current one marked.
 pub fn sessions(username: &str, logins: &[LoginInfo]) -> String {
     let mut body = String::from(
@@ -171,7 +237,7 @@ mod tests {
     #[test]
     fn escapes_everything_that_matters() {
         assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;");
-        let page = login(None, "\"><script>alert(1)</script>", false);
+        let page = login(None, "\"><script>alert(1)</script>", None);
         assert!(!page.contains("<script>alert"));
         assert!(page.contains("&quot;&gt;&lt;script&gt;"));
     }

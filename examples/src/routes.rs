@@ -2,8 +2,8 @@
 
 use actix_web::{get, http::header, post, web, HttpResponse, Responder};
 use login_actix::{
-    fresh_login_required, login_redirect_url, login_required, user_loader, CurrentUser, LoginError, LoginSession,
-    LoginThrottle, OptionalUser, Remember,
+    fresh_login_required, login_redirect_url, login_required, user_loader, CurrentUser, LoginError, LoginMode,
+    LoginSession, LoginThrottle, OptionalUser, Remember,
 };
 use serde::Deserialize;
 
@@ -20,6 +20,16 @@ pub async fn load_user(id: i64, db: web::Data<Db>) -> Result<Option<User>, DbErr
 
 fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+/// The `429` page of a throttled credential check (other errors pass through).
+fn throttled(err: LoginError) -> actix_web::Result<HttpResponse> {
+    let LoginError::Throttled { retry_after } = err else { return Err(err.into()) };
+    Ok(HttpResponse::TooManyRequests()
+        .insert_header((header::RETRY_AFTER, retry_after.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/html; charset=utf-8")
+        .body(pages::throttled(retry_after)))
 }
 
 fn html(body: String) -> HttpResponse {
@@ -45,7 +55,12 @@ struct LoginPageQuery {
 #[get("/login")]
 async fn login_page(query: web::Query<LoginPageQuery>, user: OptionalUser<User>) -> HttpResponse {
     let name = user.as_ref().map(|u| u.username.as_str());
-    html(pages::login(name, query.next.as_deref().unwrap_or(""), query.error.is_some()))
+    let error = match query.error.as_deref() {
+        None => None,
+        Some("disabled") => Some("This account is disabled."),
+        Some(_) => Some("Wrong username or password."),
+    };
+    html(pages::login(name, query.next.as_deref().unwrap_or(""), error))
 }
 
 #[derive(Deserialize)]
@@ -68,14 +83,7 @@ async fn login(
     let form = form.into_inner();
     let attempt = match throttle.attempt(&form.username).await {
         Ok(attempt) => attempt,
-        Err(LoginError::Throttled { retry_after }) => {
-            return Ok(HttpResponse::TooManyRequests()
-                .insert_header((header::RETRY_AFTER, retry_after.to_string()))
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .content_type("text/html; charset=utf-8")
-                .body(pages::throttled(retry_after)));
-        }
-        Err(other) => return Err(other.into()),
+        Err(err) => return throttled(err),
     };
     let Some(user) = db.authenticate(&form.username, &form.password).await? else {
         attempt.failed();
@@ -87,7 +95,13 @@ async fn login(
     };
     attempt.succeeded().await?;
     let remember = Remember::from_form_value(form.remember.as_deref());
-    let redirect = auth.login_user(&user, remember).await?;
+    let redirect = match auth.login_user(&user, remember).await {
+        Ok(redirect) => redirect,
+        // The right password for a deactivated account: say so (the password was checked,
+        // so this reveals nothing to someone who does not know it).
+        Err(LoginError::Inactive) => return Ok(see_other("/login?error=disabled")),
+        Err(other) => return Err(other.into()),
+    };
     Ok(redirect.next(form.next.as_deref()).fallback("/").into_response())
 }
 
@@ -127,12 +141,20 @@ async fn change_password(
     user: CurrentUser<User>,
     form: web::Form<PasswordForm>,
     db: web::Data<Db>,
+    throttle: LoginThrottle,
     auth: LoginSession,
 ) -> actix_web::Result<HttpResponse> {
+    // The current password is a credential: its checks are throttled like logins.
+    let attempt = match throttle.attempt(&user.username).await {
+        Ok(attempt) => attempt,
+        Err(err) => return throttled(err),
+    };
     if !db.password_matches(&user, &form.current_password).await? {
+        attempt.failed();
         tracing::info!(user_id = user.id, "password change refused: wrong current password");
         return Ok(see_other("/settings?error=current"));
     }
+    attempt.succeeded().await?;
     if form.new_password.is_empty() || form.new_password.len() > 1024 {
         return Ok(see_other("/settings?error=length"));
     }
@@ -173,7 +195,7 @@ async fn logout_all(user: CurrentUser<User>, db: web::Data<Db>, auth: LoginSessi
     Ok(see_other("/"))
 }
 
-#[get("/api/me")]
+#[get("/me")]
 #[login_required(api)]
 async fn api_me(user: CurrentUser<User>) -> impl Responder {
     web::Json(serde_json::json!({ "id": user.id, "username": user.username }))
@@ -205,9 +227,13 @@ async fn end_session(
     Ok(see_other("/settings/sessions"))
 }
 
-#[get("/api/sessions")]
+#[get("/sessions")]
 #[login_required(api)]
-async fn api_sessions(_user: CurrentUser<User>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+async fn api_sessions(user: CurrentUser<User>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+    if user.is_token() {
+        // A bearer request has no login of its own to mark; list without one.
+        return Ok(HttpResponse::Ok().json(Vec::<serde_json::Value>::new()));
+    }
     let logins = auth.logins::<User>().await?;
     let rows: Vec<_> = logins
         .iter()
@@ -225,6 +251,148 @@ async fn api_sessions(_user: CurrentUser<User>, auth: LoginSession) -> actix_web
     Ok(HttpResponse::Ok().json(rows))
 }
 
+#[get("/admin")]
+#[login_required(permission = "admin")]
+async fn admin_page(user: CurrentUser<User>, db: web::Data<Db>) -> actix_web::Result<HttpResponse> {
+    Ok(html(pages::admin(&user.username, &db.users().await?)))
+}
+
+#[post("/admin/users/{username}/deactivate")]
+#[fresh_login_required(permission = "admin")]
+async fn deactivate(
+    admin: CurrentUser<User>,
+    path: web::Path<String>,
+    db: web::Data<Db>,
+    auth: LoginSession,
+) -> actix_web::Result<HttpResponse> {
+    if let Some(user) = db.set_active(&path, false).await? {
+        // Its live logins end now, on every instance; the loader's `is_active` would end
+        // them at their next request anyway.
+        let ended = auth.end_logins_of::<User>(&user.id).await?;
+        tracing::info!(admin_id = admin.id, user_id = user.id, ended, "user deactivated");
+    }
+    Ok(see_other("/admin"))
+}
+
+#[post("/admin/users/{username}/reactivate")]
+#[fresh_login_required(permission = "admin")]
+async fn reactivate(
+    admin: CurrentUser<User>,
+    path: web::Path<String>,
+    db: web::Data<Db>,
+) -> actix_web::Result<HttpResponse> {
+    if let Some(user) = db.set_active(&path, true).await? {
+        tracing::info!(admin_id = admin.id, user_id = user.id, "user reactivated");
+    }
+    Ok(see_other("/admin"))
+}
+
+#[get("/admin/users")]
+#[login_required(api, permission = "admin")]
+async fn api_admin_users(_: CurrentUser<User>, db: web::Data<Db>) -> actix_web::Result<HttpResponse> {
+    let users: Vec<_> = db
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| serde_json::json!({ "id": u.id, "username": u.username, "active": u.active }))
+        .collect();
+    Ok(HttpResponse::Ok().json(users))
+}
+
+#[get("/settings/tokens")]
+#[fresh_login_required]
+async fn tokens_page(user: CurrentUser<User>, db: web::Data<Db>) -> actix_web::Result<HttpResponse> {
+    Ok(html(pages::tokens(&user.username, &db.tokens(user.id).await?, None)))
+}
+
+#[derive(Deserialize)]
+struct NewTokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+#[post("/settings/tokens")]
+#[fresh_login_required]
+async fn create_token(
+    user: CurrentUser<User>,
+    form: web::Form<NewTokenForm>,
+    db: web::Data<Db>,
+) -> actix_web::Result<HttpResponse> {
+    let name: String = form.name.trim().chars().take(100).collect();
+    let name = if name.is_empty() { "token".to_owned() } else { name };
+    let now = unix_now();
+    let token = db.create_token(user.id, &name, now).await?;
+    tracing::info!(user_id = user.id, "personal access token created");
+    let page = pages::tokens(&user.username, &db.tokens(user.id).await?, Some(&token));
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page))
+}
+
+#[post("/settings/tokens/{id}/revoke")]
+#[fresh_login_required]
+async fn revoke_token(
+    user: CurrentUser<User>,
+    path: web::Path<String>,
+    db: web::Data<Db>,
+) -> actix_web::Result<HttpResponse> {
+    if let Ok(id) = path.parse::<i64>() {
+        if db.revoke_token(user.id, id).await? {
+            tracing::info!(user_id = user.id, token_id = id, "personal access token revoked");
+        }
+    }
+    Ok(see_other("/settings/tokens"))
+}
+
+#[get("/settings/activity")]
+#[login_required]
+async fn activity(user: CurrentUser<User>, db: web::Data<Db>) -> actix_web::Result<HttpResponse> {
+    Ok(html(pages::activity(&user.username, &db.activity(user.id).await?)))
+}
+
+/// Authenticates `Authorization: Bearer lat_..` requests on `/api/*`.
+pub fn token_loader() -> impl login_actix::RequestLoader<User = User> {
+    login_actix::request_loader_fn(|token: String, req: actix_web::HttpRequest| async move {
+        let db = req.app_data::<web::Data<Db>>().cloned().ok_or_else(|| DbError::Blocking)?;
+        let now = unix_now();
+        db.user_by_token(&token, now).await
+    })
+}
+
+/// Writes login events to the user's activity log (off the request, on a task).
+pub fn log_event(req: &actix_web::HttpRequest, event: &login_actix::LoginEvent) {
+    use login_actix::LoginEvent as E;
+    let (user_id, kind, detail) = match event {
+        E::LoggedIn { user_id, remembered } => {
+            (user_id.as_i64(), "logged_in", if *remembered { "with remember me" } else { "" }.to_owned())
+        }
+        E::Restored { user_id } => (user_id.as_i64(), "restored_from_remember_cookie", String::new()),
+        E::LoggedOut { user_id } => (user_id.as_ref().and_then(|v| v.as_i64()), "logged_out", String::new()),
+        E::Ended { user_id, reason } => (user_id.as_i64(), "login_ended", json_name(reason)),
+        E::Refused { user_id: Some(user_id), reason } => (user_id.as_i64(), "refused", json_name(reason)),
+        _ => (None, "", String::new()),
+    };
+    let (Some(user_id), Some(db)) = (user_id, req.app_data::<web::Data<Db>>().cloned()) else { return };
+    let at = unix_now();
+    actix_web::rt::spawn(async move {
+        if let Err(err) = db.log_activity(user_id, at, kind, &detail).await {
+            tracing::warn!(error = %err, "could not write the activity log");
+        }
+    });
+}
+
+/// Seconds since the Unix epoch.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn json_name(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz)
@@ -237,8 +405,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(delete_account)
         .service(logout)
         .service(logout_all)
-        .service(api_me)
         .service(sessions_page)
         .service(end_session)
-        .service(api_sessions);
+        .service(admin_page)
+        .service(deactivate)
+        .service(reactivate)
+        .service(tokens_page)
+        .service(create_token)
+        .service(revoke_token)
+        .service(activity)
+        .service(
+            // API routes: 401 JSON instead of redirects, and bearer tokens accepted.
+            web::scope("/api").app_data(LoginMode::Api).service(api_me).service(api_sessions).service(api_admin_users),
+        );
 }

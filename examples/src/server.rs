@@ -85,7 +85,11 @@ pub fn app<S: SessionStore + 'static>(
     App::new()
         .app_data(parts.db)
         .configure(routes::configure)
-        .wrap(LoginMiddleware::new(load_user, parts.config))
+        .wrap(
+            LoginMiddleware::new(load_user, parts.config)
+                .request_loader(routes::token_loader())
+                .on_event(routes::log_event),
+        )
         .wrap(session)
 }
 

@@ -10,7 +10,7 @@ use crate::{
     guard::refuse,
     login_future::LoginFuture,
     login_state::{into_actix_error, LoginState},
-    resolve::{current, Authed, Resolution},
+    resolve::{current, Authed, Resolution, Via},
     unauthorized::UnauthorizedReason,
 };
 
@@ -34,12 +34,25 @@ use crate::{
 pub struct CurrentUser<U> {
     user: Rc<U>,
     fresh: bool,
+    via: Via,
 }
 
 impl<U> CurrentUser<U> {
-    /// Whether this login is fresh (explicit), not restored from a remember cookie.
+    /// Whether a credential was checked in this session within `fresh_for` (sudo mode).
+    /// Never after a remember restore, never for a bearer token.
     pub fn is_fresh(&self) -> bool {
         self.fresh
+    }
+
+    /// Whether this session was restored from a remember cookie (Flask-Login's
+    /// `login_remembered`), and not confirmed by a credential since.
+    pub fn is_remembered(&self) -> bool {
+        self.via == Via::Remembered
+    }
+
+    /// Whether this request was authenticated by a bearer token.
+    pub fn is_token(&self) -> bool {
+        self.via == Via::Token
     }
 
     /// The shared user value.
@@ -50,7 +63,7 @@ impl<U> CurrentUser<U> {
 
 impl<U> Clone for CurrentUser<U> {
     fn clone(&self) -> Self {
-        CurrentUser { user: Rc::clone(&self.user), fresh: self.fresh }
+        CurrentUser { user: Rc::clone(&self.user), fresh: self.fresh, via: self.via }
     }
 }
 
@@ -63,13 +76,17 @@ impl<U> Deref for CurrentUser<U> {
 
 impl<U: fmt::Debug> fmt::Debug for CurrentUser<U> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CurrentUser").field("user", &self.user).field("fresh", &self.fresh).finish()
+        f.debug_struct("CurrentUser")
+            .field("user", &self.user)
+            .field("fresh", &self.fresh)
+            .field("via", &self.via)
+            .finish()
     }
 }
 
 fn downcast<U: AuthUser>(req: &HttpRequest, authed: Authed) -> Result<CurrentUser<U>, LoginError> {
     match authed.user.downcast::<U>() {
-        Ok(user) => Ok(CurrentUser { user, fresh: authed.fresh }),
+        Ok(user) => Ok(CurrentUser { user, fresh: authed.fresh, via: authed.via }),
         Err(_) => {
             let expected = LoginState::of(req).map(|s| s.resolver.user_type().1).unwrap_or("?");
             Err(LoginError::UserTypeMismatch { expected, found: type_name::<U>() })

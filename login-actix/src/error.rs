@@ -47,6 +47,11 @@ pub enum LoginError {
         /// Seconds until the window ends.
         retry_after: u64,
     },
+    /// `login_user` was given an inactive user ([`AuthUser::is_active`](crate::AuthUser::is_active)):
+    /// nobody was logged in. `403` by default; apps show "this account is disabled"
+    /// (only after checking the password, so as not to reveal which accounts exist).
+    #[error("the account is inactive")]
+    Inactive,
     /// Creating a remember token failed (`500`).
     #[error(transparent)]
     Token(#[from] TokenError),
@@ -63,6 +68,7 @@ impl ResponseError for LoginError {
         match self {
             LoginError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             LoginError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            LoginError::Inactive => StatusCode::FORBIDDEN,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

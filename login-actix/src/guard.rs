@@ -27,9 +27,11 @@ use std::{fmt, marker::PhantomData};
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
 use crate::{
+    events::{LoginEvent, RefusalReason},
+    forbidden::{forbidden_response, Forbidden},
     login_future::LoginFuture,
     login_state::{into_actix_error, LoginState},
-    resolve::Resolution,
+    resolve::{Authed, Resolution},
     unauthorized::{unauthorized_response, LoginMode, UnauthorizedReason},
 };
 
@@ -42,6 +44,9 @@ pub trait GuardSpec: 'static {
     const MODE: Option<LoginMode> = None;
     /// A login URL for this route instead of the configured one.
     const LOGIN_URL: Option<&'static str> = None;
+    /// Permissions the user must all hold ([`AuthUser::has_permission`](crate::AuthUser::has_permission)).
+    /// Logged in without one: `403`, never the login page.
+    const PERMISSIONS: &'static [&'static str] = &[];
 }
 
 /// Marker: any login.
@@ -109,11 +114,34 @@ impl<S: GuardSpec> FromRequest for Guard<S> {
 fn guard_outcome<S: GuardSpec>(req: &HttpRequest, outcome: Resolution) -> Result<Guard<S>, actix_web::Error> {
     let reason = match outcome {
         Err(err) => return Err(into_actix_error(req, err)),
-        Ok(Some(authed)) if authed.fresh || !S::FRESH => return Ok(Guard { _spec: PhantomData }),
+        Ok(Some(authed)) if authed.fresh || !S::FRESH => {
+            return match S::PERMISSIONS {
+                [] => Ok(Guard { _spec: PhantomData }),
+                wanted => check_permissions(req, &authed, wanted, S::MODE).map(|()| Guard { _spec: PhantomData }),
+            };
+        }
         Ok(Some(_)) => UnauthorizedReason::FreshLoginRequired,
         Ok(None) => UnauthorizedReason::LoginRequired,
     };
     Err(refuse(req, reason, S::MODE, S::LOGIN_URL))
+}
+
+/// `Ok` when the user holds every permission in `wanted`; else the `403`.
+pub(crate) fn check_permissions(
+    req: &HttpRequest,
+    authed: &Authed,
+    wanted: &'static [&'static str],
+    mode: Option<LoginMode>,
+) -> Result<(), actix_web::Error> {
+    let state = LoginState::of(req).map_err(|err| into_actix_error(req, err))?;
+    let Some(missing) = wanted.iter().find(|p| !state.resolver.has_permission(&*authed.user, p)) else {
+        return Ok(());
+    };
+    tracing::info!(permission = *missing, path = req.path(), "refused: logged in without a required permission");
+    state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::MissingPermission });
+    let forbidden = Forbidden::MissingPermission { permission: missing };
+    let response = forbidden_response(req, &state, &forbidden, mode);
+    Err(actix_web::error::InternalError::from_response("missing permission", response).into())
 }
 
 /// The refusal as an actix error carrying the unauthorized response.

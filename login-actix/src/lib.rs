@@ -110,6 +110,7 @@
 mod bounded_session_store;
 mod current_user;
 mod error;
+mod events;
 mod forbidden;
 mod guard;
 mod loader;
@@ -128,6 +129,8 @@ mod resolve;
 mod session_probe;
 #[cfg(feature = "sqlite")]
 mod sqlite_registry;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 mod throttle;
 mod unauthorized;
 
@@ -135,24 +138,25 @@ mod unauthorized;
 pub use bounded_session_store::BoundedSessionStore;
 pub use current_user::{CurrentUser, LoginRequestExt, OptionalUser};
 pub use error::LoginError;
+pub use events::{EndReason, LoginEvent, RefusalReason};
 pub use forbidden::Forbidden;
 pub use guard::{
     ApiLogin, ApiLoginRequired, FreshApiLogin, FreshApiLoginRequired, FreshLogin, FreshLoginRequired, Guard, GuardSpec,
     Login, LoginRequired,
 };
-pub use loader::{loader_fn, LoadError, LoaderFn, UserLoader};
+pub use loader::{loader_fn, request_loader_fn, LoadError, LoaderFn, RequestLoader, RequestLoaderFn, UserLoader};
 pub use login_core::{
     is_safe_next, login_redirect_url, AuthUser, ConfigError, CookieSettings, CrossOriginPolicy, CrossOriginRefusal,
     LoginConfig, LoginConfigBuilder, MemoryThrottle, Remember, SameSite, StoreError, ThrottleStore,
 };
 pub use login_future::LoginFuture;
 pub use login_macros::{fresh_login_required, login_required, user_loader};
-pub use login_session::{LoginInfo, LoginRedirect, LoginSession};
+pub use login_session::{LoggedOut, LoginBuilder, LoginInfo, LoginRedirect, LoginSession};
 pub use middleware::{LoginMiddleware, LoginResponse, LoginService};
 #[cfg(feature = "redis")]
 pub use redis_throttle::RedisThrottle;
 pub use throttle::{LoginAttempt, LoginThrottle};
-pub use unauthorized::{LoginMode, Unauthorized, UnauthorizedReason};
+pub use unauthorized::{LoginMode, LoginUrl, Unauthorized, UnauthorizedReason};
 
 pub mod registry {
     //! The registry of live logins and its stores.

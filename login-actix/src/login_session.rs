@@ -17,6 +17,7 @@ use login_core::{
 
 use crate::{
     error::LoginError,
+    events::{id_value, EndReason, LoginEvent, RefusalReason},
     login_state::{into_actix_error, LoginState},
     remember_cookie::{remember_cookie, CookieAction},
     resolve::{delete_remember_cookie, lookup, RequestAuth},
@@ -131,7 +132,42 @@ impl LoginSession {
         user: &U,
         remember: impl Into<Remember>,
     ) -> Result<LoginRedirect, LoginError> {
+        self.login(user).remember(remember).await
+    }
+
+    /// A login with options: [`remember`](LoginBuilder::remember),
+    /// [`fresh`](LoginBuilder::fresh) (default `true`), [`force`](LoginBuilder::force)
+    /// (log in an inactive user; default `false`). Await it.
+    ///
+    /// ```
+    /// # use login_actix::{AuthUser, LoginSession, Remember};
+    /// # #[derive(Clone)] struct User { id: i64 }
+    /// # impl AuthUser for User { type Id = i64; fn id(&self) -> i64 { self.id } }
+    /// async fn after_magic_link(auth: LoginSession, user: User) -> actix_web::Result<()> {
+    ///     // Logged in, but not fresh: sensitive routes still ask for the password.
+    ///     auth.login(&user).remember(Remember::No).fresh(false).await?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn login<'a, U: AuthUser>(&'a self, user: &'a U) -> LoginBuilder<'a, U> {
+        LoginBuilder { auth: self, user, remember: Remember::No, fresh: true, force: false }
+    }
+
+    async fn log_in<U: AuthUser>(
+        &self,
+        user: &U,
+        remember: Remember,
+        fresh: bool,
+        force: bool,
+    ) -> Result<LoginRedirect, LoginError> {
         self.check_user_type::<U>()?;
+        if !force && !user.is_active() {
+            tracing::info!(user_id = ?user.id(), "login refused: the account is inactive");
+            let event =
+                LoginEvent::Refused { user_id: Some(id_value(&user.id())), reason: RefusalReason::InactiveUser };
+            self.state.emit(&self.req, &event);
+            return Err(LoginError::Inactive);
+        }
         let session = self.session()?;
         let config = &self.state.config;
         let registry = config.registry();
@@ -169,6 +205,8 @@ impl LoginSession {
             }
             if registry.remove(login_id).await? {
                 tracing::info!(user_id = ?owner, "login ended: replaced by a new login in the same browser");
+                let event = LoginEvent::Ended { user_id: id_value(&owner), reason: EndReason::Replaced };
+                self.state.emit(&self.req, &event);
             }
         }
         if continued.is_none() {
@@ -177,7 +215,7 @@ impl LoginSession {
         }
         let login_id = continued.unwrap_or_else(LoginId::random);
         let lifetime_end = now.saturating_add(config.session_lifetime().as_secs());
-        let remember_end = match remember.into().duration(config) {
+        let remember_end = match remember.duration(config) {
             Some(lifetime) => Some(self.issue_remember(&user_id, login_id, auth_tag, now, lifetime)?),
             None => {
                 // Keep the browser's remember cookie only when it names the continued login.
@@ -206,7 +244,8 @@ impl LoginSession {
                 })
                 .await?;
         }
-        let record = SessionRecord { user_id, login_id, authenticated_at: now, auth_tag };
+        let authenticated_at = if fresh { now } else { 0 };
+        let record = SessionRecord { user_id, login_id, authenticated_at, auth_tag };
         session.renew();
         session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
         RequestAuth::reset(&self.req);
@@ -214,8 +253,11 @@ impl LoginSession {
             user_id = ?record.user_id,
             remember = remember_end.is_some(),
             continued = continued.is_some(),
+            fresh,
             "user logged in"
         );
+        let event = LoginEvent::LoggedIn { user_id: id_value(&record.user_id), remembered: remember_end.is_some() };
+        self.state.emit(&self.req, &event);
         Ok(LoginRedirect::new(self.req.clone()))
     }
 
@@ -227,7 +269,7 @@ impl LoginSession {
     /// Safe to call when nobody is logged in. When the registry is down, the session
     /// and cookie are still cleared in this browser and the call returns
     /// [`LoginError::Store`] (a `503`).
-    pub async fn logout_user(&self) -> Result<(), LoginError> {
+    pub async fn logout_user(&self) -> Result<LoggedOut, LoginError> {
         let session = self.session()?;
         let record = self.record::<serde_json::Value>(&session);
         let token = self.req.cookie(&self.state.config.cookie().name);
@@ -248,7 +290,41 @@ impl LoginSession {
             }
         }
         tracing::info!(user_id = ?user_id, "user logged out");
+        self.state.emit(&self.req, &LoginEvent::LoggedOut { user_id: user_id.clone() });
+        Ok(LoggedOut { user_id })
+    }
+
+    /// Marks this session fresh again without a password (Flask-Login's
+    /// `confirm_login`), after the app checked the user another way (a second factor,
+    /// a WebAuthn assertion). Does nothing when nobody is logged in.
+    pub async fn confirm_login<U: AuthUser>(&self) -> Result<(), LoginError> {
+        self.check_user_type::<U>()?;
+        let session = self.session()?;
+        let Some(mut record) = self.record::<U::Id>(&session) else { return Ok(()) };
+        let now = self.state.config.now();
+        if lookup(&self.state, record.login_id, now).await?.is_none() {
+            return Ok(());
+        }
+        record.authenticated_at = now;
+        session.renew();
+        session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
+        RequestAuth::reset(&self.req);
+        tracing::info!(user_id = ?record.user_id, "login confirmed: the session is fresh again");
         Ok(())
+    }
+
+    /// Ends every login of the user with `user_id` (an administrator deactivating or
+    /// deleting an account): each is anonymous at its next request, on every instance.
+    /// Returns how many ended.
+    pub async fn end_logins_of<U: AuthUser>(&self, user_id: &U::Id) -> Result<usize, LoginError> {
+        self.check_user_type::<U>()?;
+        let ended = self.state.config.registry().remove_user(&user_key(user_id), None).await?;
+        tracing::info!(user_id = ?user_id, ended, "every login of the user ended by request");
+        if ended > 0 {
+            let event = LoginEvent::Ended { user_id: id_value(user_id), reason: EndReason::EndedByRequest };
+            self.state.emit(&self.req, &event);
+        }
+        Ok(ended)
     }
 
     /// Ends every login of the current user, this one included ("log out everywhere"),
@@ -257,7 +333,15 @@ impl LoginSession {
         self.check_user_type::<U>()?;
         let session = self.session()?;
         let ended = match self.record::<U::Id>(&session) {
-            Some(record) => self.state.config.registry().remove_user(&user_key(&record.user_id), None).await?,
+            Some(record) => {
+                let ended = self.state.config.registry().remove_user(&user_key(&record.user_id), None).await?;
+                if ended > 1 {
+                    let event =
+                        LoginEvent::Ended { user_id: id_value(&record.user_id), reason: EndReason::EndedEverywhere };
+                    self.state.emit(&self.req, &event);
+                }
+                ended
+            }
             None => 0,
         };
         self.logout_user().await?;
@@ -276,6 +360,10 @@ impl LoginSession {
         let config = &self.state.config;
         let now = config.now();
         let ended = config.registry().remove_user(&user_key(&record.user_id), Some(record.login_id)).await?;
+        if ended > 0 {
+            let event = LoginEvent::Ended { user_id: id_value(&record.user_id), reason: EndReason::EndedEverywhere };
+            self.state.emit(&self.req, &event);
+        }
         record.auth_tag = config.keys().auth_tag(user.session_auth_hash().as_deref());
         let token = self.req.cookie(&config.cookie().name);
         if let Some(claims) = token.and_then(|c| self.state.codec.verify::<U::Id>(c.value(), now).ok()) {
@@ -334,8 +422,73 @@ impl LoginSession {
         } else {
             registry.remove(id).await?;
             tracing::info!(user_id = ?record.user_id, "login ended from the sessions page");
+            let event = LoginEvent::Ended { user_id: id_value(&record.user_id), reason: EndReason::EndedByRequest };
+            self.state.emit(&self.req, &event);
         }
         Ok(true)
+    }
+}
+
+/// A login in preparation: set its options, then `.await` it. See [`LoginSession::login`].
+#[must_use = "a login does nothing until it is awaited"]
+pub struct LoginBuilder<'a, U> {
+    auth: &'a LoginSession,
+    user: &'a U,
+    remember: Remember,
+    fresh: bool,
+    force: bool,
+}
+
+impl<U> std::fmt::Debug for LoginBuilder<'_, U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginBuilder")
+            .field("remember", &self.remember)
+            .field("fresh", &self.fresh)
+            .field("force", &self.force)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, U: AuthUser> LoginBuilder<'a, U> {
+    /// Issue a remember cookie (default: none).
+    pub fn remember(mut self, remember: impl Into<Remember>) -> Self {
+        self.remember = remember.into();
+        self
+    }
+
+    /// Whether the session is fresh (sudo mode) after this login. Default `true`; `false`
+    /// for logins that did not check a password (a magic link, an impersonation).
+    pub fn fresh(mut self, fresh: bool) -> Self {
+        self.fresh = fresh;
+        self
+    }
+
+    /// Log the user in even when [`is_active`](AuthUser::is_active) says no. Default `false`.
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+}
+
+impl<'a, U: AuthUser> std::future::IntoFuture for LoginBuilder<'a, U> {
+    type Output = Result<LoginRedirect, LoginError>;
+    type IntoFuture = futures_util::future::LocalBoxFuture<'a, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.auth.log_in(self.user, self.remember, self.fresh, self.force))
+    }
+}
+
+/// Who [`logout_user`](LoginSession::logout_user) logged out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedOut {
+    user_id: Option<serde_json::Value>,
+}
+
+impl LoggedOut {
+    /// The id of the user whose login ended, `None` when nobody was logged in.
+    pub fn user_id<Id: serde::de::DeserializeOwned>(&self) -> Option<Id> {
+        self.user_id.clone().and_then(|v| serde_json::from_value(v).ok())
     }
 }
 
@@ -405,8 +558,10 @@ impl LoginRedirect {
 
     /// The target chosen by the rules above.
     pub fn target(&self) -> String {
+        let param =
+            LoginState::of(&self.req).map(|s| s.config.next_param().to_owned()).unwrap_or_else(|_| "next".into());
         let query_next = form_urlencoded::parse(self.req.query_string().as_bytes())
-            .find(|(k, _)| k == "next")
+            .find(|(k, _)| *k == param)
             .map(|(_, v)| v.into_owned());
         location_value(choose_next([self.next.as_deref(), query_next.as_deref()], &self.fallback))
     }

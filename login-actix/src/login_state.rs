@@ -1,13 +1,23 @@
 //! What the middleware shares with the extractors: configuration, codec, handlers and
 //! the type-erased user resolution.
 
-use std::{any::TypeId, cell::Cell, rc::Rc};
+use std::{
+    any::{Any, TypeId},
+    cell::Cell,
+    rc::Rc,
+};
 
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use login_core::{LoginConfig, RememberCodec};
 
-use crate::{error::LoginError, forbidden::Forbidden, resolve::Resolution, unauthorized::Unauthorized};
+use crate::{
+    error::LoginError,
+    events::{EventHook, LoginEvent},
+    forbidden::Forbidden,
+    resolve::Resolution,
+    unauthorized::Unauthorized,
+};
 
 /// A replacement for the unauthorized response.
 pub(crate) type UnauthorizedHandler = Rc<dyn Fn(&HttpRequest, &Unauthorized) -> HttpResponse>;
@@ -23,6 +33,8 @@ pub(crate) trait Resolver {
     fn resolve(&self, state: Rc<LoginState>, req: HttpRequest) -> LocalBoxFuture<'static, Resolution>;
     /// The loader's user type.
     fn user_type(&self) -> (TypeId, &'static str);
+    /// Whether the (type-erased) user holds `permission`.
+    fn has_permission(&self, user: &dyn Any, permission: &str) -> bool;
 }
 
 /// Per-worker state of one `LoginMiddleware`.
@@ -32,15 +44,25 @@ pub(crate) struct LoginState {
     pub(crate) resolver: Box<dyn Resolver>,
     pub(crate) unauthorized_handler: Option<UnauthorizedHandler>,
     pub(crate) forbidden_handler: Option<ForbiddenHandler>,
+    pub(crate) event_hook: Option<EventHook>,
     pub(crate) error_handler: Option<ErrorHandler>,
     /// Set once a request showed that `SessionMiddleware` is in place.
     pub(crate) session_seen: Cell<bool>,
+    /// Whether bearer tokens are read on API routes.
+    pub(crate) has_request_loader: bool,
 }
 
 impl LoginState {
     /// The state the middleware made reachable for this request.
     pub(crate) fn of(req: &HttpRequest) -> Result<Rc<LoginState>, LoginError> {
         req.app_data::<Rc<LoginState>>().cloned().ok_or(LoginError::MiddlewareMissing)
+    }
+
+    /// Gives an event to the app's hook, if it has one.
+    pub(crate) fn emit(&self, req: &HttpRequest, event: &LoginEvent) {
+        if let Some(hook) = &self.event_hook {
+            hook(req, event);
+        }
     }
 
     /// The response for an error, with the app's handler when it has one.
@@ -66,7 +88,7 @@ pub(crate) fn into_actix_error(req: &HttpRequest, err: LoginError) -> actix_web:
 pub(crate) fn log_error(err: &LoginError) {
     match err {
         LoginError::Store(e) => tracing::warn!(error = %e, "login store unavailable; failing closed"),
-        LoginError::Throttled { .. } => {}
+        LoginError::Throttled { .. } | LoginError::Inactive => {}
         other => tracing::error!(error = %other, "login flow error"),
     }
 }

@@ -18,7 +18,9 @@ use login_core::{LoginConfig, RememberCodec};
 
 use crate::{
     error::LoginError,
+    events::{EventHook, LoginEvent, RefusalReason},
     forbidden::{forbidden_response, Forbidden},
+    loader::RequestLoader,
     loader::UserLoader,
     login_state::{ErrorHandler, ForbiddenHandler, LoginState, UnauthorizedHandler},
     remember_cookie::{removal_cookie, CookieAction},
@@ -57,12 +59,14 @@ use crate::{
 /// Build the [`LoginConfig`] once, outside `HttpServer::new`'s closure, and clone it in:
 /// its default in-memory registry is shared by every configuration built from the same
 /// secret in the process anyway, so a configuration built per worker works too.
-pub struct LoginMiddleware<L> {
+pub struct LoginMiddleware<L: UserLoader> {
     loader: Rc<L>,
+    request_loader: Option<Rc<dyn RequestLoader<User = L::User>>>,
     config: LoginConfig,
     unauthorized_handler: Option<UnauthorizedHandler>,
     forbidden_handler: Option<ForbiddenHandler>,
     error_handler: Option<ErrorHandler>,
+    event_hook: Option<EventHook>,
 }
 
 impl<L: UserLoader> LoginMiddleware<L> {
@@ -70,11 +74,31 @@ impl<L: UserLoader> LoginMiddleware<L> {
     pub fn new(loader: L, config: LoginConfig) -> Self {
         LoginMiddleware {
             loader: Rc::new(loader),
+            request_loader: None,
             config,
             unauthorized_handler: None,
             forbidden_handler: None,
             error_handler: None,
+            event_hook: None,
         }
+    }
+
+    /// Authenticates `Authorization: Bearer` requests on API routes (scopes with
+    /// [`LoginMode::Api`](crate::LoginMode::Api)) with this loader instead of cookies:
+    /// never fresh, no session, no cookies; a present but invalid token is `401`.
+    /// Such requests (a bearer token and no `Cookie` header) are exempt from
+    /// cross-origin protection: browsers do not attach them by themselves.
+    pub fn request_loader(mut self, loader: impl RequestLoader<User = L::User>) -> Self {
+        self.request_loader = Some(Rc::new(loader));
+        self
+    }
+
+    /// Receives every [`LoginEvent`](crate::LoginEvent) (logins, restores, logouts,
+    /// logins ended, refusals, throttled attempts), synchronously in the request that
+    /// caused it. Keep it quick; spawn a task for slow work (`actix_web::rt::spawn`).
+    pub fn on_event(mut self, hook: impl Fn(&HttpRequest, &crate::LoginEvent) + 'static) -> Self {
+        self.event_hook = Some(Rc::new(hook));
+        self
     }
 
     /// Replaces the response to anonymous (or not fresh) requests on guarded routes.
@@ -119,11 +143,16 @@ where
         let state = LoginState {
             codec: RememberCodec::new(&self.config),
             config: self.config.clone(),
-            resolver: Box::new(LoaderResolver(Rc::clone(&self.loader))),
+            resolver: Box::new(LoaderResolver {
+                loader: Rc::clone(&self.loader),
+                request_loader: self.request_loader.clone(),
+            }),
             unauthorized_handler: self.unauthorized_handler.clone(),
             forbidden_handler: self.forbidden_handler.clone(),
+            event_hook: self.event_hook.clone(),
             error_handler: self.error_handler.clone(),
             session_seen: Cell::new(false),
+            has_request_loader: self.request_loader.is_some(),
         };
         let state = Rc::new(state);
         let mut data = Extensions::new();
@@ -156,6 +185,7 @@ pin_project_lite::pin_project! {
     enum ResponseState<F> {
         Inner { #[pin] inner: F },
         Refused { response: Option<ServiceResponse> },
+        Answered { fut: futures_util::future::LocalBoxFuture<'static, Result<ServiceResponse, Error>> },
     }
 }
 
@@ -178,6 +208,13 @@ where
                 Some(res) => Poll::Ready(Ok(res.map_into_right_body())),
                 None => Poll::Pending,
             },
+            ResponseStateProj::Answered { fut } => {
+                let mut res = ready!(fut.as_mut().poll(cx))?;
+                if let Some(action) = RequestAuth::take_cookie(res.request()) {
+                    apply_cookie(&mut res, action);
+                }
+                Poll::Ready(Ok(res.map_into_right_body()))
+            }
         }
     }
 }
@@ -202,14 +239,36 @@ where
                 origin = ?req.headers().get(header::ORIGIN),
                 "refused a cross-origin request"
             );
-            let response = forbidden_response(req.request(), &self.state, &Forbidden::CrossOrigin(refusal));
+            let event = LoginEvent::Refused { user_id: None, reason: RefusalReason::CrossOrigin };
+            self.state.emit(req.request(), &event);
+            let response = forbidden_response(req.request(), &self.state, &Forbidden::CrossOrigin(refusal), None);
             return LoginResponse { state: ResponseState::Refused { response: Some(req.into_response(response)) } };
         }
         // The request is not shared yet at this point (actix-web's own scopes add their
         // data the same way, later in the chain).
         req.add_data_container(Rc::clone(&self.data));
+        #[cfg(feature = "test-util")]
+        {
+            let login = actix_web::HttpMessage::extensions_mut(&req).remove::<crate::test_util::TestLoginRequest>();
+            if let Some(login) = login {
+                return LoginResponse { state: ResponseState::Answered { fut: test_login(req, login) } };
+            }
+        }
         LoginResponse { state: ResponseState::Inner { inner: self.service.call(req) } }
     }
+}
+
+/// Answers a `test_util::login_as` request: logs the user in, `204`.
+#[cfg(feature = "test-util")]
+fn test_login(
+    req: ServiceRequest,
+    login: crate::test_util::TestLoginRequest,
+) -> futures_util::future::LocalBoxFuture<'static, Result<ServiceResponse, Error>> {
+    Box::pin(async move {
+        let auth = <crate::LoginSession as actix_web::FromRequest>::extract(req.request()).await?;
+        (login.0)(auth).await?;
+        Ok(req.into_response(HttpResponse::NoContent().finish()))
+    })
 }
 
 /// The cross-origin decision for a request, from its own headers (never forwarded ones).
@@ -219,6 +278,12 @@ fn check_cross_origin(state: &LoginState, req: &ServiceRequest) -> Result<(), lo
         return Ok(());
     }
     let headers = req.headers();
+    // A bearer-token request without cookies carries no ambient credential a browser
+    // would attach by itself; API clients post from anywhere.
+    if state.has_request_loader && !headers.contains_key(header::COOKIE) && headers.contains_key(header::AUTHORIZATION)
+    {
+        return Ok(());
+    }
     let host = headers
         .get(header::HOST)
         .map(|h| h.as_bytes())

@@ -28,10 +28,12 @@ use login_core::{AuthUser, LoginId, LoginTimes, SessionRecord, SESSION_KEY};
 
 use crate::{
     error::LoginError,
-    loader::UserLoader,
+    events::{id_value, EndReason, LoginEvent, RefusalReason},
+    loader::{bearer_token, RequestLoader, UserLoader},
     login_state::{LoginState, Resolver},
     remember_cookie::CookieAction,
     session_probe::ensure_session,
+    unauthorized::LoginMode,
 };
 
 /// A logged-in user, type-erased.
@@ -40,6 +42,19 @@ pub(crate) struct Authed {
     pub(crate) user: Rc<dyn Any>,
     /// Whether a credential was checked within `fresh_for`.
     pub(crate) fresh: bool,
+    /// How the request was authenticated.
+    pub(crate) via: Via,
+}
+
+/// How a request was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// The session of a credential login.
+    Session,
+    /// A session restored from a remember cookie (now or earlier in this session).
+    Remembered,
+    /// A bearer token (API routes).
+    Token,
 }
 
 /// The outcome of resolving a request's user.
@@ -172,17 +187,58 @@ pub(crate) fn current(req: &HttpRequest) -> Resolve {
     Resolve::new(req.clone())
 }
 
-/// The resolver of a concrete loader.
-pub(crate) struct LoaderResolver<L>(pub(crate) Rc<L>);
+/// The resolver of a concrete loader (and, for API routes, its request loader).
+pub(crate) struct LoaderResolver<L: UserLoader> {
+    pub(crate) loader: Rc<L>,
+    pub(crate) request_loader: Option<Rc<dyn RequestLoader<User = L::User>>>,
+}
 
 impl<L: UserLoader> Resolver for LoaderResolver<L> {
     fn resolve(&self, state: Rc<LoginState>, req: HttpRequest) -> LocalBoxFuture<'static, Resolution> {
-        let loader = Rc::clone(&self.0);
-        Box::pin(async move { resolve(&*loader, &state, &req).await })
+        let loader = Rc::clone(&self.loader);
+        let request_loader = self.request_loader.clone();
+        Box::pin(async move {
+            if let Some(request_loader) = request_loader {
+                if req.app_data::<LoginMode>() == Some(&LoginMode::Api) {
+                    if let Some(token) = bearer_token(&req) {
+                        return from_bearer(&*request_loader, &state, &req, token).await;
+                    }
+                }
+            }
+            resolve(&*loader, &state, &req).await
+        })
     }
 
     fn user_type(&self) -> (TypeId, &'static str) {
         (TypeId::of::<L::User>(), std::any::type_name::<L::User>())
+    }
+
+    fn has_permission(&self, user: &dyn Any, permission: &str) -> bool {
+        user.downcast_ref::<L::User>().is_some_and(|u| u.has_permission(permission))
+    }
+}
+
+/// A bearer-token request: the request loader alone decides; no session, no cookies.
+async fn from_bearer<U: AuthUser>(
+    loader: &dyn RequestLoader<User = U>,
+    state: &LoginState,
+    req: &HttpRequest,
+    token: Result<&str, ()>,
+) -> Resolution {
+    let refuse = |why: &str| {
+        tracing::info!(reason = why, "rejected a bearer token");
+        state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::BadBearerToken });
+        Ok(None)
+    };
+    let Ok(token) = token else { return refuse("malformed Authorization header") };
+    let user = loader.load(token, req).await.map_err(|e| LoginError::Loader(Rc::new(e)))?;
+    match user {
+        Some(user) if user.is_active() => {
+            tracing::debug!(user_id = ?user.id(), "request authenticated by bearer token");
+            Ok(Some(Authed { user: Rc::new(user), fresh: false, via: Via::Token }))
+        }
+        Some(_) => refuse("token of an inactive user"),
+        None => refuse("unknown or revoked token"),
     }
 }
 
@@ -195,21 +251,13 @@ pub(crate) async fn lookup(state: &LoginState, id: LoginId, now: u64) -> Result<
     }
 }
 
-/// Why a login ended during resolution (for the log).
-#[derive(Debug, Clone, Copy)]
-enum Ended {
-    Idle,
-    UserGone,
-    AuthHashChanged,
-}
-
-impl Ended {
-    fn message(self) -> &'static str {
-        match self {
-            Ended::Idle => "login ended: idle for longer than the idle timeout",
-            Ended::UserGone => "login ended: the user no longer exists",
-            Ended::AuthHashChanged => "login ended: auth hash changed (password change or logout everywhere)",
-        }
+fn end_message(reason: EndReason) -> &'static str {
+    match reason {
+        EndReason::Idle => "login ended: idle for longer than the idle timeout",
+        EndReason::UserDeleted => "login ended: the user no longer exists",
+        EndReason::AuthHashChanged => "login ended: auth hash changed (password change or logout everywhere)",
+        EndReason::Inactive => "login ended: the user is inactive",
+        _ => "login ended",
     }
 }
 
@@ -223,7 +271,7 @@ async fn check_idle(state: &LoginState, id: LoginId, times: LoginTimes, now: u64
     Ok(false)
 }
 
-/// Loads the user and checks its auth hash; on failure ends the login.
+/// Loads the user and checks its auth hash and `is_active`; on failure ends the login.
 async fn load_checked<L: UserLoader>(
     loader: &L,
     state: &LoginState,
@@ -231,13 +279,14 @@ async fn load_checked<L: UserLoader>(
     user_id: <L::User as AuthUser>::Id,
     auth_tag: Option<u64>,
     login_id: LoginId,
-) -> Result<Result<L::User, Ended>, LoginError> {
+) -> Result<Result<L::User, EndReason>, LoginError> {
     let ended = match load(loader, req, user_id).await? {
-        None => Ended::UserGone,
-        Some(user) if state.config.keys().auth_tag_matches(auth_tag, user.session_auth_hash().as_deref()) => {
-            return Ok(Ok(user))
+        None => EndReason::UserDeleted,
+        Some(user) if !state.config.keys().auth_tag_matches(auth_tag, user.session_auth_hash().as_deref()) => {
+            EndReason::AuthHashChanged
         }
-        Some(_) => Ended::AuthHashChanged,
+        Some(user) if !user.is_active() => EndReason::Inactive,
+        Some(user) => return Ok(Ok(user)),
     };
     state.config.registry().remove(login_id).await?;
     Ok(Err(ended))
@@ -294,6 +343,10 @@ async fn from_session<L: UserLoader>(
     let login_id = record.login_id;
     let Some(times) = lookup(state, login_id, now).await? else {
         tracing::info!(user_id = ?record.user_id, "rejected a session whose login is not live (logged out, ended or expired)");
+        state.emit(
+            req,
+            &LoginEvent::Refused { user_id: Some(id_value(&record.user_id)), reason: RefusalReason::LoginNotLive },
+        );
         clear_session(session);
         return Ok(SessionOutcome::TryRemember);
     };
@@ -303,14 +356,16 @@ async fn from_session<L: UserLoader>(
             Ok(user) => {
                 touch(state, login_id, times, now).await?;
                 let fresh = state.config.is_fresh(record.authenticated_at, now);
-                return Ok(SessionOutcome::User(Authed { user: Rc::new(user), fresh }));
+                let via = if record.authenticated_at == 0 { Via::Remembered } else { Via::Session };
+                return Ok(SessionOutcome::User(Authed { user: Rc::new(user), fresh, via }));
             }
             Err(ended) => ended,
         }
     } else {
-        Ended::Idle
+        EndReason::Idle
     };
-    tracing::info!(user_id = ?user_id, "{}", ended.message());
+    tracing::info!(user_id = ?user_id, "{}", end_message(ended));
+    state.emit(req, &LoginEvent::Ended { user_id: id_value(&user_id), reason: ended });
     clear_session(session);
     delete_remember_cookie(state, req);
     Ok(SessionOutcome::Anonymous)
@@ -333,6 +388,7 @@ async fn from_remember<L: UserLoader>(
         Ok(claims) => claims,
         Err(err) => {
             tracing::debug!(reason = %err, "ignoring a bad remember cookie");
+            state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::BadRememberToken });
             RequestAuth::set_cookie(req, CookieAction::Delete);
             return Ok(None);
         }
@@ -340,6 +396,10 @@ async fn from_remember<L: UserLoader>(
     let login_id = claims.login_id;
     let Some(times) = lookup(state, login_id, now).await? else {
         tracing::info!(user_id = ?claims.user_id, "rejected a remember cookie whose login is not live (logged out, ended or expired)");
+        state.emit(
+            req,
+            &LoginEvent::Refused { user_id: Some(id_value(&claims.user_id)), reason: RefusalReason::LoginNotLive },
+        );
         RequestAuth::set_cookie(req, CookieAction::Delete);
         return Ok(None);
     };
@@ -353,14 +413,16 @@ async fn from_remember<L: UserLoader>(
                 session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
                 touch(state, login_id, times, now).await?;
                 tracing::info!(user_id = ?user_id, "login restored from remember cookie (not fresh)");
-                return Ok(Some(Authed { user: Rc::new(user), fresh: false }));
+                state.emit(req, &LoginEvent::Restored { user_id: id_value(&user_id) });
+                return Ok(Some(Authed { user: Rc::new(user), fresh: false, via: Via::Remembered }));
             }
             Err(ended) => ended,
         }
     } else {
-        Ended::Idle
+        EndReason::Idle
     };
-    tracing::info!(user_id = ?user_id, "{} (remember cookie)", ended.message());
+    tracing::info!(user_id = ?user_id, "{} (remember cookie)", end_message(ended));
+    state.emit(req, &LoginEvent::Ended { user_id: id_value(&user_id), reason: ended });
     RequestAuth::set_cookie(req, CookieAction::Delete);
     Ok(None)
 }

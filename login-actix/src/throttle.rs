@@ -8,6 +8,7 @@ use login_core::throttle_keys;
 
 use crate::{
     error::LoginError,
+    events::LoginEvent,
     login_state::{into_actix_error, LoginState},
 };
 
@@ -79,16 +80,18 @@ impl LoginThrottle {
     /// `X-Forwarded-For` entry.
     pub fn client_ip(&self) -> Option<IpAddr> {
         if self.state.config.throttle().trust_proxy {
-            let forwarded = self
+            // The last entry is the one the trusted proxy appended; anything before it
+            // was written by the client. Never fall back to an earlier entry.
+            let last = self
                 .req
                 .headers()
                 .get_all("x-forwarded-for")
                 .filter_map(|v| v.to_str().ok())
                 .flat_map(|v| v.split(','))
-                .filter_map(|ip| ip.trim().parse::<IpAddr>().ok())
-                .last();
-            if forwarded.is_some() {
-                return forwarded;
+                .last()
+                .map(str::trim);
+            if let Some(ip) = last.and_then(parse_forwarded_ip) {
+                return Some(ip);
             }
         }
         self.req.peer_addr().map(|addr| addr.ip())
@@ -102,21 +105,23 @@ impl LoginThrottle {
         let store = self.state.config.throttle_store();
         let now = self.state.config.now();
         let (user_key, ip_key) = throttle_keys(username, self.client_ip());
-        let per_user = store.hit(&user_key, now, settings.window).await?;
+        // The IP first: a client over its limit creates no per-username counter.
         let per_ip = store.hit(&ip_key, now, settings.window).await?;
-        let over = [(per_user, settings.per_user_ip), (per_ip, settings.per_ip)]
-            .into_iter()
-            .filter(|(hit, limit)| hit.count > *limit)
-            .map(|(hit, _)| hit.window_end.saturating_sub(now).max(1))
-            .max();
-        if let Some(retry_after) = over {
+        let over = if per_ip.count > settings.per_ip {
+            Some(per_ip)
+        } else {
+            let per_user = store.hit(&user_key, now, settings.window).await?;
+            (per_user.count > settings.per_user_ip).then_some(per_user)
+        };
+        if let Some(hit) = over {
+            let retry_after = hit.window_end.saturating_sub(now).max(1);
             tracing::info!(
                 client = %ip_key,
                 retry_after,
-                per_user_ip = per_user.count,
                 per_ip = per_ip.count,
                 "login attempt throttled (password not checked)"
             );
+            self.state.emit(&self.req, &LoginEvent::Throttled { client: ip_key, retry_after });
             return Err(LoginError::Throttled { retry_after });
         }
         Ok(LoginAttempt { state: Rc::clone(&self.state), user_key, ip_key })
@@ -137,6 +142,15 @@ impl LoginAttempt {
         store.undo(&self.ip_key).await?;
         Ok(())
     }
+}
+
+/// An `X-Forwarded-For` entry as an IP: `203.0.113.9`, `2001:db8::1`, and the
+/// `ip:port` / `[v6]:port` forms some proxies write.
+fn parse_forwarded_ip(entry: &str) -> Option<IpAddr> {
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    entry.parse::<std::net::SocketAddr>().ok().map(|addr| addr.ip())
 }
 
 /// The `Retry-After` header of a throttled response.

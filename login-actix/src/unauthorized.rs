@@ -4,7 +4,7 @@ use actix_web::{
     http::{header, StatusCode},
     HttpRequest, HttpResponse,
 };
-use login_core::login_redirect_url;
+use login_core::login_redirect_url_with;
 
 use crate::login_state::LoginState;
 
@@ -28,6 +28,29 @@ pub enum LoginMode {
     Redirect,
     /// Answer `401` with a JSON body, never a redirect.
     Api,
+}
+
+/// A login page for a scope, as `app_data` (`web::scope("/admin").app_data(LoginUrl::new("/admin/login"))`):
+/// the guards of that scope redirect there instead of the configured `login_url` (a
+/// route's own `redirect = ".."` still wins). Must be a local path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginUrl(&'static str);
+
+impl LoginUrl {
+    /// A scope's login URL.
+    ///
+    /// # Panics
+    /// At start-up (never per request) when `url` is not a local path, as a bad route
+    /// pattern does.
+    pub fn new(url: &'static str) -> Self {
+        assert!(login_core::is_safe_next(url), "LoginUrl must be a local path starting with one `/`, got {url:?}");
+        LoginUrl(url)
+    }
+
+    /// The URL.
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
 }
 
 /// Why a request was refused.
@@ -70,10 +93,15 @@ pub(crate) fn unauthorized_response(
 ) -> HttpResponse {
     let mode = mode.or_else(|| req.app_data::<LoginMode>().copied()).unwrap_or_default();
     let path_and_query = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    let config = &state.config;
+    let target = login_url.or_else(|| req.app_data::<LoginUrl>().map(LoginUrl::as_str)).unwrap_or(match reason {
+        UnauthorizedReason::LoginRequired => config.login_url(),
+        UnauthorizedReason::FreshLoginRequired => config.reauth_url(),
+    });
     let refusal = Unauthorized {
         reason,
         mode,
-        login_redirect: login_redirect_url(login_url.unwrap_or(state.config.login_url()), path_and_query),
+        login_redirect: login_redirect_url_with(target, config.next_param(), path_and_query),
     };
     tracing::debug!(reason = reason.code(), path = req.path(), "refused anonymous or non-fresh request");
     if let Some(handler) = &state.unauthorized_handler {

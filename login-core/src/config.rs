@@ -68,6 +68,8 @@ impl Default for CookieSettings {
 /// | setting | default |
 /// |---|---|
 /// | [`login_url`](LoginConfigBuilder::login_url) | `/login` |
+/// | [`reauth_url`](LoginConfigBuilder::reauth_url) | the login URL |
+/// | [`next_param`](LoginConfigBuilder::next_param) | `next` |
 /// | [`remember_cookie_name`](LoginConfigBuilder::remember_cookie_name) | `_remember` |
 /// | [`remember_duration`](LoginConfigBuilder::remember_duration) | 30 days |
 /// | [`max_remember_duration`](LoginConfigBuilder::max_remember_duration) | 365 days |
@@ -104,6 +106,8 @@ pub struct LoginConfig {
 
 struct ConfigInner {
     login_url: String,
+    reauth_url: Option<String>,
+    next_param: String,
     cookie: CookieSettings,
     remember_duration: Duration,
     max_remember_duration: Duration,
@@ -141,6 +145,8 @@ impl LoginConfig {
             secret_len: secret.as_ref().len(),
             keys: Keys::derive(secret.as_ref()),
             login_url: "/login".to_owned(),
+            reauth_url: None,
+            next_param: "next".to_owned(),
             cookie: CookieSettings::default(),
             remember_duration: 30 * DAY,
             max_remember_duration: 365 * DAY,
@@ -168,6 +174,17 @@ impl LoginConfig {
     /// Where unauthenticated requests are sent.
     pub fn login_url(&self) -> &str {
         &self.inner.login_url
+    }
+
+    /// Where sessions that are logged in but not fresh enough are sent to type their
+    /// password again (defaults to the login URL).
+    pub fn reauth_url(&self) -> &str {
+        self.inner.reauth_url.as_deref().unwrap_or(&self.inner.login_url)
+    }
+
+    /// The query parameter that carries the way back (`next`).
+    pub fn next_param(&self) -> &str {
+        &self.inner.next_param
     }
 
     /// The remember cookie's name and attributes.
@@ -202,8 +219,13 @@ impl LoginConfig {
 
     /// Whether a session whose credential was checked at `authenticated_at` (`0`: never,
     /// a remember restore) is fresh at `now`.
+    ///
+    /// A time in the future (another instance's clock running ahead) is fresh only
+    /// within the clock [`leeway`](LoginConfig::leeway), so skew cannot stretch sudo mode.
     pub fn is_fresh(&self, authenticated_at: u64, now: u64) -> bool {
-        authenticated_at != 0 && now.saturating_sub(authenticated_at) <= self.inner.fresh_for.as_secs()
+        authenticated_at != 0
+            && authenticated_at <= now.saturating_add(self.inner.leeway.as_secs())
+            && now.saturating_sub(authenticated_at) <= self.inner.fresh_for.as_secs()
     }
 
     /// How long a login may go unused before it ends; `None` (the default) for never.
@@ -260,6 +282,8 @@ impl fmt::Debug for LoginConfig {
         let i = &self.inner;
         f.debug_struct("LoginConfig")
             .field("login_url", &i.login_url)
+            .field("reauth_url", &i.reauth_url)
+            .field("next_param", &i.next_param)
             .field("cookie", &i.cookie)
             .field("remember_duration", &i.remember_duration)
             .field("max_remember_duration", &i.max_remember_duration)
@@ -280,6 +304,8 @@ pub struct LoginConfigBuilder {
     secret_len: usize,
     keys: Keys,
     login_url: String,
+    reauth_url: Option<String>,
+    next_param: String,
     cookie: CookieSettings,
     remember_duration: Duration,
     max_remember_duration: Duration,
@@ -309,6 +335,21 @@ impl LoginConfigBuilder {
     /// local path (it may carry a query string).
     pub fn login_url(mut self, url: impl Into<String>) -> Self {
         self.login_url = url.into();
+        self
+    }
+
+    /// Where the fresh-login guards send sessions that are logged in but not fresh
+    /// (stale sudo mode, remember restores). Default: the login URL. A scope can
+    /// override it with `LoginUrl` app data in `login-actix`.
+    pub fn reauth_url(mut self, url: impl Into<String>) -> Self {
+        self.reauth_url = Some(url.into());
+        self
+    }
+
+    /// The query parameter of the way back in the guard's redirect and in
+    /// `LoginRedirect`. Default `next`.
+    pub fn next_param(mut self, name: impl Into<String>) -> Self {
+        self.next_param = name.into();
         self
     }
 
@@ -508,6 +549,10 @@ impl LoginConfigBuilder {
         if !is_safe_next(&self.login_url) {
             return Err(ConfigError::NotALocalPath { setting: "login_url", value: self.login_url });
         }
+        if let Some(url) = self.reauth_url.as_ref().filter(|u| !is_safe_next(u)) {
+            return Err(ConfigError::NotALocalPath { setting: "reauth_url", value: url.clone() });
+        }
+        check_cookie_token("next_param", &self.next_param)?;
         check_cookie_token("remember_cookie_name", &self.cookie.name)?;
         if !self.cookie.path.starts_with('/') || !is_cookie_attr(&self.cookie.path) {
             return Err(ConfigError::BadCookieValue { setting: "cookie_path", value: self.cookie.path });
@@ -565,6 +610,8 @@ impl LoginConfigBuilder {
         Ok(LoginConfig {
             inner: Arc::new(ConfigInner {
                 login_url: self.login_url,
+                reauth_url: self.reauth_url,
+                next_param: self.next_param,
                 cookie,
                 remember_duration: self.remember_duration,
                 max_remember_duration: self.max_remember_duration,

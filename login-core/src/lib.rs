@@ -44,7 +44,7 @@ pub use error::{ConfigError, StoreError, TokenError};
 pub use keys::{derive_key, Keys, AUTH_HASH_PURPOSE, REGISTRY_SCOPE_PURPOSE, REMEMBER_TOKEN_PURPOSE};
 pub use login_id::{BadLoginId, LoginId};
 pub use memory_registry::{MemoryRegistry, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER};
-pub use next::{choose_next, is_safe_next, location_value, login_redirect_url};
+pub use next::{choose_next, is_safe_next, location_value, login_redirect_url, login_redirect_url_with};
 pub use registry::{user_agent_label, user_key, LiveLogin, LoginRegistry, LoginTimes, USER_AGENT_LABEL_MAX};
 pub use remember::{now_secs, Remember, RememberClaims, RememberCodec, REMEMBER_AUDIENCE};
 pub use session_record::{SessionRecord, FORMAT_VERSION, SESSION_KEY};

@@ -73,8 +73,36 @@ pub fn location_value(target: &str) -> String {
 /// assert_eq!(login_redirect_url("/login?x=1", "/a?b=c&d"), "/login?x=1&next=%2Fa%3Fb%3Dc%26d");
 /// ```
 pub fn login_redirect_url(login_url: &str, path_and_query: &str) -> String {
-    let sep = if login_url.contains('?') { '&' } else { '?' };
-    format!("{login_url}{sep}next={}", utf8_percent_encode(path_and_query, NEXT_VALUE))
+    login_redirect_url_with(login_url, "next", path_and_query)
+}
+
+/// [`login_redirect_url`] with another parameter name. A `param` already in
+/// `login_url`'s query is replaced, never repeated (a login page reading its query
+/// into a struct would refuse a duplicate field).
+///
+/// ```
+/// use login_core::login_redirect_url_with;
+/// assert_eq!(login_redirect_url_with("/login?next=%2Fdashboard", "next", "/"), "/login?next=%2F");
+/// assert_eq!(login_redirect_url_with("/signin?lang=en", "return_to", "/a"), "/signin?lang=en&return_to=%2Fa");
+/// ```
+pub fn login_redirect_url_with(login_url: &str, param: &str, path_and_query: &str) -> String {
+    let (path, query) = login_url.split_once('?').unwrap_or((login_url, ""));
+    let mut out = String::with_capacity(login_url.len() + param.len() + path_and_query.len() * 3 + 2);
+    out.push_str(path);
+    let mut sep = '?';
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+        if name != param {
+            out.push(sep);
+            out.push_str(pair);
+            sep = '&';
+        }
+    }
+    out.push(sep);
+    out.push_str(param);
+    out.push('=');
+    out.extend(utf8_percent_encode(path_and_query, NEXT_VALUE));
+    out
 }
 
 #[cfg(test)]
@@ -118,6 +146,14 @@ mod tests {
     fn location_is_ascii_and_never_decoded() {
         assert_eq!(location_value("/a b/é?%41"), "/a%20b/%C3%A9?%41");
         assert!(location_value("/\u{2028}x").is_ascii());
+    }
+
+    #[test]
+    fn a_next_already_in_the_login_url_is_replaced() {
+        assert_eq!(login_redirect_url("/login?next=%2Fdashboard", "/"), "/login?next=%2F");
+        assert_eq!(login_redirect_url("/login?a=1&next=x&b=2&next=y", "/q"), "/login?a=1&b=2&next=%2Fq");
+        assert_eq!(login_redirect_url("/login?", "/q"), "/login?next=%2Fq");
+        assert_eq!(login_redirect_url("/login?nextx=1", "/q"), "/login?nextx=1&next=%2Fq");
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub enum Remember {
     Default,
     /// This many days, capped at the configured maximum.
     Days(u32),
+    /// This long (for remember durations under a day), capped at the configured
+    /// maximum; under one second means no cookie.
+    For(Duration),
 }
 
 impl Remember {
@@ -87,6 +90,8 @@ impl Remember {
                 let asked = Duration::from_secs(u64::from(days).saturating_mul(86_400));
                 Some(asked.min(config.max_remember_duration()))
             }
+            Remember::For(asked) if asked.as_secs() == 0 => None,
+            Remember::For(asked) => Some(Duration::from_secs(asked.as_secs()).min(config.max_remember_duration())),
         }
     }
 }
@@ -388,6 +393,9 @@ mod tests {
         assert_eq!(Remember::Default.duration(&c), Some(day() * 30));
         assert_eq!(Remember::Days(7).duration(&c), Some(day() * 7));
         assert_eq!(Remember::Days(u32::MAX).duration(&c), Some(day() * 365));
+        assert_eq!(Remember::For(Duration::from_secs(3600)).duration(&c), Some(Duration::from_secs(3600)));
+        assert_eq!(Remember::For(Duration::from_millis(999)).duration(&c), None);
+        assert_eq!(Remember::For(day() * 1000).duration(&c), Some(day() * 365));
         assert_eq!(Remember::from(true), Remember::Default);
         assert_eq!(Remember::from_form_value(Some("-3")), Remember::No);
         assert_eq!(Remember::from_form_value(Some("off")), Remember::No);

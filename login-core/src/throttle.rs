@@ -3,7 +3,9 @@
 //!
 //! Each key counts attempts in a fixed window that starts at its first attempt
 //! (default 15 minutes). An attempt is counted *before* the password is checked, so
-//! concurrent guesses cannot overtake the limit; a successful login forgets its
+//! concurrent guesses cannot overtake the limit; the IP's count comes first, and a
+//! client over its per-IP limit creates no further counters (so a flood of refused
+//! attempts cannot fill the store or push counters out of it); a successful login forgets its
 //! (username, IP) key and takes its attempt back from the IP's count. Over a limit
 //! (default 5 per username and IP, 100 per IP), the attempt is refused with the time
 //! left in the window, without checking the password and without telling whether it
@@ -166,11 +168,9 @@ impl ThrottleStore for MemoryThrottle {
     }
 }
 
-/// The longest username kept in a throttle key, in characters.
-const USERNAME_KEY_MAX: usize = 256;
-
-/// The (username, IP) key: the username trimmed, lower-cased and cut to 256
-/// characters, so `Alice`, ` alice ` and `ALICE` share one counter.
+/// The (username, IP) key and the IP key. The username is trimmed and lower-cased, so
+/// `Alice`, ` alice ` and `ALICE` share one counter, then hashed (SHA-256, 128 bits kept):
+/// every key has the same small size, whatever was typed.
 ///
 /// ```
 /// use login_core::throttle_keys;
@@ -178,9 +178,15 @@ const USERNAME_KEY_MAX: usize = 256;
 /// assert_eq!(throttle_keys(" Alice ", ip).0, throttle_keys("alice", ip).0);
 /// ```
 pub fn throttle_keys(username: &str, ip: Option<IpAddr>) -> (String, String) {
-    let name: String = username.trim().chars().take(USERNAME_KEY_MAX).flat_map(char::to_lowercase).collect();
+    use sha2::Digest;
+    let name: String = username.trim().chars().flat_map(char::to_lowercase).collect();
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let mut hex = String::with_capacity(32);
+    for b in &digest[..16] {
+        hex.push_str(&format!("{b:02x}"));
+    }
     let ip = ip_key(ip);
-    (format!("u:{ip}:{name}"), format!("ip:{ip}"))
+    (format!("u:{ip}:{hex}"), format!("ip:{ip}"))
 }
 
 /// The client's key: an IPv4 address as it is, an IPv6 address by its /64 network
@@ -240,7 +246,8 @@ mod tests {
         assert_eq!(throttle_keys("x", a), throttle_keys("x", b));
         assert_ne!(throttle_keys("x", a), throttle_keys("x", c));
         assert_eq!(throttle_keys("x", "::ffff:1.2.3.4".parse().ok()).1, "ip:1.2.3.4");
-        assert_eq!(throttle_keys("ÉVE", None).0, "u:unknown:éve");
-        assert_eq!(throttle_keys(&"a".repeat(10_000), None).0.len(), "u:unknown:".len() + 256);
+        assert_eq!(throttle_keys("ÉVE", None).0, throttle_keys("éve", None).0);
+        assert_ne!(throttle_keys("eve", None).0, throttle_keys("eva", None).0);
+        assert_eq!(throttle_keys(&"a".repeat(10_000), None).0.len(), "u:unknown:".len() + 32);
     }
 }

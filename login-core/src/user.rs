@@ -45,4 +45,19 @@ pub trait AuthUser: 'static {
     fn session_auth_hash(&self) -> Option<Vec<u8>> {
         None
     }
+
+    /// Whether the account may be logged in. An inactive user's logins end at their
+    /// next request, and `login_user` refuses them with a distinct error. Default `true`.
+    fn is_active(&self) -> bool {
+        true
+    }
+
+    /// Whether the user holds `permission` (`#[login_required(permission = "admin")]`).
+    ///
+    /// Answer from the user value the loader returned (load the permissions with the
+    /// user), so that they are loaded at most once per request. Default: no permission.
+    fn has_permission(&self, permission: &str) -> bool {
+        let _ = permission;
+        false
+    }
 }

@@ -27,8 +27,9 @@ use proc_macro::TokenStream;
 /// `login_url?next=<path and query>` (or get `401` JSON in API mode).
 ///
 /// Arguments: `api` (answer `401` JSON, never redirect), `redirect = "/path"` (this
-/// route's login page instead of the configured one). Works above or below actix's
-/// route macros.
+/// route's login page instead of the configured one), `permission = "name"` (repeat
+/// for several; a logged-in user without one gets `403`, never the login page). Works
+/// above or below actix's route macros.
 #[proc_macro_attribute]
 pub fn login_required(args: TokenStream, item: TokenStream) -> TokenStream {
     login_required::run(login_required::Kind::Login, args.into(), item.into()).into()

@@ -40,6 +40,7 @@ impl Kind {
 struct Args {
     api: Option<Span>,
     redirect: Option<LitStr>,
+    permissions: Vec<LitStr>,
 }
 
 impl Parse for Args {
@@ -71,10 +72,32 @@ impl Parse for Args {
                     }
                     args.redirect = Some(url.clone());
                 }
+                Meta::NameValue(nv) if nv.path.is_ident("permission") => {
+                    let Expr::Lit(ExprLit { lit: Lit::Str(name), .. }) = &nv.value else {
+                        return Err(syn::Error::new(
+                            nv.value.span(),
+                            "`permission` takes a string: `permission = \"admin\"` (repeat it to require several)",
+                        ));
+                    };
+                    let value = name.value();
+                    if value.is_empty() || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                        return Err(syn::Error::new(
+                            name.span(),
+                            "a permission is a non-empty name without spaces, like \"admin\"",
+                        ));
+                    }
+                    if args.permissions.iter().any(|p| p.value() == value) {
+                        return Err(syn::Error::new(name.span(), format!("permission \"{value}\" is given twice")));
+                    }
+                    args.permissions.push(name.clone());
+                }
+                Meta::List(list) if list.path.is_ident("permission") || list.path.is_ident("permissions") => {
+                    return Err(syn::Error::new(list.span(), "write `permission = \"name\"`, once per permission"));
+                }
                 other => {
                     return Err(syn::Error::new(
                         other.span(),
-                        "unknown argument; expected `api` or `redirect = \"/path\"`",
+                        "unknown argument; expected `api`, `redirect = \"/path\"` or `permission = \"name\"`",
                     ))
                 }
             }
@@ -124,24 +147,40 @@ fn parse_item(kind: Kind, item: TokenStream) -> syn::Result<ItemFn> {
 fn expand(kind: Kind, args: Args, mut func: ItemFn) -> TokenStream {
     let span = Span::call_site();
     let fresh = matches!(kind, Kind::FreshLogin);
-    let (spec, spec_item) = match (&args.redirect, args.api.is_some()) {
-        (Some(url), _) => {
-            let marker = format_ident!("__login_actix_redirect_{}", func.sig.ident);
-            let item = quote_spanned! {span=>
-                #[doc(hidden)]
-                #[allow(non_camel_case_types)]
-                enum #marker {}
-                impl ::login_actix::GuardSpec for #marker {
-                    const FRESH: bool = #fresh;
-                    const LOGIN_URL: ::core::option::Option<&'static str> = ::core::option::Option::Some(#url);
-                }
-            };
-            (quote!(#marker), item)
-        }
-        (None, false) if fresh => (quote!(::login_actix::FreshLogin), TokenStream::new()),
-        (None, false) => (quote!(::login_actix::Login), TokenStream::new()),
-        (None, true) if fresh => (quote!(::login_actix::FreshApiLogin), TokenStream::new()),
-        (None, true) => (quote!(::login_actix::ApiLogin), TokenStream::new()),
+    let api = args.api.is_some();
+    let (spec, spec_item) = if args.redirect.is_some() || !args.permissions.is_empty() {
+        // A spec of its own, next to the handler.
+        let marker = format_ident!("__login_actix_guard_{}", func.sig.ident);
+        let login_url = match &args.redirect {
+            Some(url) => quote!(::core::option::Option::Some(#url)),
+            None => quote!(::core::option::Option::None),
+        };
+        let mode = if api {
+            quote!(::core::option::Option::Some(::login_actix::LoginMode::Api))
+        } else {
+            quote!(::core::option::Option::None)
+        };
+        let permissions = &args.permissions;
+        let item = quote_spanned! {span=>
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            enum #marker {}
+            impl ::login_actix::GuardSpec for #marker {
+                const FRESH: bool = #fresh;
+                const MODE: ::core::option::Option<::login_actix::LoginMode> = #mode;
+                const LOGIN_URL: ::core::option::Option<&'static str> = #login_url;
+                const PERMISSIONS: &'static [&'static str] = &[#(#permissions),*];
+            }
+        };
+        (quote!(#marker), item)
+    } else {
+        let spec = match (fresh, api) {
+            (true, false) => quote!(::login_actix::FreshLogin),
+            (false, false) => quote!(::login_actix::Login),
+            (true, true) => quote!(::login_actix::FreshApiLogin),
+            (false, true) => quote!(::login_actix::ApiLogin),
+        };
+        (spec, TokenStream::new())
     };
     let guard: FnArg = syn::parse_quote_spanned! {span=> _: ::login_actix::Guard<#spec> };
     func.sig.inputs.insert(0, guard);
@@ -229,9 +268,20 @@ mod tests {
         assert!(expand_str(Kind::Login, quote!(api), item.clone()).contains(":: login_actix :: ApiLogin >"));
         assert!(expand_str(Kind::FreshLogin, quote!(api), item.clone()).contains(":: login_actix :: FreshApiLogin >"));
         let out = expand_str(Kind::FreshLogin, quote!(redirect = "/signin"), item);
-        assert!(out.contains("enum __login_actix_redirect_h { }"), "{out}");
+        assert!(out.contains("enum __login_actix_guard_h { }"), "{out}");
         assert!(out.contains("const FRESH : bool = true"), "{out}");
         assert!(out.contains("Some (\"/signin\")"), "{out}");
+    }
+
+    #[test]
+    fn permissions_make_a_spec() {
+        let item = quote!(
+            async fn h() {}
+        );
+        let out = expand_str(Kind::Login, quote!(permission = "admin", permission = "audit", api), item);
+        assert!(out.contains("const PERMISSIONS : & 'static [& 'static str] = & [\"admin\" , \"audit\"]"), "{out}");
+        assert!(out.contains("Some (:: login_actix :: LoginMode :: Api)"), "{out}");
+        assert!(out.contains("Guard < __login_actix_guard_h >"), "{out}");
     }
 
     #[test]

@@ -9,14 +9,14 @@ pub mod demo;
 pub mod redis;
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::HashMap,
     sync::{
         atomic::{AtomicBool, AtomicUsize, Ordering},
         Mutex,
     },
 };
 
-use actix_web::{cookie::Cookie, dev::ServiceResponse, http::header, test::TestRequest, web, HttpRequest};
+use actix_web::{dev::ServiceResponse, http::header, web, HttpRequest};
 use futures_util::future::BoxFuture;
 use login_actix::{loader_fn, AuthUser, LoadError, UserLoader};
 
@@ -39,7 +39,17 @@ impl AuthUser for User {
         self.id
     }
     fn session_auth_hash(&self) -> Option<Vec<u8>> {
-        Some(format!("{}:{}", self.password, self.epoch).into_bytes())
+        Some(format!("{}:{}", self.password, self.epoch.max(0)).into_bytes())
+    }
+
+    /// A negative epoch marks a deactivated user.
+    fn is_active(&self) -> bool {
+        self.epoch >= 0
+    }
+
+    /// alice (1) holds `admin`.
+    fn has_permission(&self, permission: &str) -> bool {
+        self.id == 1 && permission == "admin"
     }
 }
 
@@ -96,75 +106,8 @@ pub fn users_loader() -> impl UserLoader<User = User> {
     })
 }
 
-/// A browser-like cookie jar: applies `Set-Cookie` (removals included) and sends the
-/// cookies back.
-#[derive(Debug, Default, Clone)]
-pub struct Jar {
-    cookies: BTreeMap<String, String>,
-}
-
-impl Jar {
-    /// An empty jar.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Stores the response's cookies, dropping those it deletes.
-    pub fn store<B>(&mut self, res: &ServiceResponse<B>) {
-        self.store_lines(res.headers().get_all(header::SET_COOKIE).filter_map(|v| v.to_str().ok()));
-    }
-
-    /// Stores cookies from `Set-Cookie` header values, dropping those they delete.
-    pub fn store_lines<'a>(&mut self, lines: impl IntoIterator<Item = &'a str>) {
-        for text in lines {
-            let Ok(cookie) = Cookie::parse(text.to_owned()) else { continue };
-            let removed = cookie.max_age().is_some_and(|age| age.is_zero() || age.is_negative());
-            if removed {
-                self.cookies.remove(cookie.name());
-            } else {
-                self.cookies.insert(cookie.name().to_owned(), cookie.value().to_owned());
-            }
-        }
-    }
-
-    /// Adds the jar's cookies to a request.
-    pub fn attach(&self, req: TestRequest) -> TestRequest {
-        match self.header() {
-            Some(value) => req.insert_header((header::COOKIE, value)),
-            None => req,
-        }
-    }
-
-    /// The `Cookie` header value, `None` when the jar is empty.
-    pub fn header(&self) -> Option<String> {
-        if self.cookies.is_empty() {
-            return None;
-        }
-        Some(self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
-    }
-
-    /// A cookie's value.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.cookies.get(name).map(String::as_str)
-    }
-
-    /// Sets a cookie by hand (a tampered or copied one).
-    pub fn set(&mut self, name: &str, value: &str) {
-        self.cookies.insert(name.to_owned(), value.to_owned());
-    }
-
-    /// Forgets a cookie (the browser closed: session cookies go).
-    pub fn remove(&mut self, name: &str) {
-        self.cookies.remove(name);
-    }
-
-    /// A copy of the jar without cookie `name` (a copied cookie replayed on its own).
-    pub fn without(&self, name: &str) -> Jar {
-        let mut copy = self.clone();
-        copy.remove(name);
-        copy
-    }
-}
+/// The browser-like cookie jar of `login-actix`'s test helpers.
+pub use login_actix::test_util::Jar;
 
 /// The `Set-Cookie` header lines of a response for cookie `name`.
 pub fn set_cookie_lines<B>(res: &ServiceResponse<B>, name: &str) -> Vec<String> {

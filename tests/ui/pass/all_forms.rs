@@ -55,6 +55,17 @@ where
     data.to_string()
 }
 
+#[get("/e")]
+#[login_required(permission = "admin", permission = "audit")]
+async fn e(user: CurrentUser<User>) -> impl Responder {
+    user.id.clone()
+}
+
+#[fresh_login_required(api, permission = "admin")]
+async fn f() -> &'static str {
+    "api, fresh and admin"
+}
+
 fn main() {
-    let _ = (a, b, c, d::<u8>, infallible, with_state);
+    let _ = (a, b, c, d::<u8>, e, f, infallible, with_state);
 }

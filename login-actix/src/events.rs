@@ -1,0 +1,99 @@
+//! Login events: one hook, typed events, for audit logs and activity pages.
+
+use actix_web::HttpRequest;
+use serde::Serialize;
+
+/// Something the login flow did or refused. Given to the
+/// [`on_event`](crate::LoginMiddleware::on_event) hook, synchronously, in the request
+/// that caused it. `user_id` is the user's id as JSON (`42`, `"alice"`) where known.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum LoginEvent {
+    /// A credential login (`login_user`).
+    LoggedIn {
+        /// The user.
+        user_id: serde_json::Value,
+        /// Whether a remember cookie was issued.
+        remembered: bool,
+    },
+    /// A login continued from a remember cookie in a new session (never fresh).
+    Restored {
+        /// The user.
+        user_id: serde_json::Value,
+    },
+    /// The current login ended by `logout_user` (or `logout_everywhere`).
+    LoggedOut {
+        /// The user, when the request carried a login.
+        user_id: Option<serde_json::Value>,
+    },
+    /// A login ended for another reason than this browser's logout.
+    Ended {
+        /// The user.
+        user_id: serde_json::Value,
+        /// Why.
+        reason: EndReason,
+    },
+    /// A request or a credential was refused.
+    Refused {
+        /// The user, where known.
+        user_id: Option<serde_json::Value>,
+        /// Why.
+        reason: RefusalReason,
+    },
+    /// A credential attempt was over the throttle's limit (the password was not checked).
+    Throttled {
+        /// The client's throttle key (its IP, or its IPv6 /64).
+        client: String,
+        /// Seconds until the attempt window ends.
+        retry_after: u64,
+    },
+}
+
+/// Why a login ended without this browser logging out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EndReason {
+    /// The user's auth hash changed (password change elsewhere, "log out everywhere").
+    AuthHashChanged,
+    /// The user was deactivated.
+    Inactive,
+    /// The loader no longer finds the user.
+    UserDeleted,
+    /// Unused for longer than the idle timeout.
+    Idle,
+    /// Ended from the sessions page (`end_login`) or by an administrator (`end_logins_of`).
+    EndedByRequest,
+    /// Ended by "log out everywhere" or a password change in another browser.
+    EndedEverywhere,
+    /// Replaced by another login in the same browser.
+    Replaced,
+}
+
+/// Why a request or credential was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RefusalReason {
+    /// A remember cookie failed verification.
+    BadRememberToken,
+    /// A session or remember cookie named a login that is not live (logged out,
+    /// ended, expired): a replayed copy.
+    LoginNotLive,
+    /// A bearer token was malformed or unknown.
+    BadBearerToken,
+    /// `login_user` was given an inactive user.
+    InactiveUser,
+    /// Logged in, but without a permission the route requires.
+    MissingPermission,
+    /// A cross-origin state-changing request.
+    CrossOrigin,
+}
+
+/// The event hook.
+pub(crate) type EventHook = std::rc::Rc<dyn Fn(&HttpRequest, &LoginEvent)>;
+
+/// A user id as JSON, for events.
+pub(crate) fn id_value<Id: Serialize>(id: &Id) -> serde_json::Value {
+    serde_json::to_value(id).unwrap_or(serde_json::Value::Null)
+}
