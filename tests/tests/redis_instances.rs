@@ -117,6 +117,24 @@ fn login_throttling_is_shared_across_instances() {
     let _ = std::fs::remove_file(db);
 }
 
+/// An administrator deactivating bob on A ends bob's live login on B at once.
+#[test]
+fn deactivation_ends_a_live_login_on_another_instance() {
+    let Some(redis) = redis_or_skip("deactivation_ends_a_live_login_on_another_instance") else { return };
+    let (a, b, db) = two_instances(&redis, "deactivate");
+    let mut bob = Browser::new(b.addr);
+    bob.login("bob", "builder", Some("on"));
+    assert_eq!(bob.get("/dashboard").status, 200);
+    let mut alice = Browser::new(a.addr);
+    alice.login("alice", "wonderland", None);
+    assert_eq!(alice.post("/admin/users/bob/deactivate", &[]).status, 303);
+    assert_eq!(bob.get("/dashboard").status, 302, "bob's login on B ended");
+    assert_eq!(on(&b, &bob.jar.without("id")).get("/dashboard").status, 302, "and his remember cookie");
+    assert_eq!(Browser::new(b.addr).login("bob", "builder", None).location, "/login?error=disabled");
+    drop((a, b));
+    let _ = std::fs::remove_file(db);
+}
+
 #[test]
 fn password_change_and_logout_everywhere_hold_across_instances() {
     let Some(redis) = redis_or_skip("password_change_and_logout_everywhere_hold_across_instances") else { return };
