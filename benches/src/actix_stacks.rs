@@ -18,7 +18,8 @@ use actix_web::{
     web, App, HttpMessage, HttpRequest, HttpResponse,
 };
 use login_actix::{
-    loader_fn, login_required, AuthUser, CurrentUser, LoginConfig, LoginMiddleware, LoginSession, Remember, UserLoader,
+    loader::{loader_fn, UserLoader},
+    login_required, AuthUser, CurrentUser, LoginConfig, LoginMiddleware, LoginSession, Remember,
 };
 
 use crate::{users, BenchUser, Scenario};

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use login_actix::LoginInfo;
+use login_actix::login::LoginInfo;
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {

@@ -2,8 +2,8 @@
 
 use actix_web::{get, http::header, post, web, HttpResponse, Responder};
 use login_actix::{
-    fresh_login_required, login_redirect_url, login_required, user_loader, CurrentUser, LoginError, LoginMode,
-    LoginSession, LoginThrottle, OptionalUser, Remember,
+    fresh_login_required, guard::LoginMode, login_required, next::login_redirect_url, user_loader, CurrentUser,
+    LoginError, LoginSession, LoginThrottle, OptionalUser, Remember,
 };
 use serde::Deserialize;
 
@@ -352,8 +352,8 @@ async fn activity(user: CurrentUser<User>, db: web::Data<Db>) -> actix_web::Resu
 }
 
 /// Authenticates `Authorization: Bearer lat_..` requests on `/api/*`.
-pub fn token_loader() -> impl login_actix::RequestLoader<User = User> {
-    login_actix::request_loader_fn(|token: String, req: actix_web::HttpRequest| async move {
+pub fn token_loader() -> impl login_actix::loader::RequestLoader<User = User> {
+    login_actix::loader::request_loader_fn(|token: String, req: actix_web::HttpRequest| async move {
         let db = req.app_data::<web::Data<Db>>().cloned().ok_or_else(|| DbError::Blocking)?;
         let now = unix_now();
         db.user_by_token(&token, now).await
@@ -361,8 +361,8 @@ pub fn token_loader() -> impl login_actix::RequestLoader<User = User> {
 }
 
 /// Writes login events to the user's activity log (off the request, on a task).
-pub fn log_event(req: &actix_web::HttpRequest, event: &login_actix::LoginEvent) {
-    use login_actix::LoginEvent as E;
+pub fn log_event(req: &actix_web::HttpRequest, event: &login_actix::events::LoginEvent) {
+    use login_actix::events::LoginEvent as E;
     let (user_id, kind, detail) = match event {
         E::LoggedIn { user_id, remembered } => {
             (user_id.as_i64(), "logged_in", if *remembered { "with remember me" } else { "" }.to_owned())

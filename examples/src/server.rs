@@ -14,8 +14,10 @@ use actix_web::{
     web, App, HttpServer,
 };
 use login_actix::{
+    dev::BoundedSessionStore,
     registry::{LoginRegistry, MemoryRegistry, RedisRegistry, SqliteRegistry},
-    BoundedSessionStore, LoginConfig, LoginMiddleware, RedisThrottle,
+    throttle::RedisThrottle,
+    LoginConfig, LoginMiddleware,
 };
 
 use crate::{

@@ -14,7 +14,7 @@ use actix_web::cookie::time::Duration as CookieDuration;
 /// ```
 /// use std::time::Duration;
 /// use actix_session::storage::CookieSessionStore;
-/// use login_actix::BoundedSessionStore;
+/// use login_actix::dev::BoundedSessionStore;
 ///
 /// let store = BoundedSessionStore::new(CookieSessionStore::default(), Duration::from_millis(500));
 /// # let _ = store;

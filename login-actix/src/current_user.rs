@@ -7,7 +7,7 @@ use login_core::AuthUser;
 
 use crate::{
     error::LoginError,
-    guard::refuse,
+    guards::refuse,
     login_future::LoginFuture,
     login_state::{into_actix_error, LoginState},
     resolve::{current, Authed, Resolution, Via},
@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// The logged-in user. As an extractor it refuses anonymous requests like
-/// [`LoginRequired`](crate::LoginRequired) does (redirect, or `401` in API mode).
+/// [`LoginRequired`](crate::guard::LoginRequired) does (redirect, or `401` in API mode).
 ///
 /// Dereferences to the user. The loader runs at most once per request, however many
 /// extractors ask.
@@ -165,7 +165,7 @@ impl<U: AuthUser> FromRequest for OptionalUser<U> {
 ///
 /// ```
 /// use actix_web::{HttpRequest, HttpResponse};
-/// use login_actix::{AuthUser, LoginRequestExt};
+/// use login_actix::{AuthUser, dev::LoginRequestExt};
 /// # #[derive(Clone)] struct User { id: i64 }
 /// # impl AuthUser for User { type Id = i64; fn id(&self) -> i64 { self.id } }
 ///

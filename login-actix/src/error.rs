@@ -6,7 +6,7 @@ use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use login_core::{StoreError, TokenError};
 use thiserror::Error;
 
-use crate::loader::LoadError;
+use crate::loader_adapter::LoadError;
 
 /// Why the login flow could not answer a request.
 ///
@@ -77,7 +77,7 @@ impl ResponseError for LoginError {
         let status = self.status_code();
         let mut res = HttpResponse::build(status);
         if let LoginError::Throttled { retry_after } = self {
-            res.insert_header(crate::throttle::retry_after_header(*retry_after));
+            res.insert_header(crate::login_throttle::retry_after_header(*retry_after));
             return res.content_type("text/html; charset=utf-8").body(format!(
                 "<!doctype html><title>Too many attempts</title><p>Too many login attempts. Try again in {} minute(s).</p>",
                 retry_after.div_ceil(60)

@@ -81,42 +81,45 @@
 //! ```
 //!
 //! The macros only add a guard extractor to the handler; without them the same reads
-//! `async fn dashboard(_: LoginRequired, user: CurrentUser<User>)`. Generated code
-//! names `::login_actix`, so depend on this crate under its own name.
+//! `async fn dashboard(_: guard::LoginRequired, user: CurrentUser<User>)`. Generated
+//! code names `::login_actix`, so depend on this crate under its own name.
 //!
-//! # Pieces
-//! - Macros: [`macro@login_required`] / [`macro@fresh_login_required`] (arguments `api`,
-//!   `redirect = "/path"`) and [`macro@user_loader`].
-//! - [`LoginMiddleware`]: `App::wrap` it with a [`UserLoader`] and a [`LoginConfig`],
-//!   together with actix-session's `SessionMiddleware` (either order).
-//! - Guards: [`LoginRequired`], [`FreshLoginRequired`] (and `Api` forms answering `401`
-//!   JSON); [`LoginMode::Api`] as `app_data` switches a whole scope to `401`.
-//! - The user: [`CurrentUser`], [`OptionalUser`], [`LoginRequestExt::current_user`].
-//! - Logging in and out: [`LoginSession`] with [`login_user`](LoginSession::login_user),
-//!   [`logout_user`](LoginSession::logout_user) and
-//!   [`refresh_auth_hash`](LoginSession::refresh_auth_hash).
+//! # The root and the modules
+//! The root holds what a typical app writes: the macros, [`AuthUser`],
+//! [`CurrentUser`] / [`OptionalUser`], [`LoginSession`] (log in and out),
+//! [`LoginConfig`], [`LoginMiddleware`], [`Remember`], [`LoginThrottle`] and
+//! [`LoginError`]. The rest is grouped: [`guard`] (guard extractors, modes, refusals),
+//! [`config`], [`registry`] (live logins and their stores), [`throttle`], [`loader`],
+//! [`login`] (what `LoginSession` returns), [`events`], [`next`] (the redirect rule),
+//! [`dev`] (plumbing for middleware authors) and, with feature `test-util`, `test_util`.
 //!
-//! # Failure modes
+//! # `wrap` order and failure modes
+//! - `LoginMiddleware` and actix-session's `SessionMiddleware` work in either order;
+//!   wrap `LoginMiddleware` first (inner) for `test_util::login_as`.
 //! - Anonymous or not fresh on a guarded route: `302` to `login_url?next=...`, or `401`
 //!   JSON in API mode, or the app's [`unauthorized_handler`](LoginMiddleware::unauthorized_handler).
+//!   Logged in without a permission: `403`. A cross-origin state-changing request:
+//!   `403` before anything runs ([`forbidden_handler`](LoginMiddleware::forbidden_handler)).
 //! - Loader error: `500`, session kept. Login registry down: `503`, nobody
 //!   authenticated. Both replaceable with [`error_handler`](LoginMiddleware::error_handler).
 //! - Missing `SessionMiddleware`: a logged error naming the fix, and a `500`.
 //! - Garbled cookies and tokens: anonymous, the bad remember cookie deleted.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 #[cfg(feature = "redis")]
 mod bounded_session_store;
 mod current_user;
 mod error;
-mod events;
+mod event;
 mod forbidden;
-mod guard;
-mod loader;
+mod guards;
+mod loader_adapter;
 mod login_future;
 mod login_session;
 mod login_state;
+mod login_throttle;
 mod middleware;
 #[cfg(feature = "redis")]
 mod redis_connection;
@@ -131,45 +134,47 @@ mod session_probe;
 mod sqlite_registry;
 #[cfg(feature = "test-util")]
 pub mod test_util;
-mod throttle;
 mod unauthorized;
 
-#[cfg(feature = "redis")]
-pub use bounded_session_store::BoundedSessionStore;
-pub use current_user::{CurrentUser, LoginRequestExt, OptionalUser};
+pub use current_user::{CurrentUser, OptionalUser};
 pub use error::LoginError;
-pub use events::{EndReason, LoginEvent, RefusalReason};
-pub use forbidden::Forbidden;
-pub use guard::{
-    ApiLogin, ApiLoginRequired, FreshApiLogin, FreshApiLoginRequired, FreshLogin, FreshLoginRequired, Guard, GuardSpec,
-    Login, LoginRequired,
-};
-pub use loader::{loader_fn, request_loader_fn, LoadError, LoaderFn, RequestLoader, RequestLoaderFn, UserLoader};
-pub use login_core::{
-    is_safe_next, login_redirect_url, AuthUser, ConfigError, CookieSettings, CrossOriginPolicy, CrossOriginRefusal,
-    LoginConfig, LoginConfigBuilder, MemoryThrottle, Remember, SameSite, StoreError, ThrottleStore,
-};
-pub use login_future::LoginFuture;
+pub use login_core::{AuthUser, LoginConfig, Remember};
 pub use login_macros::{fresh_login_required, login_required, user_loader};
-pub use login_session::{LoggedOut, LoginBuilder, LoginInfo, LoginRedirect, LoginSession};
-pub use middleware::{LoginMiddleware, LoginResponse, LoginService};
-#[cfg(feature = "redis")]
-pub use redis_throttle::RedisThrottle;
-pub use throttle::{LoginAttempt, LoginThrottle};
-pub use unauthorized::{LoginMode, LoginUrl, Unauthorized, UnauthorizedReason};
+pub use login_session::LoginSession;
+pub use login_throttle::LoginThrottle;
+pub use middleware::LoginMiddleware;
 
+/// Route guards: the extractors the macros add, their specs, and how refusals look.
+pub mod guard {
+    pub use crate::{
+        forbidden::Forbidden,
+        guards::{
+            ApiLogin, ApiLoginRequired, FreshApiLogin, FreshApiLoginRequired, FreshLogin, FreshLoginRequired, Guard,
+            GuardSpec, Login, LoginRequired,
+        },
+        unauthorized::{LoginMode, LoginUrl, Unauthorized, UnauthorizedReason},
+    };
+}
+
+/// Configuration: the builder and the values it checks.
+pub mod config {
+    pub use login_core::{
+        Clock, ConfigError, CookieSettings, CrossOriginPolicy, CrossOriginRefusal, LoginConfigBuilder, SameSite,
+        ThrottleSettings, MIN_SECRET_LEN,
+    };
+}
+
+/// The registry of live logins and its stores.
 pub mod registry {
-    //! The registry of live logins and its stores.
-    //!
     //! A request is authenticated only while its login is live here. The stores:
     //!
     //! | store | survives a restart | several instances | how |
     //! |---|---|---|---|
-    //! | [`MemoryRegistry`] (default) | no: everybody is logged out | no | process memory, bounded |
+    //! | [`MemoryRegistry`](crate::registry::MemoryRegistry) (default) | no: everybody is logged out | no | process memory, bounded |
     //! | `SqliteRegistry` (feature `sqlite`) | yes | processes on one machine, one file | a table in a SQLite file |
     //! | `RedisRegistry` (feature `redis`) | yes (as Redis persists) | yes | hashes in Redis, bounded timeouts |
     //!
-    //! Bring your own (Postgres) by implementing [`LoginRegistry`].
+    //! Bring your own (Postgres) by implementing [`LoginRegistry`](crate::registry::LoginRegistry).
 
     pub use login_core::{
         user_agent_label, user_key, LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, StoreError,
@@ -180,6 +185,49 @@ pub mod registry {
     pub use crate::redis_registry::{RedisRegistry, RedisRegistryBuilder};
     #[cfg(feature = "sqlite")]
     pub use crate::sqlite_registry::SqliteRegistry;
+}
+
+/// Login throttling: the attempt of [`crate::LoginThrottle`] and the counter stores.
+pub mod throttle {
+    pub use crate::login_throttle::LoginAttempt;
+    #[cfg(feature = "redis")]
+    pub use crate::redis_throttle::RedisThrottle;
+    pub use login_core::{throttle_keys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS};
+}
+
+/// Loading users: by the id stored in the session, and by a bearer token.
+pub mod loader {
+    pub use crate::loader_adapter::{
+        loader_fn, request_loader_fn, LoadError, LoaderFn, RequestLoader, RequestLoaderFn, Signature, UserLoader,
+    };
+}
+
+/// What [`crate::LoginSession`] returns: the login builder, the redirect
+/// after a login, the sessions page rows, who logged out.
+pub mod login {
+    pub use crate::login_session::{LoggedOut, LoginBuilder, LoginInfo, LoginRedirect};
+}
+
+/// Login events for the [`on_event`](crate::LoginMiddleware::on_event) hook.
+pub mod events {
+    pub use crate::event::{EndReason, LoginEvent, RefusalReason};
+}
+
+/// The `next` redirect rule.
+pub mod next {
+    pub use login_core::{is_safe_next, login_redirect_url, login_redirect_url_with};
+}
+
+/// Plumbing: the middleware's service and futures, the request extension trait, and a
+/// bounded session store wrapper.
+pub mod dev {
+    #[cfg(feature = "redis")]
+    pub use crate::bounded_session_store::BoundedSessionStore;
+    pub use crate::{
+        current_user::LoginRequestExt,
+        login_future::LoginFuture,
+        middleware::{LoginResponse, LoginService},
+    };
 }
 
 /// Items the macros' generated code names. Not a stable API.

@@ -15,7 +15,7 @@ use crate::resolve::{current, Resolution, Resolve};
 /// Turns the request's resolution into the extractor's value.
 type Outcome<T> = fn(&HttpRequest, Resolution) -> Result<T, actix_web::Error>;
 
-/// The future of [`Guard`](crate::Guard), [`CurrentUser`](crate::CurrentUser) and
+/// The future of [`Guard`](crate::guard::Guard), [`CurrentUser`](crate::CurrentUser) and
 /// [`OptionalUser`](crate::OptionalUser) extraction.
 pub struct LoginFuture<T> {
     resolve: Resolve,

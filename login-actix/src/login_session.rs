@@ -11,13 +11,13 @@ use actix_web::{
     FromRequest, HttpRequest, HttpResponse, Responder,
 };
 use login_core::{
-    choose_next, location_value, user_agent_label, user_key, AuthUser, LiveLogin, LoginId, Remember, SessionRecord,
-    SESSION_KEY,
+    internal::{choose_next, location_value, SessionRecord, SESSION_KEY},
+    user_agent_label, user_key, AuthUser, LiveLogin, LoginId, Remember,
 };
 
 use crate::{
     error::LoginError,
-    events::{id_value, EndReason, LoginEvent, RefusalReason},
+    event::{id_value, EndReason, LoginEvent, RefusalReason},
     login_state::{into_actix_error, LoginState},
     remember_cookie::{remember_cookie, CookieAction},
     resolve::{delete_remember_cookie, lookup, RequestAuth},

@@ -9,11 +9,11 @@ use std::{
 
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
-use login_core::{LoginConfig, RememberCodec};
+use login_core::{internal::RememberCodec, LoginConfig};
 
 use crate::{
     error::LoginError,
-    events::{EventHook, LoginEvent},
+    event::{EventHook, LoginEvent},
     forbidden::Forbidden,
     resolve::Resolution,
     unauthorized::Unauthorized,

@@ -14,11 +14,11 @@ use actix_web::{
     http::header,
     Error, HttpRequest, HttpResponse,
 };
-use login_core::{LoginConfig, RememberCodec};
+use login_core::{internal::RememberCodec, LoginConfig};
 
 use crate::{
     error::LoginError,
-    events::{EventHook, LoginEvent, RefusalReason},
+    event::{EventHook, LoginEvent, RefusalReason},
     forbidden::{forbidden_response, Forbidden},
     loader::RequestLoader,
     loader::UserLoader,
@@ -34,7 +34,7 @@ use crate::{
 /// ```
 /// # use actix_web::{cookie::Key, App};
 /// # use actix_session::{storage::CookieSessionStore, SessionMiddleware};
-/// # use login_actix::{loader_fn, AuthUser, LoginConfig, LoginMiddleware};
+/// # use login_actix::{AuthUser, LoginConfig, LoginMiddleware, loader::loader_fn};
 /// # #[derive(Clone)] struct User { id: i64 }
 /// # impl AuthUser for User { type Id = i64; fn id(&self) -> i64 { self.id } }
 /// # let secret = [0u8; 64];
@@ -84,7 +84,7 @@ impl<L: UserLoader> LoginMiddleware<L> {
     }
 
     /// Authenticates `Authorization: Bearer` requests on API routes (scopes with
-    /// [`LoginMode::Api`](crate::LoginMode::Api)) with this loader instead of cookies:
+    /// [`LoginMode::Api`](crate::guard::LoginMode::Api)) with this loader instead of cookies:
     /// never fresh, no session, no cookies; a present but invalid token is `401`.
     /// Such requests (a bearer token and no `Cookie` header) are exempt from
     /// cross-origin protection: browsers do not attach them by themselves.
@@ -93,16 +93,16 @@ impl<L: UserLoader> LoginMiddleware<L> {
         self
     }
 
-    /// Receives every [`LoginEvent`](crate::LoginEvent) (logins, restores, logouts,
+    /// Receives every [`LoginEvent`](crate::events::LoginEvent) (logins, restores, logouts,
     /// logins ended, refusals, throttled attempts), synchronously in the request that
     /// caused it. Keep it quick; spawn a task for slow work (`actix_web::rt::spawn`).
-    pub fn on_event(mut self, hook: impl Fn(&HttpRequest, &crate::LoginEvent) + 'static) -> Self {
+    pub fn on_event(mut self, hook: impl Fn(&HttpRequest, &crate::events::LoginEvent) + 'static) -> Self {
         self.event_hook = Some(Rc::new(hook));
         self
     }
 
     /// Replaces the response to anonymous (or not fresh) requests on guarded routes.
-    /// Default: `302` to `login_url?next=...`, or `401` JSON in [`LoginMode::Api`](crate::LoginMode::Api).
+    /// Default: `302` to `login_url?next=...`, or `401` JSON in [`LoginMode::Api`](crate::guard::LoginMode::Api).
     pub fn unauthorized_handler(
         mut self,
         handler: impl Fn(&HttpRequest, &Unauthorized) -> HttpResponse + 'static,

@@ -178,7 +178,7 @@ impl LoginRegistry for RedisRegistry {
                 .arg(login.expires_at)
                 .arg(u8::from(login.remembered))
                 .arg(&login.user_agent)
-                .arg(login_core::now_secs());
+                .arg(login_core::internal::now_secs());
             self.conn.run(|mut c| async move { call.invoke_async::<i64>(&mut c).await }).await.map(drop)
         })
     }
@@ -210,7 +210,10 @@ impl LoginRegistry for RedisRegistry {
         Box::pin(async move {
             let script = Script::new(EXTEND);
             let mut call = script.key(self.login_key(id));
-            call.arg(expires_at).arg(u8::from(remembered)).arg(self.user_prefix()).arg(login_core::now_secs());
+            call.arg(expires_at)
+                .arg(u8::from(remembered))
+                .arg(self.user_prefix())
+                .arg(login_core::internal::now_secs());
             self.conn.run(|mut c| async move { call.invoke_async::<i64>(&mut c).await }).await.map(drop)
         })
     }

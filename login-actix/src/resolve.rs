@@ -24,12 +24,15 @@ use std::{
 use actix_session::{Session, SessionExt};
 use actix_web::{HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use login_core::{AuthUser, LoginId, LoginTimes, SessionRecord, SESSION_KEY};
+use login_core::{
+    internal::{SessionRecord, SESSION_KEY},
+    AuthUser, LoginId, LoginTimes,
+};
 
 use crate::{
     error::LoginError,
-    events::{id_value, EndReason, LoginEvent, RefusalReason},
-    loader::{bearer_token, RequestLoader, UserLoader},
+    event::{id_value, EndReason, LoginEvent, RefusalReason},
+    loader_adapter::{bearer_token, RequestLoader, UserLoader},
     login_state::{LoginState, Resolver},
     remember_cookie::CookieAction,
     session_probe::ensure_session,

@@ -4,7 +4,7 @@
 //! ```
 //! use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 //! use actix_web::{cookie::Key, get, test, App};
-//! use login_actix::{loader_fn, test_util::{login_as, TestLogin}, AuthUser, CurrentUser, LoginConfig, LoginMiddleware};
+//! use login_actix::{test_util::{login_as, TestLogin}, AuthUser, CurrentUser, LoginConfig, LoginMiddleware, loader::loader_fn};
 //!
 //! #[derive(Clone)]
 //! struct User { id: i64 }

@@ -14,13 +14,13 @@ use crate::login_state::LoginState;
 ///
 /// ```
 /// use actix_web::web;
-/// use login_actix::LoginMode;
+/// use login_actix::guard::LoginMode;
 ///
 /// let api = web::scope("/api").app_data(LoginMode::Api);
 /// ```
 ///
 /// A guard can also fix it for one route (`#[login_required(api)]`, or the
-/// [`ApiLoginRequired`](crate::ApiLoginRequired) extractor).
+/// [`ApiLoginRequired`](crate::guard::ApiLoginRequired) extractor).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LoginMode {
     /// Redirect to `login_url?next=<path and query>` (`302`). The default.

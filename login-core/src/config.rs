@@ -244,6 +244,7 @@ impl LoginConfig {
     }
 
     /// The derived keys.
+    #[doc(hidden)]
     pub fn keys(&self) -> &Keys {
         &self.inner.keys
     }

@@ -1,22 +1,30 @@
 //! Framework-agnostic core of [`login-actix`](https://docs.rs/login-actix): the
-//! [`AuthUser`] trait, the registry of live logins, the remember token codec, the
-//! `next` redirect rule and the configuration with its defaults.
+//! [`AuthUser`] trait, the registry of live logins, the login throttle's counters, the
+//! cross-origin rule, the `next` redirect rule and the configuration with its defaults.
+//! Apps depend on `login-actix`, which re-exports what they need from here.
 //!
 //! Nothing here knows about a web framework; the actix adapter (`login-actix`) builds
 //! the middleware, extractors and cookies on top of it.
 //!
 //! ```
-//! use login_core::{is_safe_next, now_secs, LoginConfig, LoginId, Remember, RememberCodec};
+//! use std::time::Duration;
+//! use login_core::{is_safe_next, LoginConfig, LoginId, LiveLogin, LoginRegistry, MemoryRegistry, Remember};
 //!
-//! let config = LoginConfig::new([7u8; 64]).expect("a 64-byte secret is long enough");
-//! let codec = RememberCodec::new(&config);
+//! let config = LoginConfig::builder([7u8; 64]).idle_timeout(Some(Duration::from_secs(600))).build()
+//!     .expect("a 64-byte secret is long enough");
+//! assert_eq!(Remember::Days(7).duration(&config), Some(Duration::from_secs(7 * 86_400)));
+//! assert_eq!(config.touch_interval(), Duration::from_secs(60));
 //!
-//! // Issue a 30-day remember token for user 42's login and verify it.
-//! let lifetime = Remember::Default.duration(&config).expect("remember requested");
-//! let login = LoginId::random();
-//! let (token, _expires) = codec.issue(&42_i64, login, None, now_secs(), lifetime).expect("encodes");
-//! let claims = codec.verify::<i64>(&token, now_secs()).expect("valid token");
-//! assert_eq!((claims.user_id, claims.login_id), (42, login));
+//! // A login lives in the registry until it ends.
+//! # futures_executor::block_on(async {
+//! let registry = MemoryRegistry::new();
+//! let id = LoginId::random();
+//! registry.insert(LiveLogin {
+//!     id, user_key: login_core::user_key(&42_i64), created_at: 0, last_seen_at: 0,
+//!     expires_at: 3600, remembered: false, user_agent: String::new(),
+//! }).await?;
+//! assert!(registry.lookup(id, 10).await?.is_some());
+//! # Ok::<(), login_core::StoreError>(()) }).expect("in memory");
 //!
 //! // Only local paths are accepted as `next`.
 //! assert!(is_safe_next("/dashboard"));
@@ -41,12 +49,24 @@ mod user;
 pub use config::{Clock, CookieSettings, LoginConfig, LoginConfigBuilder, SameSite, ThrottleSettings, MIN_SECRET_LEN};
 pub use cross_origin::{CrossOriginPolicy, CrossOriginRefusal};
 pub use error::{ConfigError, StoreError, TokenError};
-pub use keys::{derive_key, Keys, AUTH_HASH_PURPOSE, REGISTRY_SCOPE_PURPOSE, REMEMBER_TOKEN_PURPOSE};
+
 pub use login_id::{BadLoginId, LoginId};
 pub use memory_registry::{MemoryRegistry, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER};
-pub use next::{choose_next, is_safe_next, location_value, login_redirect_url, login_redirect_url_with};
+pub use next::{is_safe_next, login_redirect_url, login_redirect_url_with};
 pub use registry::{user_agent_label, user_key, LiveLogin, LoginRegistry, LoginTimes, USER_AGENT_LABEL_MAX};
-pub use remember::{now_secs, Remember, RememberClaims, RememberCodec, REMEMBER_AUDIENCE};
-pub use session_record::{SessionRecord, FORMAT_VERSION, SESSION_KEY};
+pub use remember::Remember;
 pub use throttle::{throttle_keys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS};
 pub use user::AuthUser;
+
+/// What `login-actix` builds on and this crate's tests forge tokens with: the derived
+/// keys, the remember-token codec, the session record. Not a stable API: these change
+/// with the token and record formats.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::{
+        keys::{derive_key, Keys, AUTH_HASH_PURPOSE, REGISTRY_SCOPE_PURPOSE, REMEMBER_TOKEN_PURPOSE},
+        next::{choose_next, location_value},
+        remember::{now_secs, RememberClaims, RememberCodec, REMEMBER_AUDIENCE},
+        session_record::{SessionRecord, FORMAT_VERSION, SESSION_KEY},
+    };
+}

@@ -1,6 +1,9 @@
 //! Property test of the `next` rule: no accepted value leads to another origin.
 
-use login_core::{choose_next, is_safe_next, location_value};
+use login_core::{
+    internal::{choose_next, location_value},
+    is_safe_next,
+};
 use proptest::prelude::*;
 use url::Url;
 

@@ -1,7 +1,7 @@
 //! `#[login_required]` and `#[fresh_login_required]`: parse, then expand.
 //!
 //! The expansion adds one argument to the handler, before the user's own:
-//! `_: ::login_actix::Guard<Spec>`. The guard is an extractor that only exists when the
+//! `_: ::login_actix::guard::Guard<Spec>`. The guard is an extractor that only exists when the
 //! check passed, so the handler cannot run (or be called) without it. The guard is
 //! always added, whatever the handler's other arguments are: a type is never trusted
 //! to be the check because of its name. Nothing else of the function changes: attributes (actix's route macro included, in either order),
@@ -156,7 +156,7 @@ fn expand(kind: Kind, args: Args, mut func: ItemFn) -> TokenStream {
             None => quote!(::core::option::Option::None),
         };
         let mode = if api {
-            quote!(::core::option::Option::Some(::login_actix::LoginMode::Api))
+            quote!(::core::option::Option::Some(::login_actix::guard::LoginMode::Api))
         } else {
             quote!(::core::option::Option::None)
         };
@@ -165,9 +165,9 @@ fn expand(kind: Kind, args: Args, mut func: ItemFn) -> TokenStream {
             #[doc(hidden)]
             #[allow(non_camel_case_types)]
             enum #marker {}
-            impl ::login_actix::GuardSpec for #marker {
+            impl ::login_actix::guard::GuardSpec for #marker {
                 const FRESH: bool = #fresh;
-                const MODE: ::core::option::Option<::login_actix::LoginMode> = #mode;
+                const MODE: ::core::option::Option<::login_actix::guard::LoginMode> = #mode;
                 const LOGIN_URL: ::core::option::Option<&'static str> = #login_url;
                 const PERMISSIONS: &'static [&'static str] = &[#(#permissions),*];
             }
@@ -175,14 +175,14 @@ fn expand(kind: Kind, args: Args, mut func: ItemFn) -> TokenStream {
         (quote!(#marker), item)
     } else {
         let spec = match (fresh, api) {
-            (true, false) => quote!(::login_actix::FreshLogin),
-            (false, false) => quote!(::login_actix::Login),
-            (true, true) => quote!(::login_actix::FreshApiLogin),
-            (false, true) => quote!(::login_actix::ApiLogin),
+            (true, false) => quote!(::login_actix::guard::FreshLogin),
+            (false, false) => quote!(::login_actix::guard::Login),
+            (true, true) => quote!(::login_actix::guard::FreshApiLogin),
+            (false, true) => quote!(::login_actix::guard::ApiLogin),
         };
         (spec, TokenStream::new())
     };
-    let guard: FnArg = syn::parse_quote_spanned! {span=> _: ::login_actix::Guard<#spec> };
+    let guard: FnArg = syn::parse_quote_spanned! {span=> _: ::login_actix::guard::Guard<#spec> };
     func.sig.inputs.insert(0, guard);
     quote! {
         #spec_item
@@ -223,7 +223,7 @@ mod tests {
             quote! {
                 /// Docs.
                 #[get("/d")]
-                async fn d<T: Clone>(_: ::login_actix::Guard<::login_actix::Login>, x: T) -> T where T: Send { if true { return x; } x }
+                async fn d<T: Clone>(_: ::login_actix::guard::Guard<::login_actix::guard::Login>, x: T) -> T where T: Send { if true { return x; } x }
             }
             .to_string()
         );
@@ -239,7 +239,7 @@ mod tests {
                 async fn h(user: CurrentUser<User>) {}
             ),
         );
-        assert!(out.contains("Guard < :: login_actix :: Login >"), "{out}");
+        assert!(out.contains("Guard < :: login_actix :: guard :: Login >"), "{out}");
         // Fresh, API and redirect variants still add their guard.
         let out = expand_str(
             Kind::FreshLogin,
@@ -248,7 +248,7 @@ mod tests {
                 async fn h(user: CurrentUser<User>) {}
             ),
         );
-        assert!(out.contains("Guard < :: login_actix :: FreshLogin >"), "{out}");
+        assert!(out.contains("Guard < :: login_actix :: guard :: FreshLogin >"), "{out}");
         let out = expand_str(
             Kind::Login,
             quote!(api),
@@ -264,9 +264,12 @@ mod tests {
         let item = quote!(
             async fn h() {}
         );
-        assert!(expand_str(Kind::FreshLogin, quote!(), item.clone()).contains(":: login_actix :: FreshLogin >"));
-        assert!(expand_str(Kind::Login, quote!(api), item.clone()).contains(":: login_actix :: ApiLogin >"));
-        assert!(expand_str(Kind::FreshLogin, quote!(api), item.clone()).contains(":: login_actix :: FreshApiLogin >"));
+        assert!(
+            expand_str(Kind::FreshLogin, quote!(), item.clone()).contains(":: login_actix :: guard :: FreshLogin >")
+        );
+        assert!(expand_str(Kind::Login, quote!(api), item.clone()).contains(":: login_actix :: guard :: ApiLogin >"));
+        assert!(expand_str(Kind::FreshLogin, quote!(api), item.clone())
+            .contains(":: login_actix :: guard :: FreshApiLogin >"));
         let out = expand_str(Kind::FreshLogin, quote!(redirect = "/signin"), item);
         assert!(out.contains("enum __login_actix_guard_h { }"), "{out}");
         assert!(out.contains("const FRESH : bool = true"), "{out}");
@@ -280,7 +283,7 @@ mod tests {
         );
         let out = expand_str(Kind::Login, quote!(permission = "admin", permission = "audit", api), item);
         assert!(out.contains("const PERMISSIONS : & 'static [& 'static str] = & [\"admin\" , \"audit\"]"), "{out}");
-        assert!(out.contains("Some (:: login_actix :: LoginMode :: Api)"), "{out}");
+        assert!(out.contains("Some (:: login_actix :: guard :: LoginMode :: Api)"), "{out}");
         assert!(out.contains("Guard < __login_actix_guard_h >"), "{out}");
     }
 

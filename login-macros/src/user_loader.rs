@@ -4,7 +4,7 @@
 //! #[user_loader]
 //! async fn load_user(id: i64, db: web::Data<Db>) -> Result<Option<User>, DbError> { .. }
 //! ```
-//! becomes a unit struct `load_user` implementing `::login_actix::UserLoader`, whose
+//! becomes a unit struct `load_user` implementing `::login_actix::loader::UserLoader`, whose
 //! `load` extracts the further arguments from the request and calls the original
 //! function (kept, unchanged, inside the method).
 //!
@@ -130,7 +130,7 @@ fn expand(loader: Loader) -> TokenStream {
     let call = match &returns.error {
         None => quote!(::core::result::Result::Ok(#name(#id_arg #(, #vars)*).await)),
         Some(error) => quote_spanned! {error.span()=>
-            #name(#id_arg #(, #vars)*).await.map_err(::login_actix::LoadError::new)
+            #name(#id_arg #(, #vars)*).await.map_err(::login_actix::loader::LoadError::new)
         },
     };
     let extract = extractors.iter().zip(&vars).map(|(ty, var)| {
@@ -151,7 +151,7 @@ fn expand(loader: Loader) -> TokenStream {
         #[derive(Clone, Copy, Debug)]
         #vis struct #name;
 
-        impl ::login_actix::UserLoader for #name {
+        impl ::login_actix::loader::UserLoader for #name {
             type User = #user;
 
             fn load(
@@ -160,7 +160,7 @@ fn expand(loader: Loader) -> TokenStream {
                 #req: &::login_actix::__private::actix_web::HttpRequest,
             ) -> ::login_actix::__private::LocalBoxFuture<
                 'static,
-                ::core::result::Result<::core::option::Option<#user>, ::login_actix::LoadError>,
+                ::core::result::Result<::core::option::Option<#user>, ::login_actix::loader::LoadError>,
             > {
                 #func
                 let #req = ::core::clone::Clone::clone(#req);
@@ -198,11 +198,11 @@ mod tests {
         for expected in [
             "Loads users.",
             "pub struct load_user ;",
-            "impl :: login_actix :: UserLoader for load_user",
+            "impl :: login_actix :: loader :: UserLoader for load_user",
             "type User = User ;",
             "< web :: Data < Db > as :: login_actix :: __private :: actix_web :: FromRequest > :: extract",
             ":: login_actix :: __private :: loader_id :: < User , i64 >",
-            "map_err (:: login_actix :: LoadError :: new)",
+            "map_err (:: login_actix :: loader :: LoadError :: new)",
         ] {
             assert!(out.contains(expected), "missing {expected:?} in {out}");
         }

@@ -18,7 +18,10 @@ use std::{
 
 use actix_web::{dev::ServiceResponse, http::header, web, HttpRequest};
 use futures_util::future::BoxFuture;
-use login_actix::{loader_fn, AuthUser, LoadError, UserLoader};
+use login_actix::{
+    loader::{loader_fn, LoadError, UserLoader},
+    AuthUser,
+};
 
 /// A user of the test directory.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,9 +141,9 @@ impl FlakyRegistry {
         self.down.store(down, Ordering::SeqCst);
     }
 
-    fn check(&self) -> Result<(), login_actix::StoreError> {
+    fn check(&self) -> Result<(), login_actix::registry::StoreError> {
         if self.down.load(Ordering::SeqCst) {
-            Err(login_actix::StoreError::new("connection refused"))
+            Err(login_actix::registry::StoreError::new("connection refused"))
         } else {
             Ok(())
         }
@@ -157,21 +160,24 @@ macro_rules! flaky {
 }
 
 impl login_actix::registry::LoginRegistry for FlakyRegistry {
-    fn insert(&self, login: login_actix::registry::LiveLogin) -> BoxFuture<'_, Result<(), login_actix::StoreError>> {
+    fn insert(
+        &self,
+        login: login_actix::registry::LiveLogin,
+    ) -> BoxFuture<'_, Result<(), login_actix::registry::StoreError>> {
         flaky!(self.insert(login))
     }
     fn lookup(
         &self,
         id: login_actix::registry::LoginId,
         now: u64,
-    ) -> BoxFuture<'_, Result<Option<login_actix::registry::LoginTimes>, login_actix::StoreError>> {
+    ) -> BoxFuture<'_, Result<Option<login_actix::registry::LoginTimes>, login_actix::registry::StoreError>> {
         flaky!(self.lookup(id, now))
     }
     fn touch(
         &self,
         id: login_actix::registry::LoginId,
         now: u64,
-    ) -> BoxFuture<'_, Result<(), login_actix::StoreError>> {
+    ) -> BoxFuture<'_, Result<(), login_actix::registry::StoreError>> {
         flaky!(self.touch(id, now))
     }
     fn extend(
@@ -179,24 +185,27 @@ impl login_actix::registry::LoginRegistry for FlakyRegistry {
         id: login_actix::registry::LoginId,
         expires_at: u64,
         remembered: bool,
-    ) -> BoxFuture<'_, Result<(), login_actix::StoreError>> {
+    ) -> BoxFuture<'_, Result<(), login_actix::registry::StoreError>> {
         flaky!(self.extend(id, expires_at, remembered))
     }
-    fn remove(&self, id: login_actix::registry::LoginId) -> BoxFuture<'_, Result<bool, login_actix::StoreError>> {
+    fn remove(
+        &self,
+        id: login_actix::registry::LoginId,
+    ) -> BoxFuture<'_, Result<bool, login_actix::registry::StoreError>> {
         flaky!(self.remove(id))
     }
     fn remove_user(
         &self,
         user_key: &str,
         keep: Option<login_actix::registry::LoginId>,
-    ) -> BoxFuture<'_, Result<usize, login_actix::StoreError>> {
+    ) -> BoxFuture<'_, Result<usize, login_actix::registry::StoreError>> {
         flaky!(self.remove_user(user_key, keep))
     }
     fn list_user(
         &self,
         user_key: &str,
         now: u64,
-    ) -> BoxFuture<'_, Result<Vec<login_actix::registry::LiveLogin>, login_actix::StoreError>> {
+    ) -> BoxFuture<'_, Result<Vec<login_actix::registry::LiveLogin>, login_actix::registry::StoreError>> {
         flaky!(self.list_user(user_key, now))
     }
 }

@@ -21,8 +21,8 @@ use actix_web::{
     web, App, FromRequest, HttpRequest, HttpResponse,
 };
 use login_actix::{
-    fresh_login_required, login_required, registry::MemoryRegistry, Forbidden, LoginConfig, LoginError,
-    LoginMiddleware, LoginSession, LoginThrottle, MemoryThrottle, Remember,
+    fresh_login_required, guard::Forbidden, login_required, registry::MemoryRegistry, throttle::MemoryThrottle,
+    LoginConfig, LoginError, LoginMiddleware, LoginSession, LoginThrottle, Remember,
 };
 use login_tests::{users_loader, Jar, User, Users};
 use serde::Deserialize;
@@ -108,7 +108,7 @@ impl TestApp {
         TestApp { clock: Arc::new(AtomicU64::new(START)), users: Users::seeded() }
     }
 
-    fn builder(&self) -> login_actix::LoginConfigBuilder {
+    fn builder(&self) -> login_actix::config::LoginConfigBuilder {
         let clock = Arc::clone(&self.clock);
         LoginConfig::builder(SECRET)
             .registry(Arc::new(MemoryRegistry::new()))
@@ -333,20 +333,23 @@ async fn the_per_ip_limit_covers_many_usernames_and_the_proxy_is_trusted_only_wh
 #[actix_rt::test]
 async fn a_throttle_store_outage_refuses_the_attempt() {
     struct Down;
-    impl login_actix::ThrottleStore for Down {
+    impl login_actix::throttle::ThrottleStore for Down {
         fn hit(
             &self,
             _: &str,
             _: u64,
             _: u64,
-        ) -> futures_util::future::BoxFuture<'_, Result<login_core::Hit, login_actix::StoreError>> {
-            Box::pin(ready(Err(login_actix::StoreError::new("down"))))
+        ) -> futures_util::future::BoxFuture<'_, Result<login_core::Hit, login_actix::registry::StoreError>> {
+            Box::pin(ready(Err(login_actix::registry::StoreError::new("down"))))
         }
-        fn undo(&self, _: &str) -> futures_util::future::BoxFuture<'_, Result<(), login_actix::StoreError>> {
-            Box::pin(ready(Err(login_actix::StoreError::new("down"))))
+        fn undo(&self, _: &str) -> futures_util::future::BoxFuture<'_, Result<(), login_actix::registry::StoreError>> {
+            Box::pin(ready(Err(login_actix::registry::StoreError::new("down"))))
         }
-        fn forget(&self, _: &str) -> futures_util::future::BoxFuture<'_, Result<(), login_actix::StoreError>> {
-            Box::pin(ready(Err(login_actix::StoreError::new("down"))))
+        fn forget(
+            &self,
+            _: &str,
+        ) -> futures_util::future::BoxFuture<'_, Result<(), login_actix::registry::StoreError>> {
+            Box::pin(ready(Err(login_actix::registry::StoreError::new("down"))))
         }
     }
     let t = TestApp::new();

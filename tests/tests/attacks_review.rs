@@ -23,8 +23,8 @@ use actix_web::{
     web, App, HttpResponse,
 };
 use login_actix::{
-    fresh_login_required, login_required, registry::MemoryRegistry, LoginConfig, LoginMiddleware, LoginSession,
-    LoginThrottle, MemoryThrottle, Remember,
+    fresh_login_required, login_required, registry::MemoryRegistry, throttle::MemoryThrottle, LoginConfig,
+    LoginMiddleware, LoginSession, LoginThrottle, Remember,
 };
 use login_tests::{users_loader, Jar, User, Users};
 use serde::Deserialize;
@@ -91,7 +91,7 @@ impl TestApp {
         TestApp { clock: Arc::new(AtomicU64::new(START)), users: Users::seeded() }
     }
 
-    fn builder(&self) -> login_actix::LoginConfigBuilder {
+    fn builder(&self) -> login_actix::config::LoginConfigBuilder {
         let clock = Arc::clone(&self.clock);
         LoginConfig::builder(SECRET)
             .registry(Arc::new(MemoryRegistry::new()))
@@ -262,7 +262,7 @@ fn redis_used_memory(port: u16) -> u64 {
 #[actix_rt::test]
 async fn finding_redis_throttle_keys_grow_without_bound_from_one_throttled_client() {
     let Some(redis) = login_tests::redis::redis_or_skip("redis throttle growth") else { return };
-    let store = login_actix::RedisThrottle::connect(&redis.url()).await.expect("connect");
+    let store = login_actix::throttle::RedisThrottle::connect(&redis.url()).await.expect("connect");
     let t = TestApp::new();
     let app = service!(t, t.builder().throttle_store(Arc::new(store)).build().expect("config"));
     // Use up the per-IP budget (100) so that everything after is a cheap 429.

@@ -13,8 +13,9 @@ use actix_web::{
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use login_actix::registry::MemoryRegistry;
 use login_actix::{
-    ApiLoginRequired, CurrentUser, FreshLoginRequired, LoginConfig, LoginMiddleware, LoginMode, LoginRequestExt,
-    LoginRequired, LoginSession, OptionalUser, Remember, UnauthorizedReason,
+    dev::LoginRequestExt,
+    guard::{ApiLoginRequired, FreshLoginRequired, LoginMode, LoginRequired, UnauthorizedReason},
+    CurrentUser, LoginConfig, LoginMiddleware, LoginSession, OptionalUser, Remember,
 };
 use login_tests::{location, set_cookie_lines, users_loader, FlakyRegistry, Jar, User, Users};
 use serde::Deserialize;
@@ -355,14 +356,14 @@ async fn bad_remember_tokens_are_ignored_and_deleted() {
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, Some("on"), None)).await;
     let good = jar.get("_remember").expect("set").to_owned();
-    let now = login_core::now_secs();
-    let key = login_core::derive_key(&SECRET, login_core::REMEMBER_TOKEN_PURPOSE);
+    let now = login_core::internal::now_secs();
+    let key = login_core::internal::derive_key(&SECRET, login_core::internal::REMEMBER_TOKEN_PURPOSE);
     // Forged tokens name the live login of the good one, so each fails for its own defect.
     let good_claims: serde_json::Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(good.split('.').nth(1).expect("payload")).expect("base64url"))
             .expect("json");
     let lid = good_claims["lid"].clone();
-    let claims = |uid: i64, iat: u64, exp: u64| serde_json::json!({"uid": uid, "iat": iat, "exp": exp, "aud": login_core::REMEMBER_AUDIENCE, "lid": lid});
+    let claims = |uid: i64, iat: u64, exp: u64| serde_json::json!({"uid": uid, "iat": iat, "exp": exp, "aud": login_core::internal::REMEMBER_AUDIENCE, "lid": lid});
     let mut parts: Vec<&str> = good.split('.').collect();
     let forged_payload = URL_SAFE_NO_PAD.encode(claims(2, now, now + 3600).to_string());
     parts[1] = &forged_payload;
@@ -374,7 +375,7 @@ async fn bad_remember_tokens_are_ignored_and_deleted() {
     let raw_secret = forge(claims(1, now, now + 3600), &SECRET, jsonwebtoken::Algorithm::HS256);
     let hs512 = forge(claims(1, now, now + 3600), &key, jsonwebtoken::Algorithm::HS512);
     let wrong_id_type = forge(
-        serde_json::json!({"uid": "1", "iat": now, "exp": now + 60, "aud": login_core::REMEMBER_AUDIENCE, "lid": good_claims["lid"]}),
+        serde_json::json!({"uid": "1", "iat": now, "exp": now + 60, "aud": login_core::internal::REMEMBER_AUDIENCE, "lid": good_claims["lid"]}),
         &key,
         jsonwebtoken::Algorithm::HS256,
     );

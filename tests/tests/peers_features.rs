@@ -24,12 +24,14 @@ use actix_web::{
     web, App, HttpRequest, HttpResponse,
 };
 use login_actix::{
-    fresh_login_required, login_required,
+    events::{EndReason, LoginEvent, RefusalReason},
+    fresh_login_required,
+    guard::{LoginMode, LoginUrl},
+    loader::request_loader_fn,
+    login_required,
     registry::MemoryRegistry,
-    request_loader_fn,
     test_util::{login_as, Jar, TestLogin},
-    CurrentUser, EndReason, LoginConfig, LoginError, LoginEvent, LoginMiddleware, LoginMode, LoginSession, LoginUrl,
-    RefusalReason, Remember,
+    CurrentUser, LoginConfig, LoginError, LoginMiddleware, LoginSession, Remember,
 };
 use login_tests::{location, users_loader, User, Users};
 
@@ -135,7 +137,7 @@ async fn scoped_page() -> &'static str {
 }
 
 /// A user type whose permissions and activity come from the test directory.
-fn loader() -> impl login_actix::UserLoader<User = User> {
+fn loader() -> impl login_actix::loader::UserLoader<User = User> {
     users_loader()
 }
 

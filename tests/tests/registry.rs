@@ -19,8 +19,10 @@ use actix_web::{
     web, App, HttpResponse,
 };
 use login_actix::{
+    guard::LoginRequired,
+    login::LoginInfo,
     registry::{LoginRegistry, MemoryRegistry},
-    CurrentUser, LoginConfig, LoginInfo, LoginMiddleware, LoginRequired, LoginSession, OptionalUser, Remember,
+    CurrentUser, LoginConfig, LoginMiddleware, LoginSession, OptionalUser, Remember,
 };
 use login_tests::{users_loader, Jar, User, Users};
 use serde::Deserialize;

@@ -19,8 +19,10 @@ use actix_web::{
     web, App, HttpResponse,
 };
 use login_actix::{
+    guard::LoginRequired,
+    login::LoginInfo,
     registry::{LiveLogin, LoginId, LoginRegistry, MemoryRegistry, RedisRegistry, DEFAULT_MAX_LOGINS_PER_USER},
-    CurrentUser, LoginConfig, LoginInfo, LoginMiddleware, LoginRequired, LoginSession, Remember,
+    CurrentUser, LoginConfig, LoginMiddleware, LoginSession, Remember,
 };
 use login_tests::{redis::redis_or_skip, users_loader, Jar, User, Users};
 use serde::Deserialize;

@@ -7,7 +7,7 @@ use std::{collections::HashSet, net::TcpListener, path::PathBuf, sync::mpsc, tim
 
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{cookie::Key, get, post, web, App, HttpResponse, HttpServer};
-use login_actix::{CurrentUser, LoginConfig, LoginMiddleware, LoginRequired, LoginSession, Remember};
+use login_actix::{guard::LoginRequired, CurrentUser, LoginConfig, LoginMiddleware, LoginSession, Remember};
 use login_examples::settings::{RegistryKind, SessionStoreKind};
 use login_tests::{
     demo::{test_settings, Browser, DemoServer},

@@ -9,5 +9,5 @@ fn main() {
     // The gated handler cannot be called without a guard value...
     let _ = dashboard();
     // ...and a guard value cannot be made by hand.
-    let _ = login_actix::LoginRequired { _spec: std::marker::PhantomData };
+    let _ = login_actix::guard::LoginRequired { _spec: std::marker::PhantomData };
 }

@@ -8,7 +8,7 @@ use login_core::throttle_keys;
 
 use crate::{
     error::LoginError,
-    events::LoginEvent,
+    event::LoginEvent,
     login_state::{into_actix_error, LoginState},
 };
 

@@ -71,7 +71,7 @@ impl From<actix_web::Error> for LoadError {
 /// A [`UserLoader`] from a closure `Fn(id, HttpRequest) -> Future<Output = Result<Option<U>, E>>`.
 ///
 /// ```
-/// use login_actix::{loader_fn, AuthUser, UserLoader};
+/// use login_actix::{AuthUser, loader::{loader_fn, UserLoader}};
 /// # #[derive(Clone)] struct User { id: u32 }
 /// # impl AuthUser for User { type Id = u32; fn id(&self) -> u32 { self.id } }
 ///
@@ -133,7 +133,7 @@ where
 /// - `Ok(None)`: the token is unknown or revoked: `401`, never a fall-through to cookies.
 /// - `Err(_)`: the loader could not answer: `500`.
 ///
-/// Bearer tokens are read only on routes in [`LoginMode::Api`](crate::LoginMode::Api)
+/// Bearer tokens are read only on routes in [`LoginMode::Api`](crate::guard::LoginMode::Api)
 /// (a scope's `app_data`); elsewhere the header is ignored. Register it with
 /// [`LoginMiddleware::request_loader`](crate::LoginMiddleware::request_loader).
 pub trait RequestLoader: 'static {
@@ -147,7 +147,7 @@ pub trait RequestLoader: 'static {
 /// A [`RequestLoader`] from a closure `Fn(token, HttpRequest) -> Future<Output = Result<Option<U>, E>>`.
 ///
 /// ```
-/// use login_actix::{request_loader_fn, AuthUser, RequestLoader};
+/// use login_actix::{AuthUser, loader::{request_loader_fn, RequestLoader}};
 /// # #[derive(Clone)] struct User { id: u32 }
 /// # impl AuthUser for User { type Id = u32; fn id(&self) -> u32 { self.id } }
 ///

@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use actix_web::{get, HttpResponse};
-//! use login_actix::{FreshLoginRequired, LoginRequired};
+//! use login_actix::guard::{FreshLoginRequired, LoginRequired};
 //!
 //! #[get("/dashboard")]
 //! async fn dashboard(_: LoginRequired) -> HttpResponse {
@@ -27,7 +27,7 @@ use std::{fmt, marker::PhantomData};
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
 use crate::{
-    events::{LoginEvent, RefusalReason},
+    event::{LoginEvent, RefusalReason},
     forbidden::{forbidden_response, Forbidden},
     login_future::LoginFuture,
     login_state::{into_actix_error, LoginState},
