@@ -164,8 +164,9 @@ pub mod config {
     };
 }
 
-/// The registry of live logins and its stores.
 pub mod registry {
+    //! The registry of live logins and its stores.
+    //!
     //! A request is authenticated only while its login is live here. The stores:
     //!
     //! | store | survives a restart | several instances | how |
