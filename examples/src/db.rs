@@ -412,6 +412,7 @@ impl Db {
         self.run(move |c| {
             c.execute("DELETE FROM users WHERE id = ?1", [id])?;
             c.execute("DELETE FROM tokens WHERE user_id = ?1", [id])?;
+            c.execute("DELETE FROM activity WHERE user_id = ?1", [id])?;
             Ok(())
         })
         .await

@@ -6,11 +6,12 @@ use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use login_core::AuthUser;
 
 use crate::{
+    authenticator::{Authed, Outcome, Via},
     error::LoginError,
     guards::refuse,
     login_future::LoginFuture,
     login_state::{into_actix_error, LoginState},
-    resolve::{current, Authed, Resolution, Via},
+    memo::memoized,
     unauthorized::UnauthorizedReason,
 };
 
@@ -88,23 +89,20 @@ fn downcast<U: AuthUser>(req: &HttpRequest, authed: Authed) -> Result<CurrentUse
     match authed.user.downcast::<U>() {
         Ok(user) => Ok(CurrentUser { user, fresh: authed.fresh, via: authed.via }),
         Err(_) => {
-            let expected = LoginState::of(req).map(|s| s.resolver.user_type().1).unwrap_or("?");
+            let expected = LoginState::of(req).map(|s| s.authenticator.user_type().1).unwrap_or("?");
             Err(LoginError::UserTypeMismatch { expected, found: type_name::<U>() })
         }
     }
 }
 
-fn to_user<U: AuthUser>(req: &HttpRequest, outcome: Resolution) -> Result<Option<CurrentUser<U>>, LoginError> {
+fn to_user<U: AuthUser>(req: &HttpRequest, outcome: Outcome) -> Result<Option<CurrentUser<U>>, LoginError> {
     match outcome? {
         Some(authed) => downcast(req, authed).map(Some),
         None => Ok(None),
     }
 }
 
-fn current_user_outcome<U: AuthUser>(
-    req: &HttpRequest,
-    outcome: Resolution,
-) -> Result<CurrentUser<U>, actix_web::Error> {
+fn current_user_outcome<U: AuthUser>(req: &HttpRequest, outcome: Outcome) -> Result<CurrentUser<U>, actix_web::Error> {
     optional_user_outcome::<U>(req, outcome)?
         .0
         .ok_or_else(|| refuse(req, UnauthorizedReason::LoginRequired, None, None))
@@ -147,7 +145,7 @@ impl<U: fmt::Debug> fmt::Debug for OptionalUser<U> {
 
 fn optional_user_outcome<U: AuthUser>(
     req: &HttpRequest,
-    outcome: Resolution,
+    outcome: Outcome,
 ) -> Result<OptionalUser<U>, actix_web::Error> {
     to_user::<U>(req, outcome).map(OptionalUser).map_err(|err| into_actix_error(req, err))
 }
@@ -185,7 +183,7 @@ impl LoginRequestExt for HttpRequest {
     fn current_user<U: AuthUser>(&self) -> impl Future<Output = Result<Option<CurrentUser<U>>, LoginError>> {
         let req = self.clone();
         async move {
-            let outcome = current(&req).await;
+            let outcome = memoized(&req).await;
             to_user::<U>(&req, outcome)
         }
     }

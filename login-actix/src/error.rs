@@ -52,6 +52,10 @@ pub enum LoginError {
     /// (only after checking the password, so as not to reveal which accounts exist).
     #[error("the account is inactive")]
     Inactive,
+    /// `login_user` in a request that skipped cross-origin protection as a bearer-token
+    /// request (`403`): such a request may not log a browser in.
+    #[error("a bearer-token request may not log anyone in")]
+    CrossOriginLogin,
     /// Creating a remember token failed (`500`).
     #[error(transparent)]
     Token(#[from] TokenError),
@@ -68,7 +72,7 @@ impl ResponseError for LoginError {
         match self {
             LoginError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             LoginError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            LoginError::Inactive => StatusCode::FORBIDDEN,
+            LoginError::Inactive | LoginError::CrossOriginLogin => StatusCode::FORBIDDEN,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -27,11 +27,11 @@ use std::{fmt, marker::PhantomData};
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
 use crate::{
+    authenticator::{Authed, Outcome},
     event::{LoginEvent, RefusalReason},
     forbidden::{forbidden_response, Forbidden},
     login_future::LoginFuture,
     login_state::{into_actix_error, LoginState},
-    resolve::{Authed, Resolution},
     unauthorized::{unauthorized_response, LoginMode, UnauthorizedReason},
 };
 
@@ -111,16 +111,20 @@ impl<S: GuardSpec> FromRequest for Guard<S> {
     }
 }
 
-fn guard_outcome<S: GuardSpec>(req: &HttpRequest, outcome: Resolution) -> Result<Guard<S>, actix_web::Error> {
+fn guard_outcome<S: GuardSpec>(req: &HttpRequest, outcome: Outcome) -> Result<Guard<S>, actix_web::Error> {
     let reason = match outcome {
         Err(err) => return Err(into_actix_error(req, err)),
-        Ok(Some(authed)) if authed.fresh || !S::FRESH => {
-            return match S::PERMISSIONS {
-                [] => Ok(Guard { _spec: PhantomData }),
-                wanted => check_permissions(req, &authed, wanted, S::MODE).map(|()| Guard { _spec: PhantomData }),
-            };
+        Ok(Some(authed)) => {
+            // Permissions first: a user without one gets 403 whether fresh or not, never
+            // a detour through the login page that ends in a 403 anyway.
+            if !S::PERMISSIONS.is_empty() {
+                check_permissions(req, &authed, S::PERMISSIONS, S::MODE)?;
+            }
+            if authed.fresh || !S::FRESH {
+                return Ok(Guard { _spec: PhantomData });
+            }
+            UnauthorizedReason::FreshLoginRequired
         }
-        Ok(Some(_)) => UnauthorizedReason::FreshLoginRequired,
         Ok(None) => UnauthorizedReason::LoginRequired,
     };
     Err(refuse(req, reason, S::MODE, S::LOGIN_URL))
@@ -134,7 +138,7 @@ pub(crate) fn check_permissions(
     mode: Option<LoginMode>,
 ) -> Result<(), actix_web::Error> {
     let state = LoginState::of(req).map_err(|err| into_actix_error(req, err))?;
-    let Some(missing) = wanted.iter().find(|p| !state.resolver.has_permission(&*authed.user, p)) else {
+    let Some(missing) = wanted.iter().find(|p| !state.authenticator.has_permission(&*authed.user, p)) else {
         return Ok(());
     };
     tracing::info!(permission = *missing, path = req.path(), "refused: logged in without a required permission");

@@ -108,6 +108,8 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod authenticate;
+mod authenticator;
 #[cfg(feature = "redis")]
 mod bounded_session_store;
 mod current_user;
@@ -120,6 +122,7 @@ mod login_future;
 mod login_session;
 mod login_state;
 mod login_throttle;
+mod memo;
 mod middleware;
 #[cfg(feature = "redis")]
 mod redis_connection;
@@ -128,7 +131,6 @@ mod redis_registry;
 #[cfg(feature = "redis")]
 mod redis_throttle;
 mod remember_cookie;
-mod resolve;
 mod session_probe;
 #[cfg(feature = "sqlite")]
 mod sqlite_registry;

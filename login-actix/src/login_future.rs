@@ -10,22 +10,25 @@ use std::{
 
 use actix_web::HttpRequest;
 
-use crate::resolve::{current, Resolution, Resolve};
+use crate::{
+    authenticator::Outcome,
+    memo::{memoized, MemoFuture},
+};
 
 /// Turns the request's resolution into the extractor's value.
-type Outcome<T> = fn(&HttpRequest, Resolution) -> Result<T, actix_web::Error>;
+type Extract<T> = fn(&HttpRequest, Outcome) -> Result<T, actix_web::Error>;
 
 /// The future of [`Guard`](crate::guard::Guard), [`CurrentUser`](crate::CurrentUser) and
 /// [`OptionalUser`](crate::OptionalUser) extraction.
 pub struct LoginFuture<T> {
-    resolve: Resolve,
-    outcome: Outcome<T>,
+    resolve: MemoFuture,
+    outcome: Extract<T>,
 }
 
 impl<T> LoginFuture<T> {
     /// A future that resolves the user and maps the result.
-    pub(crate) fn new(req: &HttpRequest, outcome: Outcome<T>) -> Self {
-        LoginFuture { resolve: current(req), outcome }
+    pub(crate) fn new(req: &HttpRequest, outcome: Extract<T>) -> Self {
+        LoginFuture { resolve: memoized(req), outcome }
     }
 }
 

@@ -8,7 +8,7 @@ use actix_web::{
     body::BoxBody,
     dev::Payload,
     http::{header, StatusCode},
-    FromRequest, HttpRequest, HttpResponse, Responder,
+    FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder,
 };
 use login_core::{
     internal::{choose_next, location_value, SessionRecord, SESSION_KEY},
@@ -16,11 +16,12 @@ use login_core::{
 };
 
 use crate::{
+    authenticate::lookup,
     error::LoginError,
     event::{id_value, EndReason, LoginEvent, RefusalReason},
     login_state::{into_actix_error, LoginState},
-    remember_cookie::{remember_cookie, CookieAction},
-    resolve::{delete_remember_cookie, lookup, RequestAuth},
+    memo::Memo,
+    remember_cookie,
     session_probe::ensure_session,
 };
 
@@ -82,7 +83,7 @@ impl LoginSession {
     }
 
     fn check_user_type<U: AuthUser>(&self) -> Result<(), LoginError> {
-        let (expected_id, expected) = self.state.resolver.user_type();
+        let (expected_id, expected) = self.state.authenticator.user_type();
         if expected_id == TypeId::of::<U>() {
             Ok(())
         } else {
@@ -101,9 +102,9 @@ impl LoginSession {
         lifetime: Duration,
     ) -> Result<u64, LoginError> {
         let (token, expires_at) = self.state.codec.issue(user_id, login_id, auth_tag, now, lifetime)?;
-        RequestAuth::set_cookie(
+        remember_cookie::schedule(
             &self.req,
-            CookieAction::Set(remember_cookie(self.state.config.cookie(), token, lifetime)),
+            remember_cookie::remember_cookie(self.state.config.cookie(), token, lifetime),
         );
         Ok(expires_at)
     }
@@ -161,6 +162,12 @@ impl LoginSession {
         force: bool,
     ) -> Result<LoginRedirect, LoginError> {
         self.check_user_type::<U>()?;
+        if self.req.extensions().contains::<crate::middleware::BearerExempt>() {
+            tracing::info!("login refused: a bearer request skipped cross-origin protection and may not log in");
+            let event = LoginEvent::Refused { user_id: None, reason: RefusalReason::CrossOrigin };
+            self.state.emit(&self.req, &event);
+            return Err(LoginError::CrossOriginLogin);
+        }
         if !force && !user.is_active() {
             tracing::info!(user_id = ?user.id(), "login refused: the account is inactive");
             let event =
@@ -220,7 +227,7 @@ impl LoginSession {
             None => {
                 // Keep the browser's remember cookie only when it names the continued login.
                 if token_login.as_ref().is_none_or(|claims| Some(claims.login_id) != continued) {
-                    delete_remember_cookie(&self.state, &self.req);
+                    remember_cookie::delete_if_present(&self.state, &self.req);
                 }
                 None
             }
@@ -248,7 +255,7 @@ impl LoginSession {
         let record = SessionRecord { user_id, login_id, authenticated_at, auth_tag };
         session.renew();
         session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
-        RequestAuth::reset(&self.req);
+        Memo::reset(&self.req);
         tracing::info!(
             user_id = ?record.user_id,
             remember = remember_end.is_some(),
@@ -274,8 +281,8 @@ impl LoginSession {
         let record = self.record::<serde_json::Value>(&session);
         let token = self.req.cookie(&self.state.config.cookie().name);
         session.purge();
-        RequestAuth::set_cookie(&self.req, CookieAction::Delete);
-        RequestAuth::settle(&self.req, Ok(None));
+        remember_cookie::schedule_delete(&self.state, &self.req);
+        Memo::settle(&self.req, Ok(None));
 
         let registry = self.state.config.registry();
         let mut user_id = None;
@@ -308,7 +315,7 @@ impl LoginSession {
         record.authenticated_at = now;
         session.renew();
         session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
-        RequestAuth::reset(&self.req);
+        Memo::reset(&self.req);
         tracing::info!(user_id = ?record.user_id, "login confirmed: the session is fresh again");
         Ok(())
     }
@@ -374,7 +381,7 @@ impl LoginSession {
         }
         session.renew();
         session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
-        RequestAuth::reset(&self.req);
+        Memo::reset(&self.req);
         tracing::info!(user_id = ?record.user_id, other_logins_ended = ended, "auth hash refreshed; other logins ended");
         Ok(())
     }

@@ -1,21 +1,16 @@
 //! What the middleware shares with the extractors: configuration, codec, handlers and
 //! the type-erased user resolution.
 
-use std::{
-    any::{Any, TypeId},
-    cell::Cell,
-    rc::Rc,
-};
+use std::{cell::Cell, rc::Rc};
 
 use actix_web::{HttpRequest, HttpResponse};
-use futures_util::future::LocalBoxFuture;
 use login_core::{internal::RememberCodec, LoginConfig};
 
 use crate::{
+    authenticator::Authenticator,
     error::LoginError,
     event::{EventHook, LoginEvent},
     forbidden::Forbidden,
-    resolve::Resolution,
     unauthorized::Unauthorized,
 };
 
@@ -26,22 +21,11 @@ pub(crate) type ForbiddenHandler = Rc<dyn Fn(&HttpRequest, &Forbidden) -> HttpRe
 /// A replacement for the error response.
 pub(crate) type ErrorHandler = Rc<dyn Fn(&HttpRequest, &LoginError) -> HttpResponse>;
 
-/// The user resolution with the loader's types erased, so that guards and handles need
-/// no type parameter.
-pub(crate) trait Resolver {
-    /// Resolves the current user of `req` (the memoization is the caller's).
-    fn resolve(&self, state: Rc<LoginState>, req: HttpRequest) -> LocalBoxFuture<'static, Resolution>;
-    /// The loader's user type.
-    fn user_type(&self) -> (TypeId, &'static str);
-    /// Whether the (type-erased) user holds `permission`.
-    fn has_permission(&self, user: &dyn Any, permission: &str) -> bool;
-}
-
 /// Per-worker state of one `LoginMiddleware`.
 pub(crate) struct LoginState {
     pub(crate) config: LoginConfig,
     pub(crate) codec: RememberCodec,
-    pub(crate) resolver: Box<dyn Resolver>,
+    pub(crate) authenticator: Box<dyn Authenticator>,
     pub(crate) unauthorized_handler: Option<UnauthorizedHandler>,
     pub(crate) forbidden_handler: Option<ForbiddenHandler>,
     pub(crate) event_hook: Option<EventHook>,
@@ -88,7 +72,7 @@ pub(crate) fn into_actix_error(req: &HttpRequest, err: LoginError) -> actix_web:
 pub(crate) fn log_error(err: &LoginError) {
     match err {
         LoginError::Store(e) => tracing::warn!(error = %e, "login store unavailable; failing closed"),
-        LoginError::Throttled { .. } | LoginError::Inactive => {}
+        LoginError::Throttled { .. } | LoginError::Inactive | LoginError::CrossOriginLogin => {}
         other => tracing::error!(error = %other, "login flow error"),
     }
 }

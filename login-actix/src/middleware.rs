@@ -12,19 +12,19 @@ use actix_web::{
     body::{EitherBody, MessageBody},
     dev::{Extensions, Service, ServiceRequest, ServiceResponse, Transform},
     http::header,
-    Error, HttpRequest, HttpResponse,
+    Error, HttpMessage, HttpRequest, HttpResponse,
 };
 use login_core::{internal::RememberCodec, LoginConfig};
 
 use crate::{
+    authenticator::LoaderAuthenticator,
     error::LoginError,
     event::{EventHook, LoginEvent, RefusalReason},
     forbidden::{forbidden_response, Forbidden},
     loader::RequestLoader,
     loader::UserLoader,
     login_state::{ErrorHandler, ForbiddenHandler, LoginState, UnauthorizedHandler},
-    remember_cookie::{removal_cookie, CookieAction},
-    resolve::{LoaderResolver, RequestAuth},
+    remember_cookie,
     unauthorized::Unauthorized,
 };
 
@@ -143,7 +143,7 @@ where
         let state = LoginState {
             codec: RememberCodec::new(&self.config),
             config: self.config.clone(),
-            resolver: Box::new(LoaderResolver {
+            authenticator: Box::new(LoaderAuthenticator {
                 loader: Rc::clone(&self.loader),
                 request_loader: self.request_loader.clone(),
             }),
@@ -199,8 +199,8 @@ where
         match self.project().state.project() {
             ResponseStateProj::Inner { inner } => {
                 let mut res = ready!(inner.poll(cx))?;
-                if let Some(action) = RequestAuth::take_cookie(res.request()) {
-                    apply_cookie(&mut res, action);
+                if let Some(cookie) = remember_cookie::take(res.request()) {
+                    apply_cookie(&mut res, &cookie);
                 }
                 Poll::Ready(Ok(res.map_into_left_body()))
             }
@@ -210,8 +210,8 @@ where
             },
             ResponseStateProj::Answered { fut } => {
                 let mut res = ready!(fut.as_mut().poll(cx))?;
-                if let Some(action) = RequestAuth::take_cookie(res.request()) {
-                    apply_cookie(&mut res, action);
+                if let Some(cookie) = remember_cookie::take(res.request()) {
+                    apply_cookie(&mut res, &cookie);
                 }
                 Poll::Ready(Ok(res.map_into_right_body()))
             }
@@ -271,6 +271,12 @@ fn test_login(
     })
 }
 
+/// Marks a request let through cross-origin protection as a bearer-token request:
+/// the login handle refuses to log anyone in from it (no login CSRF through the
+/// exemption).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BearerExempt;
+
 /// The cross-origin decision for a request, from its own headers (never forwarded ones).
 fn check_cross_origin(state: &LoginState, req: &ServiceRequest) -> Result<(), login_core::CrossOriginRefusal> {
     let policy = state.config.cross_origin();
@@ -278,10 +284,15 @@ fn check_cross_origin(state: &LoginState, req: &ServiceRequest) -> Result<(), lo
         return Ok(());
     }
     let headers = req.headers();
-    // A bearer-token request without cookies carries no ambient credential a browser
-    // would attach by itself; API clients post from anywhere.
-    if state.has_request_loader && !headers.contains_key(header::COOKIE) && headers.contains_key(header::AUTHORIZATION)
+    // A request with a well-formed bearer token and no cookies carries no credential a
+    // browser attaches by itself (it does attach cached Basic credentials, hence the
+    // scheme check); API clients post from anywhere. Such a request may not log anyone
+    // in (see `BearerExempt`).
+    if state.has_request_loader
+        && !headers.contains_key(header::COOKIE)
+        && matches!(crate::loader_adapter::bearer_token(req.request()), Some(Ok(_)))
     {
+        req.extensions_mut().insert(BearerExempt);
         return Ok(());
     }
     let host = headers
@@ -298,15 +309,8 @@ fn check_cross_origin(state: &LoginState, req: &ServiceRequest) -> Result<(), lo
 }
 
 /// On the way out: sets or deletes the remember cookie as the request decided.
-fn apply_cookie<B>(res: &mut ServiceResponse<B>, action: CookieAction) {
-    let cookie = match action {
-        CookieAction::Set(cookie) => cookie,
-        CookieAction::Delete => match res.request().app_data::<Rc<LoginState>>() {
-            Some(state) => removal_cookie(state.config.cookie()),
-            None => return,
-        },
-    };
-    if let Err(err) = res.response_mut().add_cookie(&cookie) {
+fn apply_cookie<B>(res: &mut ServiceResponse<B>, cookie: &actix_web::cookie::Cookie<'static>) {
+    if let Err(err) = res.response_mut().add_cookie(cookie) {
         tracing::error!(error = %err, "could not set the remember cookie header");
     }
 }

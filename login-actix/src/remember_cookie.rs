@@ -1,9 +1,15 @@
-//! The one builder of the remember cookie, and the pending cookie change of a request.
+//! The remember cookie: its one builder, its removal with the same attributes, and the
+//! change a request schedules for its response.
 
 use std::time::Duration;
 
-use actix_web::cookie::{time, Cookie, SameSite as CookieSameSite};
+use actix_web::{
+    cookie::{time, Cookie, SameSite as CookieSameSite},
+    HttpMessage, HttpRequest,
+};
 use login_core::{CookieSettings, SameSite};
+
+use crate::login_state::LoginState;
 
 /// Builds the remember cookie with the configured attributes.
 pub(crate) fn remember_cookie(settings: &CookieSettings, value: String, max_age: Duration) -> Cookie<'static> {
@@ -32,11 +38,30 @@ pub(crate) fn removal_cookie(settings: &CookieSettings) -> Cookie<'static> {
     cookie
 }
 
-/// What the response must do with the remember cookie.
+/// The cookie the response must carry: a new remember cookie or its removal. The last
+/// change a request schedules wins.
 #[derive(Debug, Clone)]
-pub(crate) enum CookieAction {
-    /// Set a new remember cookie.
-    Set(Cookie<'static>),
-    /// Delete the remember cookie.
-    Delete,
+pub(crate) struct PendingCookie(pub(crate) Cookie<'static>);
+
+/// Schedules `cookie` for the response.
+pub(crate) fn schedule(req: &HttpRequest, cookie: Cookie<'static>) {
+    req.extensions_mut().insert(PendingCookie(cookie));
+}
+
+/// Schedules the removal of the remember cookie (same name, Path, Domain, attributes).
+pub(crate) fn schedule_delete(state: &LoginState, req: &HttpRequest) {
+    schedule(req, removal_cookie(state.config.cookie()));
+}
+
+/// Schedules the removal only when the request carries a remember cookie.
+pub(crate) fn delete_if_present(state: &LoginState, req: &HttpRequest) {
+    let name = &state.config.cookie().name;
+    if req.cookies().is_ok_and(|jar| jar.iter().any(|c| c.name() == name)) {
+        schedule_delete(state, req);
+    }
+}
+
+/// The scheduled cookie, taken (for the response).
+pub(crate) fn take(req: &HttpRequest) -> Option<Cookie<'static>> {
+    req.extensions_mut().remove::<PendingCookie>().map(|pending| pending.0)
 }

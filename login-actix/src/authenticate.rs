@@ -1,4 +1,4 @@
-//! Who is logged in: the session record, else the remember cookie; checked against the
+//! The rules of authentication. Who is logged in: the session record, else the remember cookie; checked against the
 //! registry of live logins, loaded once per request and memoized in the request
 //! extensions.
 //!
@@ -13,221 +13,32 @@
 //!    session (new id), never fresh.
 //! 3. Activity is written to the registry at most once per touch interval.
 
-use std::{
-    any::{Any, TypeId},
-    future::Future,
-    pin::Pin,
-    rc::Rc,
-    task::{ready, Context, Poll, Waker},
-};
+use std::rc::Rc;
 
 use actix_session::{Session, SessionExt};
-use actix_web::{HttpMessage, HttpRequest};
-use futures_util::future::LocalBoxFuture;
+use actix_web::HttpRequest;
 use login_core::{
     internal::{SessionRecord, SESSION_KEY},
     AuthUser, LoginId, LoginTimes,
 };
 
 use crate::{
+    authenticator::{Authed, Outcome, Via},
     error::LoginError,
     event::{id_value, EndReason, LoginEvent, RefusalReason},
-    loader_adapter::{bearer_token, RequestLoader, UserLoader},
-    login_state::{LoginState, Resolver},
-    remember_cookie::CookieAction,
+    loader_adapter::{RequestLoader, UserLoader},
+    login_state::LoginState,
+    remember_cookie,
     session_probe::ensure_session,
-    unauthorized::LoginMode,
 };
 
-/// A logged-in user, type-erased.
-#[derive(Clone)]
-pub(crate) struct Authed {
-    pub(crate) user: Rc<dyn Any>,
-    /// Whether a credential was checked within `fresh_for`.
-    pub(crate) fresh: bool,
-    /// How the request was authenticated.
-    pub(crate) via: Via,
-}
-
-/// How a request was authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Via {
-    /// The session of a credential login.
-    Session,
-    /// A session restored from a remember cookie (now or earlier in this session).
-    Remembered,
-    /// A bearer token (API routes).
-    Token,
-}
-
-/// The outcome of resolving a request's user.
-pub(crate) type Resolution = Result<Option<Authed>, LoginError>;
-
-/// Per-request state, created in the request extensions on first use only (routes that
-/// never ask for the user carry none): the memoized resolution and the pending
-/// remember-cookie change.
-///
-/// It holds no future and no request, so nothing here can keep a request alive.
-#[derive(Default)]
-pub(crate) struct RequestAuth {
-    memo: Memo,
-    cookie: Option<CookieAction>,
-}
-
-/// Single-flight memo: the first extractor to ask resolves, the others wait for it.
-#[derive(Default)]
-enum Memo {
-    #[default]
-    Empty,
-    Running(Vec<Waker>),
-    Done(Resolution),
-}
-
-impl RequestAuth {
-    fn with<R>(req: &HttpRequest, f: impl FnOnce(&mut RequestAuth) -> R) -> R {
-        let mut ext = req.extensions_mut();
-        f(ext.get_or_insert_with(RequestAuth::default))
-    }
-
-    /// Schedules a remember-cookie change for the response (the last one wins).
-    pub(crate) fn set_cookie(req: &HttpRequest, action: CookieAction) {
-        Self::with(req, |auth| auth.cookie = Some(action));
-    }
-
-    /// The pending remember-cookie change, taken (for the response).
-    pub(crate) fn take_cookie(req: &HttpRequest) -> Option<CookieAction> {
-        let mut ext = req.extensions_mut();
-        ext.get_mut::<RequestAuth>()?.cookie.take()
-    }
-
-    /// Forgets the memoized resolution (after a login: the next ask loads again).
-    pub(crate) fn reset(req: &HttpRequest) {
-        Self::with(req, |auth| auth.memo = Memo::Empty);
-    }
-
-    /// Replaces the memoized resolution and wakes whoever waited for it.
-    pub(crate) fn settle(req: &HttpRequest, outcome: Resolution) {
-        let previous = Self::with(req, |auth| std::mem::replace(&mut auth.memo, Memo::Done(outcome)));
-        if let Memo::Running(wakers) = previous {
-            wakers.into_iter().for_each(Waker::wake);
-        }
-    }
-}
-
-/// What a poll of the memo found.
-enum Step {
-    Ready(Resolution),
-    Wait,
-    Lead,
-}
-
-/// Resolves the current user of a request, at most once per request: the future behind
-/// every login extractor. Not boxed; the only allocation is the leader's resolution.
-pub(crate) struct Resolve {
-    pub(crate) req: HttpRequest,
-    lead: Option<LocalBoxFuture<'static, Resolution>>,
-}
-
-impl Resolve {
-    pub(crate) fn new(req: HttpRequest) -> Self {
-        Resolve { req, lead: None }
-    }
-}
-
-impl Future for Resolve {
-    type Output = Resolution;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Resolution> {
-        let this = &mut *self;
-        loop {
-            if let Some(lead) = &mut this.lead {
-                let outcome = ready!(lead.as_mut().poll(cx));
-                this.lead = None;
-                RequestAuth::settle(&this.req, outcome.clone());
-                return Poll::Ready(outcome);
-            }
-            let step = RequestAuth::with(&this.req, |auth| match &mut auth.memo {
-                Memo::Done(outcome) => Step::Ready(outcome.clone()),
-                Memo::Running(wakers) => {
-                    wakers.push(cx.waker().clone());
-                    Step::Wait
-                }
-                Memo::Empty => {
-                    auth.memo = Memo::Running(Vec::new());
-                    Step::Lead
-                }
-            });
-            match step {
-                Step::Ready(outcome) => return Poll::Ready(outcome),
-                Step::Wait => return Poll::Pending,
-                Step::Lead => match LoginState::of(&this.req) {
-                    Ok(state) => this.lead = Some(state.resolver.resolve(Rc::clone(&state), this.req.clone())),
-                    Err(err) => {
-                        RequestAuth::settle(&this.req, Err(err.clone()));
-                        return Poll::Ready(Err(err));
-                    }
-                },
-            }
-        }
-    }
-}
-
-impl Drop for Resolve {
-    /// A leader dropped unfinished (the request was cancelled, or a sibling extractor
-    /// failed first) hands the memo back, so a waiting extractor can lead.
-    fn drop(&mut self) {
-        if self.lead.is_some() {
-            let previous = RequestAuth::with(&self.req, |auth| std::mem::take(&mut auth.memo));
-            if let Memo::Running(wakers) = previous {
-                wakers.into_iter().for_each(Waker::wake);
-            }
-        }
-    }
-}
-
-/// The current user of `req`, resolved at most once per request.
-pub(crate) fn current(req: &HttpRequest) -> Resolve {
-    Resolve::new(req.clone())
-}
-
-/// The resolver of a concrete loader (and, for API routes, its request loader).
-pub(crate) struct LoaderResolver<L: UserLoader> {
-    pub(crate) loader: Rc<L>,
-    pub(crate) request_loader: Option<Rc<dyn RequestLoader<User = L::User>>>,
-}
-
-impl<L: UserLoader> Resolver for LoaderResolver<L> {
-    fn resolve(&self, state: Rc<LoginState>, req: HttpRequest) -> LocalBoxFuture<'static, Resolution> {
-        let loader = Rc::clone(&self.loader);
-        let request_loader = self.request_loader.clone();
-        Box::pin(async move {
-            if let Some(request_loader) = request_loader {
-                if req.app_data::<LoginMode>() == Some(&LoginMode::Api) {
-                    if let Some(token) = bearer_token(&req) {
-                        return from_bearer(&*request_loader, &state, &req, token).await;
-                    }
-                }
-            }
-            resolve(&*loader, &state, &req).await
-        })
-    }
-
-    fn user_type(&self) -> (TypeId, &'static str) {
-        (TypeId::of::<L::User>(), std::any::type_name::<L::User>())
-    }
-
-    fn has_permission(&self, user: &dyn Any, permission: &str) -> bool {
-        user.downcast_ref::<L::User>().is_some_and(|u| u.has_permission(permission))
-    }
-}
-
 /// A bearer-token request: the request loader alone decides; no session, no cookies.
-async fn from_bearer<U: AuthUser>(
+pub(crate) async fn from_bearer<U: AuthUser>(
     loader: &dyn RequestLoader<User = U>,
     state: &LoginState,
     req: &HttpRequest,
     token: Result<&str, ()>,
-) -> Resolution {
+) -> Outcome {
     let refuse = |why: &str| {
         tracing::info!(reason = why, "rejected a bearer token");
         state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::BadBearerToken });
@@ -310,7 +121,8 @@ pub(crate) fn clear_session(session: &Session) {
     session.renew();
 }
 
-async fn resolve<L: UserLoader>(loader: &L, state: &LoginState, req: &HttpRequest) -> Resolution {
+/// The cookie path: the session record, else the remember cookie.
+pub(crate) async fn from_cookies<L: UserLoader>(loader: &L, state: &LoginState, req: &HttpRequest) -> Outcome {
     ensure_session(req, state)?;
     let session = req.get_session();
     let now = state.config.now();
@@ -370,7 +182,7 @@ async fn from_session<L: UserLoader>(
     tracing::info!(user_id = ?user_id, "{}", end_message(ended));
     state.emit(req, &LoginEvent::Ended { user_id: id_value(&user_id), reason: ended });
     clear_session(session);
-    delete_remember_cookie(state, req);
+    remember_cookie::delete_if_present(state, req);
     Ok(SessionOutcome::Anonymous)
 }
 
@@ -380,7 +192,7 @@ async fn from_remember<L: UserLoader>(
     req: &HttpRequest,
     session: &Session,
     now: u64,
-) -> Resolution {
+) -> Outcome {
     let verified = {
         // Borrow the parsed cookies rather than copying the token out.
         let Ok(jar) = req.cookies() else { return Ok(None) };
@@ -392,7 +204,7 @@ async fn from_remember<L: UserLoader>(
         Err(err) => {
             tracing::debug!(reason = %err, "ignoring a bad remember cookie");
             state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::BadRememberToken });
-            RequestAuth::set_cookie(req, CookieAction::Delete);
+            remember_cookie::schedule_delete(state, req);
             return Ok(None);
         }
     };
@@ -403,7 +215,7 @@ async fn from_remember<L: UserLoader>(
             req,
             &LoginEvent::Refused { user_id: Some(id_value(&claims.user_id)), reason: RefusalReason::LoginNotLive },
         );
-        RequestAuth::set_cookie(req, CookieAction::Delete);
+        remember_cookie::schedule_delete(state, req);
         return Ok(None);
     };
     let user_id = claims.user_id.clone();
@@ -426,7 +238,7 @@ async fn from_remember<L: UserLoader>(
     };
     tracing::info!(user_id = ?user_id, "{} (remember cookie)", end_message(ended));
     state.emit(req, &LoginEvent::Ended { user_id: id_value(&user_id), reason: ended });
-    RequestAuth::set_cookie(req, CookieAction::Delete);
+    remember_cookie::schedule_delete(state, req);
     Ok(None)
 }
 
@@ -436,12 +248,4 @@ async fn load<L: UserLoader>(
     id: <L::User as AuthUser>::Id,
 ) -> Result<Option<L::User>, LoginError> {
     loader.load(id, req).await.map_err(|e| LoginError::Loader(Rc::new(e)))
-}
-
-/// Deletes the remember cookie on the response if the request carries one.
-pub(crate) fn delete_remember_cookie(state: &LoginState, req: &HttpRequest) {
-    let present = req.cookies().is_ok_and(|jar| jar.iter().any(|c| c.name() == state.config.cookie().name));
-    if present {
-        RequestAuth::set_cookie(req, CookieAction::Delete);
-    }
 }
