@@ -173,11 +173,11 @@ pub mod registry {
     //!
     //! | store | survives a restart | several instances | how |
     //! |---|---|---|---|
-    //! | [`MemoryRegistry`](crate::registry::MemoryRegistry) (default) | no: everybody is logged out | no | process memory, bounded |
+    //! | [`MemoryRegistry`] (default) | no: everybody is logged out | no | process memory, bounded |
     //! | `SqliteRegistry` (feature `sqlite`) | yes | processes on one machine, one file | a table in a SQLite file |
     //! | `RedisRegistry` (feature `redis`) | yes (as Redis persists) | yes | hashes in Redis, bounded timeouts |
     //!
-    //! Bring your own (Postgres) by implementing [`LoginRegistry`](crate::registry::LoginRegistry).
+    //! Bring your own (Postgres) by implementing [`LoginRegistry`].
 
     pub use login_core::{
         user_agent_label, user_key, LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, StoreError,
