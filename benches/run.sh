@@ -9,14 +9,14 @@
 # the one login cancel. ours_redis runs when redis-server is installed (a private one is
 # started on a free loopback port) or LOGIN_BENCH_REDIS points at one.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")"
 N1=${N1:-200}
 N2=${N2:-1200}
 out=target/bench-results
 mkdir -p "$out"
 
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
-cargo build --release -p login-benches --bin bench-count >&2
+cargo build --release --bin bench-count >&2
 bin=target/release/bench-count
 
 redis_pid=""
@@ -36,10 +36,10 @@ instructions() { # scenario requests -> total instructions
 }
 
 if [ -z "${QUICK:-}" ]; then
-    cargo bench -p login-benches --bench protected_route -- --noplot --warm-up-time 1 --measurement-time 3 >&2
+    cargo bench --bench protected_route -- --noplot --warm-up-time 1 --measurement-time 3 >&2
 fi
 
-scenarios=$(grep -oE '^    "[a-z_]+",' benches/src/lib.rs | tr -d ' ",')
+scenarios=$(grep -oE '^    "[a-z_]+",' src/lib.rs | tr -d ' ",')
 printf '%-16s %14s %10s %12s %10s %14s\n' scenario "instr/req" "x bare" "allocs/req" "+bare" "time/req"
 declare -A INS ALLOC
 for s in $scenarios; do

@@ -123,6 +123,11 @@ pub(crate) fn clear_session(session: &Session) {
 
 /// The cookie path: the session record, else the remember cookie.
 pub(crate) async fn from_cookies<L: UserLoader>(loader: &L, state: &LoginState, req: &HttpRequest) -> Outcome {
+    if !req.headers().contains_key(actix_web::http::header::COOKIE) {
+        // No cookie, no session and no remember token: anonymous, without touching the
+        // session (an API-only app need not even have one).
+        return Ok(None);
+    }
     ensure_session(req, state)?;
     let session = req.get_session();
     let now = state.config.now();
