@@ -30,6 +30,7 @@ use crate::{
     login_state::LoginState,
     remember_cookie,
     session_probe::ensure_session,
+    unauthorized::LoginMode,
 };
 
 /// A bearer-token request: the request loader alone decides; no session, no cookies.
@@ -124,8 +125,13 @@ pub(crate) fn clear_session(session: &Session) {
 /// The cookie path: the session record, else the remember cookie.
 pub(crate) async fn from_cookies<L: UserLoader>(loader: &L, state: &LoginState, req: &HttpRequest) -> Outcome {
     if !req.headers().contains_key(actix_web::http::header::COOKIE) {
-        // No cookie, no session and no remember token: anonymous, without touching the
-        // session (an API-only app need not even have one).
+        // No cookie, no session and no remember token: anonymous, without reading the
+        // session. An API route with bearer tokens needs no session store at all;
+        // elsewhere a missing `SessionMiddleware` is still reported (a cached check).
+        let bearer_api = state.has_request_loader && req.app_data::<LoginMode>() == Some(&LoginMode::Api);
+        if !bearer_api {
+            ensure_session(req, state)?;
+        }
         return Ok(None);
     }
     ensure_session(req, state)?;

@@ -9,9 +9,9 @@ use std::{
 };
 
 use actix_web::{
-    body::{EitherBody, MessageBody},
+    body::MessageBody,
     dev::{Extensions, Service, ServiceRequest, ServiceResponse, Transform},
-    http::header,
+    http::{header, Method},
     Error, HttpMessage, HttpRequest, HttpResponse,
 };
 use login_core::{internal::RememberCodec, LoginConfig};
@@ -133,7 +133,7 @@ where
     B: MessageBody + 'static,
     L: UserLoader,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Transform = LoginService<S>;
     type InitError = ();
@@ -157,13 +157,13 @@ where
         let state = Rc::new(state);
         let mut data = Extensions::new();
         data.insert(Rc::clone(&state));
-        ready(Ok(LoginService { service, state, data: Rc::new(data) }))
+        ready(Ok(LoginService { service: Rc::new(service), state, data: Rc::new(data) }))
     }
 }
 
 /// The service made by [`LoginMiddleware`].
 pub struct LoginService<S> {
-    service: S,
+    service: Rc<S>,
     state: Rc<LoginState>,
     /// The shared state, as an app-data container: adding it to a request costs a
     /// reference count, where a per-request extension would cost an allocation.
@@ -174,7 +174,7 @@ pin_project_lite::pin_project! {
     /// The response future of [`LoginService`]: the inner response, with the remember
     /// cookie set or deleted when the request decided so; or the refusal of a
     /// cross-origin request, made before anything else ran.
-    pub struct LoginResponse<F> {
+    pub struct LoginResponse<F: Future> {
         #[pin]
         state: ResponseState<F>,
     }
@@ -182,10 +182,10 @@ pin_project_lite::pin_project! {
 
 pin_project_lite::pin_project! {
     #[project = ResponseStateProj]
-    enum ResponseState<F> {
+    enum ResponseState<F: Future> {
         Inner { #[pin] inner: F },
-        Refused { response: Option<ServiceResponse> },
-        Answered { fut: futures_util::future::LocalBoxFuture<'static, Result<ServiceResponse, Error>> },
+        Refused { error: Option<Error> },
+        Boxed { fut: futures_util::future::LocalBoxFuture<'static, F::Output> },
     }
 }
 
@@ -193,29 +193,22 @@ impl<F, B> Future for LoginResponse<F>
 where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
 {
-    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+    type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().state.project() {
-            ResponseStateProj::Inner { inner } => {
-                let mut res = ready!(inner.poll(cx))?;
-                if let Some(cookie) = remember_cookie::take(res.request()) {
-                    apply_cookie(&mut res, &cookie);
-                }
-                Poll::Ready(Ok(res.map_into_left_body()))
+        let mut res = match self.project().state.project() {
+            ResponseStateProj::Inner { inner } => ready!(inner.poll(cx))?,
+            ResponseStateProj::Boxed { fut } => ready!(fut.as_mut().poll(cx))?,
+            ResponseStateProj::Refused { error } => {
+                return Poll::Ready(Err(error.take().unwrap_or_else(|| {
+                    actix_web::error::ErrorInternalServerError("login-actix: refusal polled twice")
+                })))
             }
-            ResponseStateProj::Refused { response } => match response.take() {
-                Some(res) => Poll::Ready(Ok(res.map_into_right_body())),
-                None => Poll::Pending,
-            },
-            ResponseStateProj::Answered { fut } => {
-                let mut res = ready!(fut.as_mut().poll(cx))?;
-                if let Some(cookie) = remember_cookie::take(res.request()) {
-                    apply_cookie(&mut res, &cookie);
-                }
-                Poll::Ready(Ok(res.map_into_right_body()))
-            }
+        };
+        if let Some(cookie) = remember_cookie::take(res.request()) {
+            apply_cookie(&mut res, &cookie);
         }
+        Poll::Ready(Ok(res))
     }
 }
 
@@ -224,12 +217,15 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Future = LoginResponse<S::Future>;
 
     actix_web::dev::forward_ready!(service);
 
+    /// A refused cross-origin request comes back as an `Err` carrying its `403` (as
+    /// actix-web-httpauth's refusals do): the server answers it like any response, and
+    /// the app's body type stays its own (no per-response boxing).
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         if let Err(refusal) = check_cross_origin(&self.state, &req) {
             tracing::info!(
@@ -242,7 +238,8 @@ where
             let event = LoginEvent::Refused { user_id: None, reason: RefusalReason::CrossOrigin };
             self.state.emit(req.request(), &event);
             let response = forbidden_response(req.request(), &self.state, &Forbidden::CrossOrigin(refusal), None);
-            return LoginResponse { state: ResponseState::Refused { response: Some(req.into_response(response)) } };
+            let error = actix_web::error::InternalError::from_response("cross-origin request refused", response);
+            return LoginResponse { state: ResponseState::Refused { error: Some(error.into()) } };
         }
         // The request is not shared yet at this point (actix-web's own scopes add their
         // data the same way, later in the chain).
@@ -251,24 +248,19 @@ where
         {
             let login = actix_web::HttpMessage::extensions_mut(&req).remove::<crate::test_util::TestLoginRequest>();
             if let Some(login) = login {
-                return LoginResponse { state: ResponseState::Answered { fut: test_login(req, login) } };
+                let service = Rc::clone(&self.service);
+                let fut = Box::pin(async move {
+                    let auth = <crate::LoginSession as actix_web::FromRequest>::extract(req.request()).await?;
+                    (login.0)(auth).await?;
+                    // On to the app (an unknown path: 404), so that the session layers
+                    // around write the new session's cookies on the way out.
+                    service.call(req).await
+                });
+                return LoginResponse { state: ResponseState::Boxed { fut } };
             }
         }
         LoginResponse { state: ResponseState::Inner { inner: self.service.call(req) } }
     }
-}
-
-/// Answers a `test_util::login_as` request: logs the user in, `204`.
-#[cfg(feature = "test-util")]
-fn test_login(
-    req: ServiceRequest,
-    login: crate::test_util::TestLoginRequest,
-) -> futures_util::future::LocalBoxFuture<'static, Result<ServiceResponse, Error>> {
-    Box::pin(async move {
-        let auth = <crate::LoginSession as actix_web::FromRequest>::extract(req.request()).await?;
-        (login.0)(auth).await?;
-        Ok(req.into_response(HttpResponse::NoContent().finish()))
-    })
 }
 
 /// Marks a request let through cross-origin protection as a bearer-token request:
@@ -280,7 +272,9 @@ pub(crate) struct BearerExempt;
 /// The cross-origin decision for a request, from its own headers (never forwarded ones).
 fn check_cross_origin(state: &LoginState, req: &ServiceRequest) -> Result<(), login_core::CrossOriginRefusal> {
     let policy = state.config.cross_origin();
-    if !policy.enabled() {
+    // Safe methods (the bulk of the traffic) cost a comparison, nothing more.
+    let method = req.method();
+    if !policy.enabled() || method == Method::GET || method == Method::HEAD || method == Method::OPTIONS {
         return Ok(());
     }
     let headers = req.headers();

@@ -124,13 +124,12 @@ macro_rules! service {
     };
 }
 
-async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse<B>
+async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody + 'static,
 {
-    let res = test::call_service(app, jar.attach(req).to_request()).await;
-    jar.store(&res);
-    res
+    jar.send(app, req).await
 }
 
 async fn text<B: MessageBody>(res: ServiceResponse<B>) -> String {

@@ -217,9 +217,10 @@ async fn text<B: MessageBody>(res: ServiceResponse<B>) -> String {
     String::from_utf8(test::read_body(res).await.to_vec()).expect("utf-8")
 }
 
-async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse<B>
+async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody + 'static,
 {
     jar.send(app, req).await
 }

@@ -52,9 +52,10 @@ fn login_req(username: &str, password: &str) -> TestRequest {
         .set_form([("username", username), ("password", password)])
 }
 
-async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse<B>
+async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody + 'static,
 {
     jar.send(app, req.peer_addr(PEER.parse().expect("addr"))).await
 }
@@ -83,7 +84,7 @@ async fn body<B: MessageBody>(res: ServiceResponse<B>) -> String {
 async fn with_token<S, B>(app: &S, user: &str, password: &str) -> (Jar, String)
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
+    B: MessageBody + 'static,
 {
     let mut jar = Jar::new();
     assert_eq!(send(app, &mut jar, login_req(user, password)).await.status(), 303);
@@ -120,15 +121,12 @@ async fn finding_cross_site_login_csrf_passes_with_an_http_auth_authorization_he
             .insert_header(("sec-fetch-mode", "navigate"))
     };
     // Control: the same cross-site form POST without the header is refused.
-    let res = test::call_service(&app, cross_site_login().to_request()).await;
+    let res = Jar::new().send(&app, cross_site_login()).await;
     assert_eq!(res.status(), 403, "control: cross-site login refused");
 
     // The browser adds the site's cached Basic credentials on its own.
-    let res = test::call_service(
-        &app,
-        cross_site_login().insert_header(("authorization", "Basic c3RhZ2luZzpzdGFnaW5n")).to_request(),
-    )
-    .await;
+    let res =
+        Jar::new().send(&app, cross_site_login().insert_header(("authorization", "Basic c3RhZ2luZzpzdGFnaW5n"))).await;
     let status = res.status().as_u16();
     let cookies = set_cookie_names(&res);
     assert_eq!(
@@ -145,15 +143,15 @@ async fn finding_cross_site_login_csrf_passes_with_an_http_auth_authorization_he
 async fn finding_cross_origin_exemption_applies_on_non_api_routes() {
     let clock = Arc::new(AtomicU64::new(START));
     let app = demo!(clock);
-    let res = test::call_service(
-        &app,
-        login_req("bob", "builder")
-            .insert_header(("origin", "https://evil.example"))
-            .insert_header(("sec-fetch-site", "cross-site"))
-            .insert_header(("authorization", "Bearer x"))
-            .to_request(),
-    )
-    .await;
+    let res = Jar::new()
+        .send(
+            &app,
+            login_req("bob", "builder")
+                .insert_header(("origin", "https://evil.example"))
+                .insert_header(("sec-fetch-site", "cross-site"))
+                .insert_header(("authorization", "Bearer x")),
+        )
+        .await;
     assert_eq!(
         res.status().as_u16(),
         403,
@@ -222,7 +220,7 @@ async fn holds_malformed_authorization_headers_are_never_a_5xx() {
                 let req = jar
                     .attach(TestRequest::get().uri(path))
                     .insert_header(("authorization", HeaderValue::from_bytes(v).expect("header")));
-                let res = test::call_service(&app, req.to_request()).await;
+                let res = Jar::new().send(&app, req).await;
                 assert!(res.status().as_u16() < 500, "{path} {v:?}: {}", res.status());
                 assert!(!res.headers().contains_key("set-cookie") || !path.starts_with("/api"), "{path} {v:?}");
             }
@@ -239,7 +237,7 @@ async fn holds_bearer_is_never_fresh_sets_no_cookie_and_does_not_mix_users() {
     let bearer = |t: &str| ("authorization", format!("Bearer {t}"));
     // Bob's token with alice's (admin, fresh) cookies: bob, 403; no cookie written.
     let req = alice.attach(TestRequest::get().uri("/api/admin/users")).insert_header(bearer(&bob_token));
-    let res = test::call_service(&app, req.to_request()).await;
+    let res = Jar::new().send(&app, req).await;
     assert_eq!(res.status(), 403);
     assert!(set_cookie_names(&res).is_empty());
     // A bogus remember cookie next to a valid token: not touched.
@@ -247,15 +245,12 @@ async fn holds_bearer_is_never_fresh_sets_no_cookie_and_does_not_mix_users() {
         .uri("/api/me")
         .insert_header(("cookie", "remember_token=garbage; id=garbage"))
         .insert_header(bearer(&alice_token));
-    let res = test::call_service(&app, req.to_request()).await;
+    let res = Jar::new().send(&app, req).await;
     assert_eq!(res.status(), 200);
     assert!(set_cookie_names(&res).is_empty(), "{:?}", set_cookie_names(&res));
     // Fresh-only pages never see a bearer request (the header is ignored off /api).
-    let res = test::call_service(
-        &app,
-        TestRequest::get().uri("/settings/tokens").insert_header(bearer(&alice_token)).to_request(),
-    )
-    .await;
+    let res =
+        Jar::new().send(&app, TestRequest::get().uri("/settings/tokens").insert_header(bearer(&alice_token))).await;
     assert_eq!(res.status(), 302);
     // Cross-site with cookies AND a bearer header: the exemption is not taken.
     let req = alice
@@ -263,19 +258,15 @@ async fn holds_bearer_is_never_fresh_sets_no_cookie_and_does_not_mix_users() {
         .insert_header(("origin", "https://evil.example"))
         .insert_header(("sec-fetch-site", "cross-site"))
         .insert_header(bearer(&alice_token));
-    assert_eq!(test::call_service(&app, req.to_request()).await.status(), 403);
+    assert_eq!(Jar::new().send(&app, req).await.status(), 403);
     // Deactivation by GET does nothing; bob's token still works.
     let res = send(&app, &mut alice, TestRequest::get().uri("/admin/users/bob/deactivate")).await;
     assert!(res.status().is_client_error(), "{}", res.status());
-    let res =
-        test::call_service(&app, TestRequest::get().uri("/api/me").insert_header(bearer(&bob_token)).to_request())
-            .await;
+    let res = Jar::new().send(&app, TestRequest::get().uri("/api/me").insert_header(bearer(&bob_token))).await;
     assert_eq!(res.status(), 200);
     // Deactivated: bob's token is refused.
     assert_eq!(send(&app, &mut alice, TestRequest::post().uri("/admin/users/bob/deactivate")).await.status(), 303);
-    let res =
-        test::call_service(&app, TestRequest::get().uri("/api/me").insert_header(bearer(&bob_token)).to_request())
-            .await;
+    let res = Jar::new().send(&app, TestRequest::get().uri("/api/me").insert_header(bearer(&bob_token))).await;
     assert_eq!(res.status(), 401);
     // Token listing shows no secret and no hash.
     let page = body(send(&app, &mut alice, TestRequest::get().uri("/settings/tokens")).await).await;
