@@ -40,6 +40,7 @@ mod keys;
 mod login_id;
 mod memory_registry;
 mod next;
+mod process_scope;
 mod registry;
 mod remember;
 mod session_record;

@@ -2,7 +2,7 @@
 
 use std::{
     collections::{BTreeSet, HashMap},
-    sync::{Arc, Mutex, MutexGuard, OnceLock, Weak},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
 use futures_util::future::{ready, BoxFuture};
@@ -10,6 +10,7 @@ use futures_util::future::{ready, BoxFuture};
 use crate::{
     error::StoreError,
     login_id::LoginId,
+    process_scope::{shared, ScopeSlot},
     registry::{LiveLogin, LoginRegistry, LoginTimes},
 };
 
@@ -59,9 +60,32 @@ pub struct MemoryRegistry {
     max_per_user: usize,
 }
 
+/// Hashes a [`LoginId`] by its first 8 bytes. The ids are 128 random bits this crate
+/// generated (a request can only name one through a signed cookie or token), so they
+/// need no keyed hash against collisions: SipHash would cost ~100 instructions per
+/// logged-in request for nothing.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+}
+
+type IdMap<V> = HashMap<LoginId, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 #[derive(Debug, Default)]
 struct Inner {
-    logins: HashMap<LoginId, LiveLogin>,
+    logins: IdMap<LiveLogin>,
     /// Each user's logins, oldest first.
     by_user: HashMap<String, BTreeSet<(u64, LoginId)>>,
     by_expiry: BTreeSet<(u64, LoginId)>,
@@ -102,16 +126,8 @@ impl MemoryRegistry {
     /// The process-wide registry of the app whose secret derives `scope`: every call
     /// with the same scope while one is alive returns the same registry.
     pub fn for_scope(scope: [u8; 32]) -> Arc<MemoryRegistry> {
-        static SHARED: OnceLock<Mutex<HashMap<[u8; 32], Weak<MemoryRegistry>>>> = OnceLock::new();
-        let map = SHARED.get_or_init(Default::default);
-        let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(live) = map.get(&scope).and_then(Weak::upgrade) {
-            return live;
-        }
-        map.retain(|_, weak| weak.strong_count() > 0);
-        let registry = Arc::new(MemoryRegistry::new());
-        map.insert(scope, Arc::downgrade(&registry));
-        registry
+        static SHARED: ScopeSlot<MemoryRegistry> = ScopeSlot::new();
+        shared(&SHARED, scope)
     }
 
     /// The process-wide registry of the app with this secret (see

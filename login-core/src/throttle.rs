@@ -14,12 +14,15 @@
 use std::{
     collections::{BTreeSet, HashMap},
     net::IpAddr,
-    sync::{Arc, Mutex, MutexGuard, OnceLock, Weak},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
 use futures_util::future::{ready, BoxFuture};
 
-use crate::error::StoreError;
+use crate::{
+    error::StoreError,
+    process_scope::{shared, ScopeSlot},
+};
 
 /// The count of one key after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,16 +94,8 @@ impl MemoryThrottle {
 
     /// The process-wide store of the app whose secret derives `scope`.
     pub fn for_scope(scope: [u8; 32]) -> Arc<MemoryThrottle> {
-        static SHARED: OnceLock<Mutex<HashMap<[u8; 32], Weak<MemoryThrottle>>>> = OnceLock::new();
-        let map = SHARED.get_or_init(Default::default);
-        let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(live) = map.get(&scope).and_then(Weak::upgrade) {
-            return live;
-        }
-        map.retain(|_, weak| weak.strong_count() > 0);
-        let store = Arc::new(MemoryThrottle::new());
-        map.insert(scope, Arc::downgrade(&store));
-        store
+        static SHARED: ScopeSlot<MemoryThrottle> = ScopeSlot::new();
+        shared(&SHARED, scope)
     }
 
     /// Number of counters held.

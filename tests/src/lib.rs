@@ -209,3 +209,28 @@ impl login_actix::registry::LoginRegistry for FlakyRegistry {
         flaky!(self.list_user(user_key, now))
     }
 }
+
+/// Sends `req` through `app` with the jar's cookies and keeps the response's cookies.
+pub async fn send<S, B>(app: &S, jar: &mut Jar, req: actix_web::test::TestRequest) -> ServiceResponse
+where
+    S: actix_web::dev::Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody + 'static,
+{
+    jar.send(app, req).await
+}
+
+/// A response's body as text.
+pub async fn body<B: actix_web::body::MessageBody>(res: ServiceResponse<B>) -> String {
+    String::from_utf8(actix_web::test::read_body(res).await.to_vec()).expect("utf-8 body")
+}
+
+/// [`send`], then the status and the body as text.
+pub async fn text<S, B>(app: &S, jar: &mut Jar, req: actix_web::test::TestRequest) -> (u16, String)
+where
+    S: actix_web::dev::Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody + 'static,
+{
+    let res = send(app, jar, req).await;
+    let status = res.status().as_u16();
+    (status, body(res).await)
+}

@@ -13,9 +13,8 @@ use std::{
 
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
-    body::MessageBody,
     cookie::Key,
-    dev::{Payload, Service, ServiceResponse},
+    dev::Payload,
     get, post,
     test::{self, TestRequest},
     web, App, FromRequest, HttpRequest, HttpResponse,
@@ -24,7 +23,7 @@ use login_actix::{
     fresh_login_required, guard::Forbidden, login_required, registry::MemoryRegistry, throttle::MemoryThrottle,
     LoginConfig, LoginError, LoginMiddleware, LoginSession, LoginThrottle, Remember,
 };
-use login_tests::{users_loader, Jar, User, Users};
+use login_tests::{body, send, users_loader, Jar, User, Users};
 use serde::Deserialize;
 
 const SECRET: [u8; 64] = [11; 64];
@@ -146,18 +145,6 @@ macro_rules! service {
     };
 }
 
-async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody + 'static,
-{
-    jar.send(app, req).await
-}
-
-async fn text<B: MessageBody>(res: ServiceResponse<B>) -> String {
-    String::from_utf8(test::read_body(res).await.to_vec()).expect("utf-8")
-}
-
 fn login_req(username: &str, password: &str) -> TestRequest {
     TestRequest::post().uri("/login").peer_addr("203.0.113.7:5000".parse().expect("addr")).set_form([
         ("username", username),
@@ -179,7 +166,7 @@ async fn options_runs_no_guarded_handler() {
     for m in ["OPTIONS", "HEAD", "GET", "POST"] {
         let res = send(&app, &mut Jar::new(), method(m, "/report")).await;
         assert_eq!(res.status(), 302, "{m}");
-        assert!(!text(res).await.contains("members-only"), "{m}");
+        assert!(!body(res).await.contains("members-only"), "{m}");
     }
     // A remember cookie alone (stolen): not fresh, whatever the method.
     let mut jar = Jar::new();
@@ -188,10 +175,10 @@ async fn options_runs_no_guarded_handler() {
     for m in ["OPTIONS", "GET", "POST"] {
         let res = send(&app, &mut stolen.clone(), method(m, "/fresh-report")).await;
         assert_eq!(res.status(), 302, "{m}");
-        assert!(!text(res).await.contains("sensitive"), "{m}");
+        assert!(!body(res).await.contains("sensitive"), "{m}");
     }
     assert_eq!(send(&app, &mut stolen, method("GET", "/report")).await.status(), 200);
-    assert_eq!(text(send(&app, &mut jar, method("OPTIONS", "/fresh-report")).await).await, "sensitive data of alice");
+    assert_eq!(body(send(&app, &mut jar, method("OPTIONS", "/fresh-report")).await).await, "sensitive data of alice");
 }
 
 /// Reproduction 2: the macro added no guard when a handler took any type whose last
@@ -202,7 +189,7 @@ async fn an_app_type_named_current_user_does_not_open_the_route() {
     let app = service!(t, t.builder().build().expect("config"));
     let res = send(&app, &mut Jar::new(), method("GET", "/own-type")).await;
     assert_eq!(res.status(), 302);
-    assert!(!text(res).await.contains("members only"));
+    assert!(!body(res).await.contains("members only"));
 }
 
 /// Reproduction 3: login CSRF (another site logs the victim into the attacker's
@@ -240,7 +227,7 @@ async fn other_sites_and_sibling_origins_cannot_post() {
         .insert_header(("origin", "https://app.example"))
         .insert_header(("host", "app.example"))
         .insert_header(("sec-fetch-site", "same-origin"));
-    assert_eq!(text(send(&app, &mut victim, req).await).await, "deleted");
+    assert_eq!(body(send(&app, &mut victim, req).await).await, "deleted");
     assert!(t.users.get(1).is_none());
 }
 
@@ -256,13 +243,13 @@ async fn cross_origin_opt_outs_trusted_origins_and_a_replaced_403() {
         method("POST", uri).insert_header(("sec-fetch-site", "cross-site")).insert_header(("origin", origin.to_owned()))
     };
     assert_eq!(
-        text(send(&app, &mut Jar::new(), cross("/hooks/payment", "https://psp.example")).await).await,
+        body(send(&app, &mut Jar::new(), cross("/hooks/payment", "https://psp.example")).await).await,
         "hook ran"
     );
     let res = send(&app, &mut Jar::new(), cross("/login", "https://evil.example")).await;
     assert_eq!(res.status(), 403);
     assert_eq!(res.headers().get("x-refused").expect("custom handler"), "cross_origin_sec_fetch_site");
-    assert_eq!(text(res).await, "custom 403");
+    assert_eq!(body(res).await, "custom 403");
     let res = send(
         &app,
         &mut Jar::new(),

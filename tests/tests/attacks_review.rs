@@ -14,9 +14,7 @@ use std::{
 
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
-    body::MessageBody,
     cookie::Key,
-    dev::{Service, ServiceResponse},
     http::Method,
     post,
     test::{self, TestRequest},
@@ -26,7 +24,7 @@ use login_actix::{
     fresh_login_required, login_required, registry::MemoryRegistry, throttle::MemoryThrottle, LoginConfig,
     LoginMiddleware, LoginSession, LoginThrottle, Remember,
 };
-use login_tests::{users_loader, Jar, User, Users};
+use login_tests::{body, send, users_loader, Jar, User, Users};
 use serde::Deserialize;
 
 const SECRET: [u8; 64] = [42; 64];
@@ -122,18 +120,6 @@ macro_rules! service {
         )
         .await
     };
-}
-
-async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody + 'static,
-{
-    jar.send(app, req).await
-}
-
-async fn text<B: MessageBody>(res: ServiceResponse<B>) -> String {
-    String::from_utf8(test::read_body(res).await.to_vec()).unwrap_or_default()
 }
 
 fn login_from(peer: &str, username: &str, password: &str) -> TestRequest {
@@ -373,7 +359,7 @@ async fn holds_guarded_body_never_runs_for_any_method() {
         let req = TestRequest::default().method(Method::from_bytes(m.as_bytes()).expect("method")).uri("/guarded");
         let res = send(&app, &mut Jar::new(), req).await;
         assert!(res.status() == 302 || res.status() == 403, "{m}: {}", res.status());
-        assert!(!text(res).await.contains("ran"), "{m}");
+        assert!(!body(res).await.contains("ran"), "{m}");
     }
     assert_eq!(GUARDED_RUNS.load(Ordering::SeqCst), before);
 }

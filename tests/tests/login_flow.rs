@@ -3,9 +3,7 @@
 
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
-    body::MessageBody,
     cookie::Key,
-    dev::{Service, ServiceResponse},
     get, post,
     test::{self, TestRequest},
     web, App, HttpRequest, HttpResponse,
@@ -17,7 +15,7 @@ use login_actix::{
     guard::{ApiLoginRequired, FreshLoginRequired, LoginMode, LoginRequired, UnauthorizedReason},
     CurrentUser, LoginConfig, LoginMiddleware, LoginSession, OptionalUser, Remember,
 };
-use login_tests::{location, set_cookie_lines, users_loader, FlakyRegistry, Jar, User, Users};
+use login_tests::{body, location, send, set_cookie_lines, users_loader, FlakyRegistry, Jar, User, Users};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -166,19 +164,6 @@ macro_rules! app {
         )
         .await
     };
-}
-
-/// Sends a request with the jar's cookies and stores the response's cookies.
-async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody + 'static,
-{
-    jar.send(app, req).await
-}
-
-async fn body<B: MessageBody>(res: ServiceResponse<B>) -> String {
-    String::from_utf8(test::read_body(res).await.to_vec()).expect("utf-8 body")
 }
 
 fn login_req(id: i64, remember: Option<&str>, next: Option<&str>) -> TestRequest {

@@ -16,9 +16,7 @@ use std::{
 
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
-    body::MessageBody,
     cookie::Key,
-    dev::{Service, ServiceResponse},
     get, post,
     test::{self, TestRequest},
     web, App, HttpRequest, HttpResponse,
@@ -33,7 +31,7 @@ use login_actix::{
     test_util::{login_as, Jar, TestLogin},
     CurrentUser, LoginConfig, LoginError, LoginMiddleware, LoginSession, Remember,
 };
-use login_tests::{location, users_loader, User, Users};
+use login_tests::{body, location, send, users_loader, User, Users};
 
 const SECRET: [u8; 64] = [12; 64];
 const START: u64 = 1_900_000_000;
@@ -213,18 +211,6 @@ macro_rules! app {
     }};
 }
 
-async fn text<B: MessageBody>(res: ServiceResponse<B>) -> String {
-    String::from_utf8(test::read_body(res).await.to_vec()).expect("utf-8")
-}
-
-async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody + 'static,
-{
-    jar.send(app, req).await
-}
-
 fn get(uri: &str) -> TestRequest {
     TestRequest::get().uri(uri)
 }
@@ -239,16 +225,16 @@ async fn permissions_refuse_with_403_never_the_login_page() {
     let app = app!(h);
     let mut alice = login_as(&app, &h.users.get(1).expect("alice"), TestLogin::Fresh).await;
     let mut bob = login_as(&app, &h.users.get(2).expect("bob"), TestLogin::Fresh).await;
-    assert_eq!(text(send(&app, &mut alice, get("/admin")).await).await, "admin alice");
+    assert_eq!(body(send(&app, &mut alice, get("/admin")).await).await, "admin alice");
     let res = send(&app, &mut bob, get("/admin")).await;
     assert_eq!(res.status(), 403);
     assert!(location(&res).is_empty(), "never a redirect to the login page");
-    assert!(text(res).await.contains("permission"));
+    assert!(body(res).await.contains("permission"));
     // JSON in API mode, with the missing permission named.
     let res = send(&app, &mut bob, get("/api/admin")).await;
     assert_eq!(res.status(), 403);
-    let body: serde_json::Value = serde_json::from_str(&text(res).await).expect("json");
-    assert_eq!(body, serde_json::json!({ "error": "missing_permission", "permission": "admin" }));
+    let json: serde_json::Value = serde_json::from_str(&body(res).await).expect("json");
+    assert_eq!(json, serde_json::json!({ "error": "missing_permission", "permission": "admin" }));
     // Anonymous: the usual redirect or 401.
     assert_eq!(send(&app, &mut Jar::new(), get("/admin")).await.status(), 302);
     assert_eq!(send(&app, &mut Jar::new(), get("/api/admin")).await.status(), 401);
@@ -268,9 +254,9 @@ async fn bearer_tokens_on_api_routes_only_never_fresh_never_cookies() {
     let res = send(&app, &mut Jar::new(), bearer("/api/me", "alice-token")).await;
     assert_eq!(res.status(), 200);
     assert!(res.headers().get("set-cookie").is_none(), "a bearer request sets no cookie");
-    let body: serde_json::Value = serde_json::from_str(&text(res).await).expect("json");
+    let json: serde_json::Value = serde_json::from_str(&body(res).await).expect("json");
     assert_eq!(
-        (body["name"].as_str(), body["fresh"].as_bool(), body["token"].as_bool()),
+        (json["name"].as_str(), json["fresh"].as_bool(), json["token"].as_bool()),
         (Some("alice"), Some(false), Some(true))
     );
     // Permissions apply to the token's user.
@@ -298,7 +284,7 @@ async fn bearer_tokens_on_api_routes_only_never_fresh_never_cookies() {
         .insert_header(("authorization", "Bearer alice-token"))
         .insert_header(("origin", "https://tool.example"))
         .insert_header(("sec-fetch-site", "cross-site"));
-    assert_eq!(text(send(&app, &mut Jar::new(), post).await).await, "changed");
+    assert_eq!(body(send(&app, &mut Jar::new(), post).await).await, "changed");
     // ... but does when the browser attaches cookies to it.
     let post = TestRequest::post()
         .uri("/api/change")
@@ -317,12 +303,12 @@ async fn inactive_users_are_refused_and_their_logins_end() {
     send(&app, &mut bob, TestRequest::post().uri("/login/2/plain")).await;
     let mut bob_elsewhere = login_as(&app, &h.users.get(2).expect("bob"), TestLogin::Remembered).await;
     // Deactivated by an administrator: every login of bob ends at once.
-    assert_eq!(text(send(&app, &mut alice, TestRequest::post().uri("/deactivate/2")).await).await, "2");
+    assert_eq!(body(send(&app, &mut alice, TestRequest::post().uri("/deactivate/2")).await).await, "2");
     assert_eq!(send(&app, &mut bob, get("/me")).await.status(), 302);
     assert_eq!(send(&app, &mut bob_elsewhere, get("/me")).await.status(), 302);
     // The right password: a distinct refusal the app can show, nobody logged in.
     let res = send(&app, &mut Jar::new(), TestRequest::post().uri("/login/2/plain")).await;
-    assert_eq!((res.status().as_u16(), text(res).await.as_str()), (403, "account disabled"));
+    assert_eq!((res.status().as_u16(), body(res).await.as_str()), (403, "account disabled"));
     // `force` logs an inactive user in (Flask-Login's `force=True`)...
     let mut forced = Jar::new();
     assert_eq!(send(&app, &mut forced, TestRequest::post().uri("/login/2/force")).await.status(), 303);
@@ -365,22 +351,22 @@ async fn remembered_confirmed_not_fresh_and_who_logged_out() {
     let app = app!(h);
     // A remember restore: remembered, not fresh.
     let mut jar = login_as(&app, &h.users.get(1).expect("alice"), TestLogin::Remembered).await;
-    assert_eq!(text(send(&app, &mut jar, get("/me")).await).await, "alice fresh=false remembered=true token=false");
+    assert_eq!(body(send(&app, &mut jar, get("/me")).await).await, "alice fresh=false remembered=true token=false");
     // confirm_login makes it fresh without a password (after a second factor).
     send(&app, &mut jar, TestRequest::post().uri("/confirm")).await;
-    assert_eq!(text(send(&app, &mut jar, get("/me")).await).await, "alice fresh=true remembered=false token=false");
+    assert_eq!(body(send(&app, &mut jar, get("/me")).await).await, "alice fresh=true remembered=false token=false");
     // A login without freshness.
     let mut magic = Jar::new();
     send(&app, &mut magic, TestRequest::post().uri("/login/2/not-fresh")).await;
-    assert_eq!(text(send(&app, &mut magic, get("/me")).await).await, "bob fresh=false remembered=true token=false");
+    assert_eq!(body(send(&app, &mut magic, get("/me")).await).await, "bob fresh=false remembered=true token=false");
     let res = send(&app, &mut magic, get("/settings")).await;
     assert_eq!(location(&res), "/reauth?next=%2Fsettings", "the re-authentication URL");
     // logout_user tells who logged out.
-    assert_eq!(text(send(&app, &mut magic, TestRequest::post().uri("/logout")).await).await, "Some(2)");
-    assert_eq!(text(send(&app, &mut Jar::new(), TestRequest::post().uri("/logout")).await).await, "None");
+    assert_eq!(body(send(&app, &mut magic, TestRequest::post().uri("/logout")).await).await, "Some(2)");
+    assert_eq!(body(send(&app, &mut Jar::new(), TestRequest::post().uri("/logout")).await).await, "None");
     // Stale: logged in, not fresh.
     let mut stale = login_as(&app, &h.users.get(2).expect("bob"), TestLogin::Stale).await;
-    assert_eq!(text(send(&app, &mut stale, get("/me")).await).await, "bob fresh=false remembered=true token=false");
+    assert_eq!(body(send(&app, &mut stale, get("/me")).await).await, "bob fresh=false remembered=true token=false");
 }
 
 #[actix_rt::test]

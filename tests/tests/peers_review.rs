@@ -18,7 +18,7 @@ use actix_web::{
 };
 use login_actix::{registry::MemoryRegistry, throttle::MemoryThrottle, LoginConfig};
 use login_examples::{db::Db, server};
-use login_tests::Jar;
+use login_tests::{body, send, Jar};
 
 const SECRET: [u8; 64] = [91; 64];
 const START: u64 = 1_900_000_000;
@@ -52,14 +52,6 @@ fn login_req(username: &str, password: &str) -> TestRequest {
         .set_form([("username", username), ("password", password)])
 }
 
-async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody + 'static,
-{
-    jar.send(app, req.peer_addr(PEER.parse().expect("addr"))).await
-}
-
 fn location<B>(res: &ServiceResponse<B>) -> String {
     login_tests::location(res)
 }
@@ -70,14 +62,6 @@ fn set_cookie_names<B>(res: &ServiceResponse<B>) -> Vec<String> {
         .filter_map(|v| v.to_str().ok())
         .filter_map(|l| l.split('=').next().map(str::to_owned))
         .collect()
-}
-
-async fn body<B: MessageBody>(res: ServiceResponse<B>) -> String {
-    let bytes = actix_web::body::to_bytes(res.into_body())
-        .await
-        .map_err(Into::<Box<dyn std::error::Error>>::into)
-        .expect("body");
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Logs `user` in (fresh) and creates a personal access token; returns the jar and token.

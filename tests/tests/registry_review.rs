@@ -11,9 +11,7 @@ use std::{
 
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
-    body::MessageBody,
     cookie::Key,
-    dev::{Service, ServiceResponse},
     get, post,
     test::{self, TestRequest},
     web, App, HttpResponse,
@@ -24,7 +22,7 @@ use login_actix::{
     registry::{LiveLogin, LoginId, LoginRegistry, MemoryRegistry, RedisRegistry, DEFAULT_MAX_LOGINS_PER_USER},
     CurrentUser, LoginConfig, LoginMiddleware, LoginSession, Remember,
 };
-use login_tests::{redis::redis_or_skip, users_loader, Jar, User, Users};
+use login_tests::{redis::redis_or_skip, send, text, users_loader, Jar, User, Users};
 use serde::Deserialize;
 
 const SECRET: [u8; 64] = [0x5a; 64];
@@ -99,23 +97,6 @@ macro_rules! service {
         )
         .await
     };
-}
-
-async fn send<S, B>(app: &S, jar: &mut Jar, req: TestRequest) -> ServiceResponse
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody + 'static,
-{
-    jar.send(app, req).await
-}
-
-async fn text<S, B: MessageBody + 'static>(app: &S, jar: &mut Jar, req: TestRequest) -> (u16, String)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-{
-    let res = send(app, jar, req).await;
-    let status = res.status().as_u16();
-    (status, String::from_utf8(test::read_body(res).await.to_vec()).expect("utf-8"))
 }
 
 fn login_req(id: i64, remember: Option<&str>) -> TestRequest {
