@@ -1,7 +1,8 @@
 //! What the login flow keeps in the session: one compact, versioned record under one key.
 //!
-//! The record is a JSON array `[2, user_id, "login id", authenticated_at, auth_tag?]`:
-//! - `2` is the format version. A record of any other version, or of the previous
+//! The record is a JSON array `[2, user_id, login_hi, login_lo, authenticated_at, auth_tag?]`
+//! (the login id as two numbers):
+//! - `3` is the format version. A record of any other version, or of the previous
 //!   format (which began with the user id and held no login id), is not read: the
 //!   visitor is anonymous and the session is cleared. Nothing old can be live anyway,
 //!   since it names no login in the registry.
@@ -10,8 +11,9 @@
 //! - `auth_tag`: the HMAC tag of the user's session auth hash, absent when the user
 //!   type has none.
 //!
-//! With a cookie session store every byte of it is decoded on every request, so it has
-//! no strings but the login id (and the user id, if the app's id type is a string).
+//! With a cookie session store every byte of it is decoded on every request, and a
+//! string inside the session's own JSON would be escaped (slow to parse), so it has no
+//! strings of its own: only the user id, if the app's id type is a string.
 
 use std::{fmt, marker::PhantomData};
 
@@ -27,7 +29,7 @@ use crate::login_id::LoginId;
 pub const SESSION_KEY: &str = "_login";
 
 /// The format version this crate writes and reads.
-pub const FORMAT_VERSION: u8 = 2;
+pub const FORMAT_VERSION: u8 = 3;
 
 /// The login record stored in the session. It holds ids and an HMAC tag, never a secret.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,11 +47,13 @@ pub struct SessionRecord<Id> {
 
 impl<Id: Serialize> Serialize for SessionRecord<Id> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let len = if self.auth_tag.is_some() { 5 } else { 4 };
+        let len = if self.auth_tag.is_some() { 6 } else { 5 };
         let mut seq = serializer.serialize_seq(Some(len))?;
+        let (hi, lo) = self.login_id.to_halves();
         seq.serialize_element(&FORMAT_VERSION)?;
         seq.serialize_element(&self.user_id)?;
-        seq.serialize_element(&self.login_id)?;
+        seq.serialize_element(&hi)?;
+        seq.serialize_element(&lo)?;
         seq.serialize_element(&self.authenticated_at)?;
         if let Some(tag) = &self.auth_tag {
             seq.serialize_element(tag)?;
@@ -66,23 +70,26 @@ impl<'de, Id: DeserializeOwned> Deserialize<'de> for SessionRecord<Id> {
             type Value = SessionRecord<Id>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a login record array of format version 2")
+                f.write_str("a login record array of format version 3")
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let missing = |i| de::Error::invalid_length(i, &"4 or 5 elements");
+                let missing = |i| de::Error::invalid_length(i, &"5 or 6 elements");
                 // The version comes first; an unknown one stops reading right there.
-                let version = seq.next_element::<serde_json::Value>()?.ok_or_else(|| missing(0))?;
-                if version.as_u64() != Some(u64::from(FORMAT_VERSION)) {
-                    return Err(de::Error::custom(format_args!("unknown login record version {version}")));
+                let version =
+                    seq.next_element::<u64>().map_err(|_| de::Error::custom("unknown login record version"))?;
+                if version != Some(u64::from(FORMAT_VERSION)) {
+                    return Err(de::Error::custom(format_args!("unknown login record version {version:?}")));
                 }
                 let user_id = seq.next_element()?.ok_or_else(|| missing(1))?;
-                let login_id = seq.next_element()?.ok_or_else(|| missing(2))?;
-                let authenticated_at = seq.next_element()?.ok_or_else(|| missing(3))?;
+                let hi = seq.next_element()?.ok_or_else(|| missing(2))?;
+                let lo = seq.next_element()?.ok_or_else(|| missing(3))?;
+                let authenticated_at = seq.next_element()?.ok_or_else(|| missing(4))?;
                 let auth_tag = seq.next_element::<u64>()?;
                 if seq.next_element::<de::IgnoredAny>()?.is_some() {
-                    return Err(de::Error::invalid_length(6, &"4 or 5 elements"));
+                    return Err(de::Error::invalid_length(7, &"5 or 6 elements"));
                 }
+                let login_id = LoginId::from_halves(hi, lo);
                 Ok(SessionRecord { user_id, login_id, authenticated_at, auth_tag })
             }
         }
@@ -96,49 +103,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trips_compactly() {
+    fn round_trips_compactly_without_strings() {
         let id = LoginId::random();
+        let (hi, lo) = id.to_halves();
         let plain = SessionRecord { user_id: 7i64, login_id: id, authenticated_at: 1_800_000_000, auth_tag: None };
         let json = serde_json::to_string(&plain).expect("serialises");
-        assert_eq!(json, format!("[2,7,\"{id}\",1800000000]"));
+        assert_eq!(json, format!("[3,7,{hi},{lo},1800000000]"));
+        assert!(!json.contains('"'), "no string to escape inside the session's JSON");
         assert_eq!(serde_json::from_str::<SessionRecord<i64>>(&json).expect("parses"), plain);
 
         let full =
             SessionRecord { user_id: String::new(), login_id: id, authenticated_at: 0, auth_tag: Some(u64::MAX) };
         let json = serde_json::to_string(&full).expect("serialises");
-        assert!(!json.contains('\\'));
         assert_eq!(serde_json::from_str::<SessionRecord<String>>(&json).expect("parses"), full);
     }
 
     #[test]
     fn records_of_other_versions_are_not_read() {
-        let id = LoginId::random();
-        // The 0.1 format, `[uid, fresh, sid, exp, ...]`, with a user id that looks like
-        // a version number: refused, because its third element is not a login id.
-        for old in ["[2,1,42,1800000000]", "[2,1,42,1800000000,5,6,7]", "[7,1,42,1800000000]"] {
+        // The 0.1 format, `[uid, fresh, sid, exp, ...]`: its first element is a user id.
+        // Read as version 3 only when that id is 3 and it has exactly 5 or 6 elements,
+        // and then it names no login the registry holds: anonymous either way.
+        for old in ["[2,1,42,1800000000]", "[7,1,42,1800000000,5,6,7]", "[1,1,42,1800000000]", "[3,1,42,1800000000]"] {
             assert!(serde_json::from_str::<SessionRecord<i64>>(old).is_err(), "{old}");
         }
-        for other in [format!("[3,7,\"{id}\",0]"), format!("[1,7,\"{id}\",0]"), format!("[\"2\",7,\"{id}\",0]")] {
-            let err = serde_json::from_str::<SessionRecord<i64>>(&other).expect_err("unknown version");
+        for other in ["[2,7,1,2,0]", "[4,7,1,2,0]", "[\"3\",7,1,2,0]", "[-3,7,1,2,0]"] {
+            let err = serde_json::from_str::<SessionRecord<i64>>(other).expect_err("unknown version");
             assert!(err.to_string().contains("version"), "{err}");
         }
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        let id = LoginId::random();
         for bad in [
-            "".to_owned(),
-            "[]".into(),
-            "[2]".into(),
-            "[2,1]".into(),
-            "{}".into(),
-            "\"x\"".into(),
-            format!("[2,1,\"{id}\",-1]"),
-            format!("[2,1,\"{id}\",1,2,3]"),
-            format!("[2,1,\"{id}x\",1]"),
+            "",
+            "[]",
+            "[3]",
+            "[3,1]",
+            "{}",
+            "\"x\"",
+            "[3,1,1,1,-1]",
+            "[3,1,1,1,1,2,3]",
+            "[3,1,\"a\",1,1]",
+            "[3,1,1,1e99,1]",
         ] {
-            assert!(serde_json::from_str::<SessionRecord<i64>>(&bad).is_err(), "{bad}");
+            assert!(serde_json::from_str::<SessionRecord<i64>>(bad).is_err(), "{bad}");
         }
     }
 }

@@ -339,6 +339,9 @@ async fn records_of_other_format_versions_are_anonymous() {
         "[2,1,42,1900000000]",
         "[1,1,42,1900000000,5,6,1900000000]",
         "[3,1,\"AAAAAAAAAAAAAAAAAAAAAA\",1900000000]",
+        // A 0.1 record (`[uid, fresh, sid, exp, sah]`) of user 3 reads as this format,
+        // and names no live login.
+        "[3,1,42,1900000000,5]",
         "{\"v\":2}",
         "\"garbage\"",
     ] {
