@@ -56,13 +56,17 @@ pub enum ConfigError {
 ///
 /// A rejected token is never an error for the request: the caller treats the visitor
 /// as anonymous and deletes the cookie. The variants exist for logs and tests.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[derive(Debug, Error, Clone)]
 #[non_exhaustive]
 pub enum TokenError {
-    /// The token is not a well-formed HS256 JWT signed with our key, or a required
-    /// claim (`exp`, `iat`, `aud`) is missing or wrong.
+    /// The token is not a well-formed HS256 JWT signed with our key, or its audience
+    /// is wrong.
     #[error("remember token is invalid: {0}")]
-    Invalid(String),
+    Invalid(&'static str),
+    /// The claims are not the ones this codec issues (a required claim is missing or
+    /// of the wrong type).
+    #[error("remember token claims are invalid")]
+    Claims(#[source] Arc<serde_json::Error>),
     /// The token's `exp` is in the past.
     #[error("remember token has expired")]
     Expired,
@@ -71,8 +75,8 @@ pub enum TokenError {
     #[error("remember token issue time is out of range")]
     IssuedAtOutOfRange,
     /// The token could not be created (serialising the user id failed).
-    #[error("remember token could not be encoded: {0}")]
-    Encode(String),
+    #[error("remember token could not be encoded")]
+    Encode(#[source] Arc<jsonwebtoken::errors::Error>),
 }
 
 /// A login registry (or throttle store) could not answer.
