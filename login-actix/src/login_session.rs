@@ -103,6 +103,7 @@ impl LoginSession {
     ) -> Result<u64, LoginError> {
         let (token, expires_at) = self.state.codec.issue(user_id, login_id, auth_tag, now, lifetime)?;
         remember_cookie::schedule(
+            &self.state,
             &self.req,
             remember_cookie::remember_cookie(self.state.config.cookie(), token, lifetime),
         );

@@ -34,6 +34,10 @@ pub(crate) struct LoginState {
     pub(crate) session_seen: Cell<bool>,
     /// Whether bearer tokens are read on API routes.
     pub(crate) has_request_loader: bool,
+    /// Requests of this worker with a remember-cookie change scheduled and not yet
+    /// applied (a request dropped before its response leaves it high: then every
+    /// response looks, which is only slower).
+    pub(crate) pending_cookies: Cell<usize>,
 }
 
 impl LoginState {

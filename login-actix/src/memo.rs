@@ -185,6 +185,7 @@ mod tests {
             error_handler: None,
             session_seen: Cell::new(false),
             has_request_loader: false,
+            pending_cookies: Cell::new(0),
         };
         TestRequest::default().app_data(Rc::new(state)).to_http_request()
     }

@@ -153,6 +153,7 @@ where
             error_handler: self.error_handler.clone(),
             session_seen: Cell::new(false),
             has_request_loader: self.request_loader.is_some(),
+            pending_cookies: Cell::new(0),
         };
         let state = Rc::new(state);
         let mut data = Extensions::new();
@@ -177,6 +178,7 @@ pin_project_lite::pin_project! {
     pub struct LoginResponse<F: Future> {
         #[pin]
         state: ResponseState<F>,
+        login: Rc<LoginState>,
     }
 }
 
@@ -196,7 +198,8 @@ where
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut res = match self.project().state.project() {
+        let this = self.project();
+        let mut res = match this.state.project() {
             ResponseStateProj::Inner { inner } => ready!(inner.poll(cx))?,
             ResponseStateProj::Boxed { fut } => ready!(fut.as_mut().poll(cx))?,
             ResponseStateProj::Refused { error } => {
@@ -205,7 +208,7 @@ where
                 })))
             }
         };
-        if let Some(cookie) = remember_cookie::take(res.request()) {
+        if let Some(cookie) = remember_cookie::take(this.login, res.request()) {
             apply_cookie(&mut res, &cookie);
         }
         Poll::Ready(Ok(res))
@@ -239,7 +242,10 @@ where
             self.state.emit(req.request(), &event);
             let response = forbidden_response(req.request(), &self.state, &Forbidden::CrossOrigin(refusal), None);
             let error = actix_web::error::InternalError::from_response("cross-origin request refused", response);
-            return LoginResponse { state: ResponseState::Refused { error: Some(error.into()) } };
+            return LoginResponse {
+                state: ResponseState::Refused { error: Some(error.into()) },
+                login: Rc::clone(&self.state),
+            };
         }
         // The request is not shared yet at this point (actix-web's own scopes add their
         // data the same way, later in the chain).
@@ -256,10 +262,10 @@ where
                     // around write the new session's cookies on the way out.
                     service.call(req).await
                 });
-                return LoginResponse { state: ResponseState::Boxed { fut } };
+                return LoginResponse { state: ResponseState::Boxed { fut }, login: Rc::clone(&self.state) };
             }
         }
-        LoginResponse { state: ResponseState::Inner { inner: self.service.call(req) } }
+        LoginResponse { state: ResponseState::Inner { inner: self.service.call(req) }, login: Rc::clone(&self.state) }
     }
 }
 

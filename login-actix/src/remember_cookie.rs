@@ -44,13 +44,15 @@ pub(crate) fn removal_cookie(settings: &CookieSettings) -> Cookie<'static> {
 pub(crate) struct PendingCookie(pub(crate) Cookie<'static>);
 
 /// Schedules `cookie` for the response.
-pub(crate) fn schedule(req: &HttpRequest, cookie: Cookie<'static>) {
-    req.extensions_mut().insert(PendingCookie(cookie));
+pub(crate) fn schedule(state: &LoginState, req: &HttpRequest, cookie: Cookie<'static>) {
+    if req.extensions_mut().insert(PendingCookie(cookie)).is_none() {
+        state.pending_cookies.set(state.pending_cookies.get() + 1);
+    }
 }
 
 /// Schedules the removal of the remember cookie (same name, Path, Domain, attributes).
 pub(crate) fn schedule_delete(state: &LoginState, req: &HttpRequest) {
-    schedule(req, removal_cookie(state.config.cookie()));
+    schedule(state, req, removal_cookie(state.config.cookie()));
 }
 
 /// Schedules the removal only when the request carries a remember cookie.
@@ -61,7 +63,13 @@ pub(crate) fn delete_if_present(state: &LoginState, req: &HttpRequest) {
     }
 }
 
-/// The scheduled cookie, taken (for the response).
-pub(crate) fn take(req: &HttpRequest) -> Option<Cookie<'static>> {
-    req.extensions_mut().remove::<PendingCookie>().map(|pending| pending.0)
+/// The scheduled cookie, taken (for the response). While no request of this worker
+/// has one pending (nearly always), this is a counter read, not an extensions lookup.
+pub(crate) fn take(state: &LoginState, req: &HttpRequest) -> Option<Cookie<'static>> {
+    if state.pending_cookies.get() == 0 {
+        return None;
+    }
+    let pending = req.extensions_mut().remove::<PendingCookie>()?;
+    state.pending_cookies.set(state.pending_cookies.get().saturating_sub(1));
+    Some(pending.0)
 }
