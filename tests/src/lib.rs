@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod demo;
 pub mod redis;
+pub mod routes;
 
 use std::{
     collections::HashMap,

@@ -14,66 +14,19 @@ use actix_web::{
     cookie::Key,
     get, post,
     test::{self, TestRequest},
-    web, App, HttpResponse,
+    web, App,
 };
 use login_actix::{
-    guard::LoginRequired,
-    login::LoginInfo,
     registry::{LoginRegistry, MemoryRegistry},
-    CurrentUser, LoginConfig, LoginMiddleware, LoginSession, OptionalUser, Remember,
+    LoginConfig, LoginMiddleware,
 };
-use login_tests::{send, text, users_loader, Jar, User, Users};
-use serde::Deserialize;
+use login_tests::{
+    routes::{dashboard, end, index, login, logout, sessions},
+    send, text, users_loader, Jar, Users,
+};
 
 const SECRET: [u8; 64] = [7; 64];
 const START: u64 = 1_900_000_000;
-
-#[get("/dashboard")]
-async fn dashboard(_: LoginRequired, user: CurrentUser<User>) -> String {
-    format!("hi {}", user.name)
-}
-
-#[get("/")]
-async fn index(user: OptionalUser<User>) -> String {
-    user.as_ref().map_or_else(|| "anonymous".to_owned(), |u| format!("user {}", u.name))
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    id: i64,
-    remember: Option<String>,
-}
-
-#[post("/login")]
-async fn login(
-    form: web::Form<LoginForm>,
-    auth: LoginSession,
-    users: web::Data<Users>,
-) -> actix_web::Result<HttpResponse> {
-    let user = users.get(form.id).ok_or_else(|| actix_web::error::ErrorBadRequest("no such user"))?;
-    Ok(auth.login_user(&user, Remember::from_form_value(form.remember.as_deref())).await?.into_response())
-}
-
-#[post("/logout")]
-async fn logout(auth: LoginSession) -> actix_web::Result<&'static str> {
-    auth.logout_user().await?;
-    Ok("bye")
-}
-
-#[get("/sessions")]
-async fn sessions(_: LoginRequired, auth: LoginSession) -> actix_web::Result<web::Json<Vec<LoginInfo>>> {
-    Ok(web::Json(auth.logins::<User>().await?))
-}
-
-#[derive(Deserialize)]
-struct End {
-    id: String,
-}
-
-#[post("/sessions/end")]
-async fn end(_: LoginRequired, form: web::Form<End>, auth: LoginSession) -> actix_web::Result<String> {
-    Ok(auth.end_login::<User>(&form.id).await?.to_string())
-}
 
 #[post("/cart")]
 async fn put_cart(session: Session) -> actix_web::Result<&'static str> {

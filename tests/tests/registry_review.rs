@@ -12,70 +12,22 @@ use std::{
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
     cookie::Key,
-    get, post,
     test::{self, TestRequest},
-    web, App, HttpResponse,
+    App,
 };
 use login_actix::{
-    guard::LoginRequired,
-    login::LoginInfo,
     registry::{LiveLogin, LoginId, LoginRegistry, MemoryRegistry, RedisRegistry, DEFAULT_MAX_LOGINS_PER_USER},
-    CurrentUser, LoginConfig, LoginMiddleware, LoginSession, Remember,
+    LoginConfig, LoginMiddleware,
 };
-use login_tests::{redis::redis_or_skip, send, text, users_loader, Jar, User, Users};
-use serde::Deserialize;
+use login_tests::{
+    redis::redis_or_skip,
+    routes::{dashboard, end, login, logout, logout_all, sessions},
+    send, text, users_loader, Jar, Users,
+};
 
 const SECRET: [u8; 64] = [0x5a; 64];
 const START: u64 = 1_900_000_000;
 const DAY: u64 = 86_400;
-
-#[get("/dashboard")]
-async fn dashboard(_: LoginRequired, user: CurrentUser<User>) -> String {
-    format!("hi {}", user.name)
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    id: i64,
-    remember: Option<String>,
-}
-
-#[post("/login")]
-async fn login(
-    form: web::Form<LoginForm>,
-    auth: LoginSession,
-    users: web::Data<Users>,
-) -> actix_web::Result<HttpResponse> {
-    let user = users.get(form.id).ok_or_else(|| actix_web::error::ErrorBadRequest("no such user"))?;
-    Ok(auth.login_user(&user, Remember::from_form_value(form.remember.as_deref())).await?.into_response())
-}
-
-#[post("/logout")]
-async fn logout(auth: LoginSession) -> actix_web::Result<&'static str> {
-    auth.logout_user().await?;
-    Ok("bye")
-}
-
-/// The library's "log out everywhere", as its docs describe it (no auth-hash bump).
-#[post("/logout/all")]
-async fn logout_all(_: LoginRequired, auth: LoginSession) -> actix_web::Result<String> {
-    Ok(auth.logout_everywhere::<User>().await?.to_string())
-}
-
-#[get("/sessions")]
-async fn sessions(_: LoginRequired, auth: LoginSession) -> actix_web::Result<web::Json<Vec<LoginInfo>>> {
-    Ok(web::Json(auth.logins::<User>().await?))
-}
-
-#[derive(Deserialize)]
-struct End {
-    id: String,
-}
-
-#[post("/sessions/end")]
-async fn end(_: LoginRequired, form: web::Form<End>, auth: LoginSession) -> actix_web::Result<String> {
-    Ok(auth.end_login::<User>(&form.id).await?.to_string())
-}
 
 macro_rules! service {
     ($users:expr, $config:expr) => {

@@ -1,0 +1,69 @@
+//! Handlers the in-process tests share: a dashboard, a login by user id, logout, the
+//! sessions page's list and "end", over [`User`](crate::User) and [`Users`](crate::Users).
+
+use actix_web::{get, post, web, HttpResponse};
+use login_actix::{guard::LoginRequired, login::LoginInfo, CurrentUser, LoginSession, OptionalUser, Remember};
+use serde::Deserialize;
+
+use crate::{User, Users};
+
+/// `GET /dashboard`: `hi <name>` behind a login.
+#[get("/dashboard")]
+pub async fn dashboard(_: LoginRequired, user: CurrentUser<User>) -> String {
+    format!("hi {}", user.name)
+}
+
+/// `GET /`: who is here, or `anonymous`.
+#[get("/")]
+pub async fn index(user: OptionalUser<User>) -> String {
+    user.as_ref().map_or_else(|| "anonymous".to_owned(), |u| format!("user {}", u.name))
+}
+
+/// The login form of the tests: a user id and the `remember` value.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    id: i64,
+    remember: Option<String>,
+}
+
+/// `POST /login`: logs the user with `id` in (the tests check no password).
+#[post("/login")]
+pub async fn login(
+    form: web::Form<LoginForm>,
+    auth: LoginSession,
+    users: web::Data<Users>,
+) -> actix_web::Result<HttpResponse> {
+    let user = users.get(form.id).ok_or_else(|| actix_web::error::ErrorBadRequest("no such user"))?;
+    Ok(auth.login_user(&user, Remember::from_form_value(form.remember.as_deref())).await?.into_response())
+}
+
+/// `POST /logout`.
+#[post("/logout")]
+pub async fn logout(auth: LoginSession) -> actix_web::Result<&'static str> {
+    auth.logout_user().await?;
+    Ok("bye")
+}
+
+/// `POST /logout/all`: the library's "log out everywhere"; answers how many ended.
+#[post("/logout/all")]
+pub async fn logout_all(_: LoginRequired, auth: LoginSession) -> actix_web::Result<String> {
+    Ok(auth.logout_everywhere::<User>().await?.to_string())
+}
+
+/// `GET /sessions`: the user's live logins as JSON.
+#[get("/sessions")]
+pub async fn sessions(_: LoginRequired, auth: LoginSession) -> actix_web::Result<web::Json<Vec<LoginInfo>>> {
+    Ok(web::Json(auth.logins::<User>().await?))
+}
+
+/// The "end this session" form.
+#[derive(Deserialize)]
+pub struct End {
+    id: String,
+}
+
+/// `POST /sessions/end`: ends one of the user's logins; answers `true` or `false`.
+#[post("/sessions/end")]
+pub async fn end(_: LoginRequired, form: web::Form<End>, auth: LoginSession) -> actix_web::Result<String> {
+    Ok(auth.end_login::<User>(&form.id).await?.to_string())
+}
