@@ -1,5 +1,5 @@
 //! Handlers the in-process tests share: a dashboard, a login by user id, logout, the
-//! sessions page's list and "end", over [`User`](crate::User) and [`Users`](crate::Users).
+//! sessions page's list and "end", over [`User`] and [`Users`].
 
 use actix_web::{get, post, web, HttpResponse};
 use login_actix::{guard::LoginRequired, login::LoginInfo, CurrentUser, LoginSession, OptionalUser, Remember};
