@@ -235,3 +235,47 @@ where
     let status = res.status().as_u16();
     (status, body(res).await)
 }
+
+/// An in-process test app's moving parts: a clock the test moves, starting at
+/// [`Harness::START`], and the seeded users.
+pub struct Harness {
+    clock: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The user directory, for `app_data`.
+    pub users: web::Data<Users>,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Harness {
+    /// Where the clock starts: 2030-03-17.
+    pub const START: u64 = 1_900_000_000;
+
+    /// A harness at [`Harness::START`] with alice, bob and zero.
+    pub fn new() -> Self {
+        Harness { clock: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(Self::START)), users: Users::seeded() }
+    }
+
+    /// A configuration on this clock, with a registry and a throttle of its own (tests
+    /// running side by side share nothing).
+    pub fn builder(&self, secret: [u8; 64]) -> login_actix::config::LoginConfigBuilder {
+        let clock = std::sync::Arc::clone(&self.clock);
+        login_actix::LoginConfig::builder(secret)
+            .registry(std::sync::Arc::new(login_actix::registry::MemoryRegistry::new()))
+            .throttle_store(std::sync::Arc::new(login_actix::throttle::MemoryThrottle::new()))
+            .clock(move || clock.load(Ordering::SeqCst))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, secs: u64) {
+        self.clock.fetch_add(secs, Ordering::SeqCst);
+    }
+
+    /// Sets the clock.
+    pub fn set(&self, now: u64) {
+        self.clock.store(now, Ordering::SeqCst);
+    }
+}

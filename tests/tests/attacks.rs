@@ -4,10 +4,7 @@
 
 use std::{
     future::{ready, Ready},
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc,
-    },
+    sync::Arc,
     time::Duration,
 };
 
@@ -20,14 +17,13 @@ use actix_web::{
     web, App, FromRequest, HttpRequest, HttpResponse,
 };
 use login_actix::{
-    fresh_login_required, guard::Forbidden, login_required, registry::MemoryRegistry, throttle::MemoryThrottle,
-    LoginConfig, LoginError, LoginMiddleware, LoginSession, LoginThrottle, Remember,
+    fresh_login_required, guard::Forbidden, login_required, LoginError, LoginMiddleware, LoginSession, LoginThrottle,
+    Remember,
 };
-use login_tests::{body, send, users_loader, Jar, User, Users};
+use login_tests::{body, send, users_loader, Harness, Jar, User, Users};
 use serde::Deserialize;
 
 const SECRET: [u8; 64] = [11; 64];
-const START: u64 = 1_900_000_000;
 
 /// An app's own type that happens to be called `CurrentUser`.
 struct CurrentUser<T>(std::marker::PhantomData<T>);
@@ -97,29 +93,6 @@ async fn hook() -> &'static str {
     "hook ran"
 }
 
-struct TestApp {
-    clock: Arc<AtomicU64>,
-    users: web::Data<Users>,
-}
-
-impl TestApp {
-    fn new() -> Self {
-        TestApp { clock: Arc::new(AtomicU64::new(START)), users: Users::seeded() }
-    }
-
-    fn builder(&self) -> login_actix::config::LoginConfigBuilder {
-        let clock = Arc::clone(&self.clock);
-        LoginConfig::builder(SECRET)
-            .registry(Arc::new(MemoryRegistry::new()))
-            .throttle_store(Arc::new(MemoryThrottle::new()))
-            .clock(move || clock.load(Ordering::SeqCst))
-    }
-
-    fn advance(&self, secs: u64) {
-        self.clock.fetch_add(secs, Ordering::SeqCst);
-    }
-}
-
 macro_rules! service {
     ($t:expr, $config:expr) => {
         service!($t, $config, |m| m)
@@ -161,8 +134,8 @@ fn method(name: &str, uri: &str) -> TestRequest {
 /// members-only body, and a stolen remember cookie ran a fresh-only handler.
 #[actix_rt::test]
 async fn options_runs_no_guarded_handler() {
-    let t = TestApp::new();
-    let app = service!(t, t.builder().build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).build().expect("config"));
     for m in ["OPTIONS", "HEAD", "GET", "POST"] {
         let res = send(&app, &mut Jar::new(), method(m, "/report")).await;
         assert_eq!(res.status(), 302, "{m}");
@@ -185,8 +158,8 @@ async fn options_runs_no_guarded_handler() {
 /// path segment was `CurrentUser`.
 #[actix_rt::test]
 async fn an_app_type_named_current_user_does_not_open_the_route() {
-    let t = TestApp::new();
-    let app = service!(t, t.builder().build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).build().expect("config"));
     let res = send(&app, &mut Jar::new(), method("GET", "/own-type")).await;
     assert_eq!(res.status(), 302);
     assert!(!body(res).await.contains("members only"));
@@ -196,8 +169,8 @@ async fn an_app_type_named_current_user_does_not_open_the_route() {
 /// account) and a sibling subdomain deleting the victim's account.
 #[actix_rt::test]
 async fn other_sites_and_sibling_origins_cannot_post() {
-    let t = TestApp::new();
-    let app = service!(t, t.builder().build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).build().expect("config"));
     // Login CSRF: the attacker's credentials posted from another site.
     for (site, origin) in [(Some("cross-site"), "https://evil.example"), (None, "https://evil.example")] {
         let mut victim = Jar::new();
@@ -233,9 +206,13 @@ async fn other_sites_and_sibling_origins_cannot_post() {
 
 #[actix_rt::test]
 async fn cross_origin_opt_outs_trusted_origins_and_a_replaced_403() {
-    let t = TestApp::new();
-    let config =
-        t.builder().trusted_origin("https://partner.example").cross_origin_exempt("/hooks").build().expect("config");
+    let t = Harness::new();
+    let config = t
+        .builder(SECRET)
+        .trusted_origin("https://partner.example")
+        .cross_origin_exempt("/hooks")
+        .build()
+        .expect("config");
     let app = service!(t, config, |m: LoginMiddleware<_>| m.forbidden_handler(|_, why: &Forbidden| {
         HttpResponse::Forbidden().insert_header(("x-refused", why.code())).body("custom 403")
     }));
@@ -258,8 +235,8 @@ async fn cross_origin_opt_outs_trusted_origins_and_a_replaced_403() {
     .await;
     assert_eq!(res.status(), 303, "a trusted origin may post");
     // Turned off entirely.
-    let t = TestApp::new();
-    let app = service!(t, t.builder().cross_origin_protection(false).build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).cross_origin_protection(false).build().expect("config"));
     assert_eq!(send(&app, &mut Jar::new(), cross("/hooks/payment", "https://evil.example")).await.status(), 200);
 }
 
@@ -267,8 +244,8 @@ async fn cross_origin_opt_outs_trusted_origins_and_a_replaced_403() {
 /// 429 with Retry-After, also for the right password, until the window ends.
 #[actix_rt::test]
 async fn the_throttle_stops_guessing_and_hides_the_right_password() {
-    let t = TestApp::new();
-    let app = service!(t, t.builder().build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).build().expect("config"));
     for _ in 0..5 {
         assert_eq!(send(&app, &mut Jar::new(), login_req("alice", "guess")).await.status(), 303);
     }
@@ -295,8 +272,8 @@ async fn the_throttle_stops_guessing_and_hides_the_right_password() {
 
 #[actix_rt::test]
 async fn the_per_ip_limit_covers_many_usernames_and_the_proxy_is_trusted_only_when_told() {
-    let t = TestApp::new();
-    let app = service!(t, t.builder().login_attempts_per_ip(10).build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).login_attempts_per_ip(10).build().expect("config"));
     for i in 0..10 {
         assert_eq!(send(&app, &mut Jar::new(), login_req(&format!("user{i}"), "x")).await.status(), 303);
     }
@@ -305,8 +282,8 @@ async fn the_per_ip_limit_covers_many_usernames_and_the_proxy_is_trusted_only_wh
     let spoofed = login_req("bob", "bob-pw").insert_header(("x-forwarded-for", "192.0.2.99"));
     assert_eq!(send(&app, &mut Jar::new(), spoofed).await.status(), 429);
 
-    let t = TestApp::new();
-    let app = service!(t, t.builder().trust_proxy(true).login_attempts(2).build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).trust_proxy(true).login_attempts(2).build().expect("config"));
     let via =
         |client: &str| login_req("alice", "guess").insert_header(("x-forwarded-for", format!("10.0.0.1, {client}")));
     for _ in 0..2 {
@@ -338,8 +315,8 @@ async fn a_throttle_store_outage_refuses_the_attempt() {
             Box::pin(ready(Err(login_actix::registry::StoreError::new("down"))))
         }
     }
-    let t = TestApp::new();
-    let app = service!(t, t.builder().throttle_store(Arc::new(Down)).build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).throttle_store(Arc::new(Down)).build().expect("config"));
     let res = send(&app, &mut Jar::new(), login_req("alice", "alice-pw")).await;
     assert_eq!(res.status(), 503, "fail closed: no uncounted guess");
     assert!(res.headers().get("set-cookie").is_none());
@@ -349,8 +326,8 @@ async fn a_throttle_store_outage_refuses_the_attempt() {
 /// password, then goes back to the login page with `next`; the password renews it.
 #[actix_rt::test]
 async fn sudo_mode_expires_and_the_password_renews_it() {
-    let t = TestApp::new();
-    let app = service!(t, t.builder().fresh_for(Duration::from_secs(600)).build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).fresh_for(Duration::from_secs(600)).build().expect("config"));
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req("alice", "alice-pw")).await;
     t.advance(600);
@@ -373,8 +350,8 @@ async fn sudo_mode_expires_and_the_password_renews_it() {
 
 #[actix_rt::test]
 async fn the_host_prefix_names_the_remember_cookie() {
-    let t = TestApp::new();
-    let app = service!(t, t.builder().cookie_host_prefix(true).build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).cookie_host_prefix(true).build().expect("config"));
     let res = send(&app, &mut Jar::new(), login_req("alice", "alice-pw")).await;
     let lines = login_tests::set_cookie_lines(&res, "__Host-_remember");
     assert_eq!(lines.len(), 1);

@@ -24,11 +24,11 @@ use login_actix::{
     fresh_login_required, login_required, registry::MemoryRegistry, throttle::MemoryThrottle, LoginConfig,
     LoginMiddleware, LoginSession, LoginThrottle, Remember,
 };
-use login_tests::{body, send, users_loader, Jar, User, Users};
+use login_tests::{body, send, users_loader, Harness, Jar, User, Users};
 use serde::Deserialize;
 
 const SECRET: [u8; 64] = [42; 64];
-const START: u64 = 1_900_000_000;
+const START: u64 = Harness::START;
 const ATTACKER: &str = "203.0.113.7:5000";
 
 static GUARDED_RUNS: AtomicUsize = AtomicUsize::new(0);
@@ -79,29 +79,6 @@ async fn hook() -> &'static str {
     "hook ran"
 }
 
-struct TestApp {
-    clock: Arc<AtomicU64>,
-    users: web::Data<Users>,
-}
-
-impl TestApp {
-    fn new() -> Self {
-        TestApp { clock: Arc::new(AtomicU64::new(START)), users: Users::seeded() }
-    }
-
-    fn builder(&self) -> login_actix::config::LoginConfigBuilder {
-        let clock = Arc::clone(&self.clock);
-        LoginConfig::builder(SECRET)
-            .registry(Arc::new(MemoryRegistry::new()))
-            .throttle_store(Arc::new(MemoryThrottle::new()))
-            .clock(move || clock.load(Ordering::SeqCst))
-    }
-
-    fn set(&self, t: u64) {
-        self.clock.store(t, Ordering::SeqCst);
-    }
-}
-
 macro_rules! service {
     ($t:expr, $config:expr) => {
         test::init_service(
@@ -144,9 +121,10 @@ fn login_req(username: &str, password: &str) -> TestRequest {
 /// bought new guesses. Now a client over its per-IP limit creates no counter at all.
 #[actix_rt::test]
 async fn finding_throttle_flood_evicts_own_counters_and_buys_more_guesses() {
-    let t = TestApp::new();
+    let t = Harness::new();
     let store = Arc::new(MemoryThrottle::with_max_keys(50));
-    let app = service!(t, t.builder().throttle_store(store.clone()).login_attempts_per_ip(20).build().expect("config"));
+    let app =
+        service!(t, t.builder(SECRET).throttle_store(store.clone()).login_attempts_per_ip(20).build().expect("config"));
     for _ in 0..5 {
         assert_eq!(send(&app, &mut Jar::new(), login_req("alice", "guess")).await.status(), 303);
     }
@@ -183,8 +161,8 @@ fn finding_memory_throttle_keys_are_small_whatever_the_username() {
 
 #[actix_rt::test]
 async fn finding_trust_proxy_falls_back_to_a_client_supplied_forwarded_entry() {
-    let t = TestApp::new();
-    let app = service!(t, t.builder().trust_proxy(true).build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).trust_proxy(true).build().expect("config"));
     let mut checked = 0;
     for i in 0..30 {
         // The client forged "198.51.100.<i>"; the proxy appended the real client as ip:port.
@@ -203,10 +181,10 @@ async fn finding_trust_proxy_falls_back_to_a_client_supplied_forwarded_entry() {
 
 #[actix_rt::test]
 async fn finding_own_case_variant_account_resets_the_victims_counter() {
-    let t = TestApp::new();
+    let t = Harness::new();
     // The attacker registered "Alice" (a different account in a case-sensitive app).
     t.users.put(User { id: 3, name: "Alice".into(), password: "mallory-pw".into(), epoch: 0 });
-    let app = service!(t, t.builder().build().expect("config"));
+    let app = service!(t, t.builder(SECRET).build().expect("config"));
     let mut checked = 0;
     'rounds: for _ in 0..100 {
         for _ in 0..4 {
@@ -248,8 +226,8 @@ fn redis_used_memory(port: u16) -> u64 {
 async fn finding_redis_throttle_keys_grow_without_bound_from_one_throttled_client() {
     let Some(redis) = login_tests::redis::redis_or_skip("redis throttle growth") else { return };
     let store = login_actix::throttle::RedisThrottle::connect(&redis.url()).await.expect("connect");
-    let t = TestApp::new();
-    let app = service!(t, t.builder().throttle_store(Arc::new(store)).build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).throttle_store(Arc::new(store)).build().expect("config"));
     // Use up the per-IP budget (100) so that everything after is a cheap 429.
     for i in 0..101 {
         send(&app, &mut Jar::new(), login_req(&format!("warmup{i}"), "x")).await;
@@ -329,8 +307,8 @@ async fn finding_demo_password_change_current_password_is_not_throttled() {
 
 #[actix_rt::test]
 async fn finding_future_authenticated_at_stretches_sudo_mode_by_the_skew() {
-    let t = TestApp::new();
-    let app = service!(t, t.builder().fresh_for(Duration::from_secs(600)).build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).fresh_for(Duration::from_secs(600)).build().expect("config"));
     // Logged in on an instance whose clock is one day ahead.
     t.set(START + 86_400);
     let mut jar = Jar::new();
@@ -352,8 +330,8 @@ async fn finding_future_authenticated_at_stretches_sudo_mode_by_the_skew() {
 /// A guarded handler body never runs for a refused request, whatever the method.
 #[actix_rt::test]
 async fn holds_guarded_body_never_runs_for_any_method() {
-    let t = TestApp::new();
-    let app = service!(t, t.builder().build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).build().expect("config"));
     let before = GUARDED_RUNS.load(Ordering::SeqCst);
     for m in ["GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH", "TRACE", "PROPFIND", "get", "options", "X"] {
         let req = TestRequest::default().method(Method::from_bytes(m.as_bytes()).expect("method")).uri("/guarded");
@@ -369,8 +347,8 @@ async fn holds_guarded_body_never_runs_for_any_method() {
 /// HTTP/1.0 without Host, absolute-form URIs.
 #[actix_rt::test]
 async fn holds_cross_origin_variants() {
-    let t = TestApp::new();
-    let app = service!(t, t.builder().cross_origin_exempt("/hooks").build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).cross_origin_exempt("/hooks").build().expect("config"));
     let post = |uri: &str| {
         TestRequest::post()
             .uri(uri)
@@ -478,8 +456,8 @@ fn holds_demo_raw_http_cross_origin_and_garbage() {
 /// (the success's own hit is what is taken back).
 #[actix_rt::test]
 async fn holds_own_successes_buy_no_per_ip_tries() {
-    let t = TestApp::new();
-    let app = service!(t, t.builder().login_attempts_per_ip(10).build().expect("config"));
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).login_attempts_per_ip(10).build().expect("config"));
     let mut checked = 0;
     for i in 0..40 {
         let status = send(&app, &mut Jar::new(), login_req(&format!("victim{i}"), "guess")).await.status();
