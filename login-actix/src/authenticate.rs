@@ -29,7 +29,7 @@ use crate::{
     loader_adapter::{RequestLoader, UserLoader},
     login_state::LoginState,
     remember_cookie,
-    session_probe::ensure_session,
+    session_probe::{ensure_session, has_session},
     unauthorized::LoginMode,
 };
 
@@ -124,14 +124,19 @@ pub(crate) fn clear_session(session: &Session) {
 
 /// The cookie path: the session record, else the remember cookie.
 pub(crate) async fn from_cookies<L: UserLoader>(loader: &L, state: &LoginState, req: &HttpRequest) -> Outcome {
+    // An API route with bearer tokens needs no session store at all: there a missing
+    // `SessionMiddleware` means "no cookie login", not a misconfiguration.
+    let bearer_api = state.has_request_loader && req.app_data::<LoginMode>() == Some(&LoginMode::Api);
     if !req.headers().contains_key(actix_web::http::header::COOKIE) {
         // No cookie, no session and no remember token: anonymous, without reading the
-        // session. An API route with bearer tokens needs no session store at all;
-        // elsewhere a missing `SessionMiddleware` is still reported (a cached check).
-        let bearer_api = state.has_request_loader && req.app_data::<LoginMode>() == Some(&LoginMode::Api);
+        // session. Elsewhere a missing `SessionMiddleware` is still reported (a cached
+        // check).
         if !bearer_api {
             ensure_session(req, state)?;
         }
+        return Ok(None);
+    }
+    if bearer_api && !has_session(req, state) {
         return Ok(None);
     }
     ensure_session(req, state)?;

@@ -9,7 +9,7 @@ use std::{
 };
 
 use actix_web::{
-    body::MessageBody,
+    body::{EitherBody, MessageBody},
     dev::{Extensions, Service, ServiceRequest, ServiceResponse, Transform},
     http::{header, Method},
     Error, HttpMessage, HttpRequest, HttpResponse,
@@ -133,7 +133,7 @@ where
     B: MessageBody + 'static,
     L: UserLoader,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
     type Transform = LoginService<S>;
     type InitError = ();
@@ -186,7 +186,7 @@ pin_project_lite::pin_project! {
     #[project = ResponseStateProj]
     enum ResponseState<F: Future> {
         Inner { #[pin] inner: F },
-        Refused { error: Option<Error> },
+        Refused { response: Option<ServiceResponse> },
         Boxed { fut: futures_util::future::LocalBoxFuture<'static, F::Output> },
     }
 }
@@ -195,23 +195,24 @@ impl<F, B> Future for LoginResponse<F>
 where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
 {
-    type Output = F::Output;
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut res = match this.state.project() {
             ResponseStateProj::Inner { inner } => ready!(inner.poll(cx))?,
             ResponseStateProj::Boxed { fut } => ready!(fut.as_mut().poll(cx))?,
-            ResponseStateProj::Refused { error } => {
-                return Poll::Ready(Err(error.take().unwrap_or_else(|| {
-                    actix_web::error::ErrorInternalServerError("login-actix: refusal polled twice")
-                })))
+            ResponseStateProj::Refused { response } => {
+                return Poll::Ready(match response.take() {
+                    Some(refused) => Ok(refused.map_into_right_body()),
+                    None => Err(actix_web::error::ErrorInternalServerError("login-actix: refusal polled twice")),
+                })
             }
         };
         if let Some(cookie) = remember_cookie::take(this.login, res.request()) {
             apply_cookie(&mut res, &cookie);
         }
-        Poll::Ready(Ok(res))
+        Poll::Ready(Ok(res.map_into_left_body()))
     }
 }
 
@@ -220,15 +221,17 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
     type Future = LoginResponse<S::Future>;
 
     actix_web::dev::forward_ready!(service);
 
-    /// A refused cross-origin request comes back as an `Err` carrying its `403` (as
-    /// actix-web-httpauth's refusals do): the server answers it like any response, and
-    /// the app's body type stays its own (no per-response boxing).
+    /// A refused cross-origin request is answered here with its `403`, a response like
+    /// any other for the middlewares around (default headers, logging, error pages). An
+    /// error carrying it would be cheaper (no `EitherBody`), but outer middlewares skip
+    /// errors and some consume the carried response: measured in the review of issue
+    /// 13, a security header went missing and a 403 became an empty 500.
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         if let Err(refusal) = check_cross_origin(&self.state, &req) {
             tracing::info!(
@@ -241,9 +244,8 @@ where
             let event = LoginEvent::Refused { user_id: None, reason: RefusalReason::CrossOrigin };
             self.state.emit(req.request(), &event);
             let response = forbidden_response(req.request(), &self.state, &Forbidden::CrossOrigin(refusal), None);
-            let error = actix_web::error::InternalError::from_response("cross-origin request refused", response);
             return LoginResponse {
-                state: ResponseState::Refused { error: Some(error.into()) },
+                state: ResponseState::Refused { response: Some(req.into_response(response)) },
                 login: Rc::clone(&self.state),
             };
         }

@@ -15,10 +15,19 @@ use crate::{error::LoginError, login_state::LoginState};
 
 const PROBE_KEY: &str = "_login_probe";
 
-/// `Ok` when a `SessionMiddleware` serves this request.
+/// `Ok` when a `SessionMiddleware` serves this request; else the error, logged.
 pub(crate) fn ensure_session(req: &HttpRequest, state: &LoginState) -> Result<(), LoginError> {
-    if state.session_seen.get() {
+    if has_session(req, state) {
         return Ok(());
+    }
+    tracing::error!("{}", LoginError::SessionMissing);
+    Err(LoginError::SessionMissing)
+}
+
+/// Whether a `SessionMiddleware` serves this request (nothing logged).
+pub(crate) fn has_session(req: &HttpRequest, state: &LoginState) -> bool {
+    if state.session_seen.get() {
+        return true;
     }
     let saved = std::mem::take(&mut *req.extensions_mut());
     let probe = req.get_session();
@@ -28,9 +37,8 @@ pub(crate) fn ensure_session(req: &HttpRequest, state: &LoginState) -> Result<()
     let _ = probe.insert(PROBE_KEY, true);
     if current.contains_key(PROBE_KEY) {
         current.remove(PROBE_KEY);
-        tracing::error!("{}", LoginError::SessionMissing);
-        return Err(LoginError::SessionMissing);
+        return false;
     }
     state.session_seen.set(true);
-    Ok(())
+    true
 }
