@@ -9,7 +9,7 @@ use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
     body::MessageBody,
     cookie::Key,
-    dev::{Service, ServiceRequest, ServiceResponse},
+    dev::{ServiceRequest, ServiceResponse},
     get,
     middleware::{from_fn, DefaultHeaders, Next},
     post,
