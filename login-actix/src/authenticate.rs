@@ -46,7 +46,7 @@ pub(crate) async fn from_bearer<U: AuthUser>(
         Ok(None)
     };
     let Ok(token) = token else { return refuse("malformed Authorization header") };
-    let user = loader.load(token, req).await.map_err(|e| LoginError::Loader(Rc::new(e)))?;
+    let user = loader.load(token, req).await.map_err(LoginError::loader)?;
     match user {
         Some(user) if user.is_active() => {
             tracing::debug!(user_id = ?user.id(), "request authenticated by bearer token");
@@ -76,35 +76,55 @@ fn end_message(reason: EndReason) -> &'static str {
     }
 }
 
-/// Checks a live login's idle time; ends it when over the timeout.
-async fn check_idle(state: &LoginState, id: LoginId, times: LoginTimes, now: u64) -> Result<bool, LoginError> {
-    let Some(idle) = state.config.idle_timeout() else { return Ok(true) };
-    if now.saturating_sub(times.last_seen_at) <= idle.as_secs() {
-        return Ok(true);
-    }
-    state.config.registry().remove(id).await?;
-    Ok(false)
+/// What a login named by a cookie turned out to be.
+enum Continued<U> {
+    /// Live, not idle, its user loaded and still valid.
+    User(U),
+    /// Not in the registry (logged out, ended, expired): a replayed cookie.
+    NotLive,
+    /// Ended now (the registry entry is removed; the reason is logged and emitted).
+    Ended,
 }
 
-/// Loads the user and checks its auth hash and `is_active`; on failure ends the login.
-async fn load_checked<L: UserLoader>(
+/// The one check both cookies go through: the login must be live and not idle, the
+/// user must load, keep its auth hash and be active. A login failing after the lookup
+/// is removed from the registry. Logs and emits the refusal or the end.
+async fn continue_login<L: UserLoader>(
     loader: &L,
     state: &LoginState,
     req: &HttpRequest,
     user_id: <L::User as AuthUser>::Id,
     auth_tag: Option<u64>,
     login_id: LoginId,
-) -> Result<Result<L::User, EndReason>, LoginError> {
-    let ended = match load(loader, req, user_id).await? {
-        None => EndReason::UserDeleted,
-        Some(user) if !state.config.keys().auth_tag_matches(auth_tag, user.session_auth_hash().as_deref()) => {
-            EndReason::AuthHashChanged
+    now: u64,
+) -> Result<Continued<L::User>, LoginError> {
+    let Some(times) = lookup(state, login_id, now).await? else {
+        tracing::info!(user_id = ?user_id, "rejected a cookie whose login is not live (logged out, ended or expired)");
+        let event = LoginEvent::Refused { user_id: Some(id_value(&user_id)), reason: RefusalReason::LoginNotLive };
+        state.emit(req, &event);
+        return Ok(Continued::NotLive);
+    };
+    let idle = state.config.idle_timeout().is_some_and(|idle| now.saturating_sub(times.last_seen_at) > idle.as_secs());
+    let logged_id = user_id.clone();
+    let ended = if idle {
+        EndReason::Idle
+    } else {
+        match loader.load(user_id, req).await.map_err(LoginError::loader)? {
+            None => EndReason::UserDeleted,
+            Some(user) if !state.config.keys().auth_tag_matches(auth_tag, user.session_auth_hash().as_deref()) => {
+                EndReason::AuthHashChanged
+            }
+            Some(user) if !user.is_active() => EndReason::Inactive,
+            Some(user) => {
+                touch(state, login_id, times, now).await?;
+                return Ok(Continued::User(user));
+            }
         }
-        Some(user) if !user.is_active() => EndReason::Inactive,
-        Some(user) => return Ok(Ok(user)),
     };
     state.config.registry().remove(login_id).await?;
-    Ok(Err(ended))
+    tracing::info!(user_id = ?logged_id, "{}", end_message(ended));
+    state.emit(req, &LoginEvent::Ended { user_id: id_value(&logged_id), reason: ended });
+    Ok(Continued::Ended)
 }
 
 /// Writes activity when the last write is older than the touch interval.
@@ -126,20 +146,20 @@ pub(crate) fn clear_session(session: &Session) {
 pub(crate) async fn from_cookies<L: UserLoader>(loader: &L, state: &LoginState, req: &HttpRequest) -> Outcome {
     // An API route with bearer tokens needs no session store at all: there a missing
     // `SessionMiddleware` means "no cookie login", not a misconfiguration.
+    // Elsewhere a missing `SessionMiddleware` is reported (a check cached per worker).
     let bearer_api = state.has_request_loader && req.app_data::<LoginMode>() == Some(&LoginMode::Api);
+    if bearer_api {
+        if !has_session(req, state) {
+            return Ok(None);
+        }
+    } else {
+        ensure_session(req, state)?;
+    }
     if !req.headers().contains_key(actix_web::http::header::COOKIE) {
         // No cookie, no session and no remember token: anonymous, without reading the
-        // session. Elsewhere a missing `SessionMiddleware` is still reported (a cached
-        // check).
-        if !bearer_api {
-            ensure_session(req, state)?;
-        }
+        // session.
         return Ok(None);
     }
-    if bearer_api && !has_session(req, state) {
-        return Ok(None);
-    }
-    ensure_session(req, state)?;
     let session = req.get_session();
     let now = state.config.now();
     match session.get::<SessionRecord<<L::User as AuthUser>::Id>>(SESSION_KEY) {
@@ -171,35 +191,23 @@ async fn from_session<L: UserLoader>(
     record: SessionRecord<<L::User as AuthUser>::Id>,
     now: u64,
 ) -> Result<SessionOutcome, LoginError> {
-    let login_id = record.login_id;
-    let Some(times) = lookup(state, login_id, now).await? else {
-        tracing::info!(user_id = ?record.user_id, "rejected a session whose login is not live (logged out, ended or expired)");
-        state.emit(
-            req,
-            &LoginEvent::Refused { user_id: Some(id_value(&record.user_id)), reason: RefusalReason::LoginNotLive },
-        );
-        clear_session(session);
-        return Ok(SessionOutcome::TryRemember);
-    };
-    let user_id = record.user_id.clone();
-    let ended = if check_idle(state, login_id, times, now).await? {
-        match load_checked(loader, state, req, record.user_id, record.auth_tag, login_id).await? {
-            Ok(user) => {
-                touch(state, login_id, times, now).await?;
-                let fresh = state.config.is_fresh(record.authenticated_at, now);
-                let via = if record.authenticated_at == 0 { Via::Remembered } else { Via::Session };
-                return Ok(SessionOutcome::User(Authed { user: Rc::new(user), fresh, via }));
-            }
-            Err(ended) => ended,
+    let SessionRecord { user_id, login_id, authenticated_at, auth_tag } = record;
+    match continue_login(loader, state, req, user_id, auth_tag, login_id, now).await? {
+        Continued::User(user) => {
+            let fresh = state.config.is_fresh(authenticated_at, now);
+            let via = if authenticated_at == 0 { Via::Remembered } else { Via::Session };
+            Ok(SessionOutcome::User(Authed { user: Rc::new(user), fresh, via }))
         }
-    } else {
-        EndReason::Idle
-    };
-    tracing::info!(user_id = ?user_id, "{}", end_message(ended));
-    state.emit(req, &LoginEvent::Ended { user_id: id_value(&user_id), reason: ended });
-    clear_session(session);
-    remember_cookie::delete_if_present(state, req);
-    Ok(SessionOutcome::Anonymous)
+        Continued::NotLive => {
+            clear_session(session);
+            Ok(SessionOutcome::TryRemember)
+        }
+        Continued::Ended => {
+            clear_session(session);
+            remember_cookie::delete_if_present(state, req);
+            Ok(SessionOutcome::Anonymous)
+        }
+    }
 }
 
 async fn from_remember<L: UserLoader>(
@@ -224,44 +232,16 @@ async fn from_remember<L: UserLoader>(
             return Ok(None);
         }
     };
-    let login_id = claims.login_id;
-    let Some(times) = lookup(state, login_id, now).await? else {
-        tracing::info!(user_id = ?claims.user_id, "rejected a remember cookie whose login is not live (logged out, ended or expired)");
-        state.emit(
-            req,
-            &LoginEvent::Refused { user_id: Some(id_value(&claims.user_id)), reason: RefusalReason::LoginNotLive },
-        );
+    let (login_id, auth_tag) = (claims.login_id, claims.auth_tag);
+    let Continued::User(user) = continue_login(loader, state, req, claims.user_id, auth_tag, login_id, now).await?
+    else {
         remember_cookie::schedule_delete(state, req);
         return Ok(None);
     };
-    let user_id = claims.user_id.clone();
-    let ended = if check_idle(state, login_id, times, now).await? {
-        match load_checked(loader, state, req, claims.user_id, claims.auth_tag, login_id).await? {
-            Ok(user) => {
-                let record =
-                    SessionRecord { user_id: user.id(), login_id, authenticated_at: 0, auth_tag: claims.auth_tag };
-                clear_session(session);
-                session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
-                touch(state, login_id, times, now).await?;
-                tracing::info!(user_id = ?user_id, "login restored from remember cookie (not fresh)");
-                state.emit(req, &LoginEvent::Restored { user_id: id_value(&user_id) });
-                return Ok(Some(Authed { user: Rc::new(user), fresh: false, via: Via::Remembered }));
-            }
-            Err(ended) => ended,
-        }
-    } else {
-        EndReason::Idle
-    };
-    tracing::info!(user_id = ?user_id, "{} (remember cookie)", end_message(ended));
-    state.emit(req, &LoginEvent::Ended { user_id: id_value(&user_id), reason: ended });
-    remember_cookie::schedule_delete(state, req);
-    Ok(None)
-}
-
-async fn load<L: UserLoader>(
-    loader: &L,
-    req: &HttpRequest,
-    id: <L::User as AuthUser>::Id,
-) -> Result<Option<L::User>, LoginError> {
-    loader.load(id, req).await.map_err(|e| LoginError::Loader(Rc::new(e)))
+    let record = SessionRecord { user_id: user.id(), login_id, authenticated_at: 0, auth_tag };
+    clear_session(session);
+    session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
+    tracing::info!(user_id = ?record.user_id, "login restored from remember cookie (not fresh)");
+    state.emit(req, &LoginEvent::Restored { user_id: id_value(&record.user_id) });
+    Ok(Some(Authed { user: Rc::new(user), fresh: false, via: Via::Remembered }))
 }

@@ -65,6 +65,10 @@ impl LoginError {
     pub(crate) fn session(err: actix_session::SessionInsertError) -> Self {
         LoginError::Session(Rc::new(err))
     }
+
+    pub(crate) fn loader(err: LoadError) -> Self {
+        LoginError::Loader(Rc::new(err))
+    }
 }
 
 impl ResponseError for LoginError {

@@ -11,7 +11,7 @@ use actix_web::{
     FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder,
 };
 use login_core::{
-    internal::{choose_next, location_value, SessionRecord, SESSION_KEY},
+    internal::{choose_next, location_value, RememberClaims, SessionRecord, SESSION_KEY},
     user_agent_label, user_key, AuthUser, LiveLogin, LoginId, Remember,
 };
 
@@ -110,6 +110,12 @@ impl LoginSession {
         Ok(expires_at)
     }
 
+    /// The claims of the request's remember cookie, when it carries a valid one.
+    fn remember_claims<Id: serde::de::DeserializeOwned>(&self, now: u64) -> Option<RememberClaims<Id>> {
+        let cookie = self.req.cookie(&self.state.config.cookie().name)?;
+        self.state.codec.verify::<Id>(cookie.value(), now).ok()
+    }
+
     /// The request's login record, if readable.
     fn record<Id: serde::de::DeserializeOwned>(&self, session: &Session) -> Option<SessionRecord<Id>> {
         session.get::<SessionRecord<Id>>(SESSION_KEY).ok().flatten()
@@ -184,8 +190,7 @@ impl LoginSession {
         let auth_tag = config.keys().auth_tag(user.session_auth_hash().as_deref());
 
         // The logins this browser names: its session record's and its remember token's.
-        let token = self.req.cookie(&config.cookie().name);
-        let token_login = token.and_then(|c| self.state.codec.verify::<U::Id>(c.value(), now).ok());
+        let token_login = self.remember_claims::<U::Id>(now);
         let mut named: Vec<(U::Id, LoginId, Option<u64>)> = Vec::with_capacity(2);
         if let Some(record) = self.record::<U::Id>(&session) {
             named.push((record.user_id, record.login_id, record.auth_tag));
@@ -280,7 +285,7 @@ impl LoginSession {
     pub async fn logout_user(&self) -> Result<LoggedOut, LoginError> {
         let session = self.session()?;
         let record = self.record::<serde_json::Value>(&session);
-        let token = self.req.cookie(&self.state.config.cookie().name);
+        let token = self.remember_claims::<serde_json::Value>(self.state.config.now());
         session.purge();
         remember_cookie::schedule_delete(&self.state, &self.req);
         Memo::settle(&self.req, Ok(None));
@@ -291,11 +296,9 @@ impl LoginSession {
             registry.remove(record.login_id).await?;
             user_id = Some(record.user_id);
         }
-        if let Some(cookie) = token {
-            if let Ok(claims) = self.state.codec.verify::<serde_json::Value>(cookie.value(), self.state.config.now()) {
-                registry.remove(claims.login_id).await?;
-                user_id = user_id.or(Some(claims.user_id));
-            }
+        if let Some(claims) = token {
+            registry.remove(claims.login_id).await?;
+            user_id = user_id.or(Some(claims.user_id));
         }
         tracing::info!(user_id = ?user_id, "user logged out");
         self.state.emit(&self.req, &LoginEvent::LoggedOut { user_id: user_id.clone() });
@@ -373,8 +376,7 @@ impl LoginSession {
             self.state.emit(&self.req, &event);
         }
         record.auth_tag = config.keys().auth_tag(user.session_auth_hash().as_deref());
-        let token = self.req.cookie(&config.cookie().name);
-        if let Some(claims) = token.and_then(|c| self.state.codec.verify::<U::Id>(c.value(), now).ok()) {
+        if let Some(claims) = self.remember_claims::<U::Id>(now) {
             if claims.login_id == record.login_id && claims.exp > now {
                 let lifetime = Duration::from_secs(claims.exp - now);
                 self.issue_remember(&record.user_id, record.login_id, record.auth_tag, now, lifetime)?;

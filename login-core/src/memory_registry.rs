@@ -51,7 +51,7 @@ pub const DEFAULT_MAX_LOGINS_PER_USER: usize = 100;
 /// assert!(registry.lookup(id, 150).await?.is_some());
 /// assert!(registry.lookup(id, 200).await?.is_none()); // expired
 /// assert_eq!(registry.remove_user("42", None).await?, 1);
-/// # Ok::<(), login_core::StoreError>(()) }).unwrap();
+/// # Ok::<(), login_core::StoreError>(()) }).expect("in memory");
 /// ```
 #[derive(Debug)]
 pub struct MemoryRegistry {

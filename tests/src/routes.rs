@@ -67,3 +67,36 @@ pub struct End {
 pub async fn end(_: LoginRequired, form: web::Form<End>, auth: LoginSession) -> actix_web::Result<String> {
     Ok(auth.end_login::<User>(&form.id).await?.to_string())
 }
+
+/// The password login form of the attack tests.
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    remember: Option<String>,
+}
+
+/// `POST /login` as the docs show it: the throttle around the app's own check (the
+/// test users' passwords, usernames exact after trimming).
+#[post("/login")]
+pub async fn password_login(
+    form: web::Form<PasswordForm>,
+    throttle: login_actix::LoginThrottle,
+    auth: LoginSession,
+    users: web::Data<Users>,
+) -> actix_web::Result<HttpResponse> {
+    let attempt = throttle.attempt(&form.username).await?;
+    let user = (0..10).filter_map(|id| users.get(id)).find(|u| u.name == form.username.trim());
+    match user.filter(|u| u.password == form.password) {
+        Some(user) => {
+            attempt.succeeded().await?;
+            Ok(auth.login_user(&user, Remember::from_form_value(form.remember.as_deref())).await?.into_response())
+        }
+        None => {
+            attempt.failed();
+            Ok(HttpResponse::SeeOther().insert_header(("Location", "/login?error=1")).finish())
+        }
+    }
+}

@@ -16,12 +16,8 @@ use actix_web::{
     test::{self, TestRequest},
     web, App, FromRequest, HttpRequest, HttpResponse,
 };
-use login_actix::{
-    fresh_login_required, guard::Forbidden, login_required, LoginError, LoginMiddleware, LoginSession, LoginThrottle,
-    Remember,
-};
-use login_tests::{body, send, users_loader, Harness, Jar, User, Users};
-use serde::Deserialize;
+use login_actix::{fresh_login_required, guard::Forbidden, login_required, LoginError, LoginMiddleware};
+use login_tests::{body, routes::password_login, send, users_loader, Harness, Jar, User, Users};
 
 const SECRET: [u8; 64] = [11; 64];
 
@@ -52,35 +48,6 @@ async fn own_type(_: CurrentUser<u8>) -> &'static str {
     "members only, behind an app type named CurrentUser"
 }
 
-#[derive(Deserialize)]
-struct LoginForm {
-    username: String,
-    password: String,
-    remember: Option<String>,
-}
-
-/// A login handler as the docs show it: the throttle around the app's own check.
-#[post("/login")]
-async fn login(
-    form: web::Form<LoginForm>,
-    throttle: LoginThrottle,
-    auth: LoginSession,
-    users: web::Data<Users>,
-) -> actix_web::Result<HttpResponse> {
-    let attempt = throttle.attempt(&form.username).await?;
-    let user = [0, 1, 2].into_iter().filter_map(|id| users.get(id)).find(|u| u.name == form.username.trim());
-    match user.filter(|u| u.password == form.password) {
-        Some(user) => {
-            attempt.succeeded().await?;
-            Ok(auth.login_user(&user, Remember::from_form_value(form.remember.as_deref())).await?.into_response())
-        }
-        None => {
-            attempt.failed();
-            Ok(HttpResponse::SeeOther().insert_header(("Location", "/login?error=1")).finish())
-        }
-    }
-}
-
 #[post("/account/delete")]
 #[fresh_login_required]
 async fn delete_account(user: login_actix::CurrentUser<User>, users: web::Data<Users>) -> &'static str {
@@ -104,7 +71,7 @@ macro_rules! service {
                 .service(web::resource("/report").to(report))
                 .service(web::resource("/fresh-report").to(fresh_report))
                 .service(own_type)
-                .service(login)
+                .service(password_login)
                 .service(delete_account)
                 .service(hook)
                 .wrap(($customize)(LoginMiddleware::new(users_loader(), $config)))

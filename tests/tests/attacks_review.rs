@@ -16,53 +16,20 @@ use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
     cookie::Key,
     http::Method,
-    post,
     test::{self, TestRequest},
-    web, App, HttpResponse,
+    web, App,
 };
 use login_actix::{
     fresh_login_required, login_required, registry::MemoryRegistry, throttle::MemoryThrottle, LoginConfig,
-    LoginMiddleware, LoginSession, LoginThrottle, Remember,
+    LoginMiddleware,
 };
-use login_tests::{body, send, users_loader, Harness, Jar, User, Users};
-use serde::Deserialize;
+use login_tests::{body, routes::password_login, send, users_loader, Harness, Jar, User};
 
 const SECRET: [u8; 64] = [42; 64];
 const START: u64 = Harness::START;
 const ATTACKER: &str = "203.0.113.7:5000";
 
 static GUARDED_RUNS: AtomicUsize = AtomicUsize::new(0);
-
-#[derive(Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    password: String,
-}
-
-/// The login handler of the docs: the throttle around the app's own check. The app's
-/// usernames are exact (case-sensitive), like the demo's SQLite `username = ?1`.
-#[post("/login")]
-async fn login(
-    form: web::Form<LoginForm>,
-    throttle: LoginThrottle,
-    auth: LoginSession,
-    users: web::Data<Users>,
-) -> actix_web::Result<HttpResponse> {
-    let attempt = throttle.attempt(&form.username).await?;
-    let user = (0..10).filter_map(|id| users.get(id)).find(|u| u.name == form.username);
-    match user.filter(|u| u.password == form.password) {
-        Some(user) => {
-            attempt.succeeded().await?;
-            Ok(auth.login_user(&user, Remember::No).await?.into_response())
-        }
-        None => {
-            attempt.failed();
-            Ok(HttpResponse::SeeOther().insert_header(("Location", "/login?error=1")).finish())
-        }
-    }
-}
 
 #[login_required]
 async fn guarded_any_method() -> &'static str {
@@ -84,7 +51,7 @@ macro_rules! service {
         test::init_service(
             App::new()
                 .app_data($t.users.clone())
-                .service(login)
+                .service(password_login)
                 .service(web::resource("/guarded").to(guarded_any_method))
                 .service(web::resource("/fresh-report").to(fresh_report))
                 .service(web::resource("/hooks/payment").to(hook))
