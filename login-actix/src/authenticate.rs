@@ -23,7 +23,7 @@ use login_core::{
 };
 
 use crate::{
-    authenticator::{Authed, Outcome, Via},
+    authenticator::{Authed, LoginRef, Outcome, Source, Via},
     error::LoginError,
     event::{id_value, EndReason, LoginEvent, RefusalReason},
     loader_adapter::{RequestLoader, UserLoader},
@@ -50,7 +50,7 @@ pub(crate) async fn from_bearer<U: AuthUser>(
     match user {
         Some(user) if user.is_active() => {
             tracing::debug!(user_id = ?user.id(), "request authenticated by bearer token");
-            Ok(Some(Authed { user: Rc::new(user), fresh: false, via: Via::Token }))
+            Ok(Some(Authed { user: Rc::new(user), fresh: false, via: Via::Token, login: None }))
         }
         Some(_) => refuse("token of an inactive user"),
         None => refuse("unknown or revoked token"),
@@ -86,18 +86,27 @@ enum Continued<U> {
     Ended,
 }
 
+/// What a cookie says about its login.
+struct Named<Id> {
+    user_id: Id,
+    login_id: LoginId,
+    auth_tag: Option<u64>,
+    /// A forced login: `is_active` is not checked.
+    forced: bool,
+}
+
 /// The one check both cookies go through: the login must be live and not idle, the
-/// user must load, keep its auth hash and be active. A login failing after the lookup
-/// is removed from the registry. Logs and emits the refusal or the end.
+/// user must load, keep its auth hash and be active (unless the login was forced). A
+/// login failing after the lookup is removed from the registry. Logs and emits the
+/// refusal or the end.
 async fn continue_login<L: UserLoader>(
     loader: &L,
     state: &LoginState,
     req: &HttpRequest,
-    user_id: <L::User as AuthUser>::Id,
-    auth_tag: Option<u64>,
-    login_id: LoginId,
+    named: Named<<L::User as AuthUser>::Id>,
     now: u64,
 ) -> Result<Continued<L::User>, LoginError> {
+    let Named { user_id, login_id, auth_tag, forced } = named;
     let Some(times) = lookup(state, login_id, now).await? else {
         tracing::info!(user_id = ?user_id, "rejected a cookie whose login is not live (logged out, ended or expired)");
         let event = LoginEvent::Refused { user_id: Some(id_value(&user_id)), reason: RefusalReason::LoginNotLive };
@@ -114,7 +123,7 @@ async fn continue_login<L: UserLoader>(
             Some(user) if !state.config.keys().auth_tag_matches(auth_tag, user.session_auth_hash().as_deref()) => {
                 EndReason::AuthHashChanged
             }
-            Some(user) if !user.is_active() => EndReason::Inactive,
+            Some(user) if !forced && !user.is_active() => EndReason::Inactive,
             Some(user) => {
                 touch(state, login_id, times, now).await?;
                 return Ok(Continued::User(user));
@@ -142,8 +151,14 @@ pub(crate) fn clear_session(session: &Session) {
     session.renew();
 }
 
-/// The cookie path: the session record, else the remember cookie.
-pub(crate) async fn from_cookies<L: UserLoader>(loader: &L, state: &LoginState, req: &HttpRequest) -> Outcome {
+/// The cookie path: the session record, else the remember cookie. After this request
+/// changed the login (`source` is [`Source::Session`]), the session record alone.
+pub(crate) async fn from_cookies<L: UserLoader>(
+    loader: &L,
+    state: &LoginState,
+    req: &HttpRequest,
+    source: Source,
+) -> Outcome {
     // An API route with bearer tokens needs no session store at all: there a missing
     // `SessionMiddleware` means "no cookie login", not a misconfiguration.
     // Elsewhere a missing `SessionMiddleware` is reported (a check cached per worker).
@@ -155,7 +170,7 @@ pub(crate) async fn from_cookies<L: UserLoader>(loader: &L, state: &LoginState, 
     } else {
         ensure_session(req, state)?;
     }
-    if !req.headers().contains_key(actix_web::http::header::COOKIE) {
+    if source == Source::Request && !req.headers().contains_key(actix_web::http::header::COOKIE) {
         // No cookie, no session and no remember token: anonymous, without reading the
         // session.
         return Ok(None);
@@ -174,7 +189,11 @@ pub(crate) async fn from_cookies<L: UserLoader>(loader: &L, state: &LoginState, 
             clear_session(&session);
         }
     }
-    from_remember(loader, state, req, &session, now).await
+    match source {
+        Source::Request => from_remember(loader, state, req, &session, now).await,
+        // The request's remember cookie is out of date once the login changed.
+        Source::Session => Ok(None),
+    }
 }
 
 enum SessionOutcome {
@@ -191,12 +210,14 @@ async fn from_session<L: UserLoader>(
     record: SessionRecord<<L::User as AuthUser>::Id>,
     now: u64,
 ) -> Result<SessionOutcome, LoginError> {
-    let SessionRecord { user_id, login_id, authenticated_at, auth_tag } = record;
-    match continue_login(loader, state, req, user_id, auth_tag, login_id, now).await? {
+    let SessionRecord { user_id, login_id, authenticated_at, auth_tag, forced } = record;
+    let named = Named { user_id, login_id, auth_tag, forced };
+    match continue_login(loader, state, req, named, now).await? {
         Continued::User(user) => {
             let fresh = state.config.is_fresh(authenticated_at, now);
             let via = if authenticated_at == 0 { Via::Remembered } else { Via::Session };
-            Ok(SessionOutcome::User(Authed { user: Rc::new(user), fresh, via }))
+            let login = Some(LoginRef { id: login_id, authenticated_at, forced });
+            Ok(SessionOutcome::User(Authed { user: Rc::new(user), fresh, via, login }))
         }
         Continued::NotLive => {
             clear_session(session);
@@ -232,16 +253,27 @@ async fn from_remember<L: UserLoader>(
             return Ok(None);
         }
     };
-    let (login_id, auth_tag) = (claims.login_id, claims.auth_tag);
-    let Continued::User(user) = continue_login(loader, state, req, claims.user_id, auth_tag, login_id, now).await?
-    else {
+    let (login_id, auth_tag, forced) = (claims.login_id, claims.auth_tag, claims.forced);
+    let named = Named { user_id: claims.user_id, login_id, auth_tag, forced };
+    let Continued::User(user) = continue_login(loader, state, req, named, now).await? else {
         remember_cookie::schedule_delete(state, req);
         return Ok(None);
     };
-    let record = SessionRecord { user_id: user.id(), login_id, authenticated_at: 0, auth_tag };
+    let user_id = user.id();
+    let login = Some(LoginRef { id: login_id, authenticated_at: 0, forced });
+    let authed = Authed { user: Rc::new(user), fresh: false, via: Via::Remembered, login };
+    let interval = state.config.touch_interval().as_secs().max(1);
+    if !state.config.restore_limiter().allow(login_id, now, interval) {
+        // Restored into a new session moments ago, and the client came back without
+        // it: this request is authenticated from the token alone and writes nothing,
+        // so a client dropping its session cookie cannot multiply server-side sessions.
+        tracing::debug!("remember cookie accepted without a new session (restored within the touch interval)");
+        return Ok(Some(authed));
+    }
+    let record = SessionRecord { user_id, login_id, authenticated_at: 0, auth_tag, forced };
     clear_session(session);
     session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
     tracing::info!(user_id = ?record.user_id, "login restored from remember cookie (not fresh)");
     state.emit(req, &LoginEvent::Restored { user_id: id_value(&record.user_id) });
-    Ok(Some(Authed { user: Rc::new(user), fresh: false, via: Via::Remembered }))
+    Ok(Some(authed))
 }

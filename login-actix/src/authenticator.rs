@@ -8,7 +8,7 @@ use std::{
 
 use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
-use login_core::AuthUser;
+use login_core::{AuthUser, LoginId};
 
 use crate::{
     authenticate,
@@ -26,6 +26,30 @@ pub(crate) struct Authed {
     pub(crate) fresh: bool,
     /// How the request was authenticated.
     pub(crate) via: Via,
+    /// The live login the request belongs to; `None` for a bearer token.
+    pub(crate) login: Option<LoginRef>,
+}
+
+/// The live login a cookie-authenticated request belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LoginRef {
+    /// The login's id in the registry.
+    pub(crate) id: LoginId,
+    /// When a credential was last checked in this session (`0`: restored).
+    pub(crate) authenticated_at: u64,
+    /// Whether the login was forced (`is_active` not checked).
+    pub(crate) forced: bool,
+}
+
+/// Where the request's login state comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The request as it came: a bearer token, the session record, the remember cookie.
+    Request,
+    /// The session alone: this request changed the login (`login_user`,
+    /// `confirm_login`, `refresh_auth_hash`) and wrote the new record there; the
+    /// request's own cookies are out of date.
+    Session,
 }
 
 /// How a request was authenticated.
@@ -45,8 +69,9 @@ pub(crate) type Outcome = Result<Option<Authed>, LoginError>;
 
 /// Authenticates requests with the app's loaders, types erased.
 pub(crate) trait Authenticator {
-    /// Authenticates `req` (the memoization is the caller's).
-    fn authenticate(&self, state: Rc<LoginState>, req: HttpRequest) -> LocalBoxFuture<'static, Outcome>;
+    /// Authenticates `req` from `source` (the memoization is the caller's).
+    fn authenticate(&self, state: Rc<LoginState>, req: HttpRequest, source: Source)
+        -> LocalBoxFuture<'static, Outcome>;
     /// The loader's user type.
     fn user_type(&self) -> (TypeId, &'static str);
     /// Whether the (type-erased) user holds `permission`.
@@ -60,9 +85,14 @@ pub(crate) struct LoaderAuthenticator<L: UserLoader> {
 }
 
 impl<L: UserLoader> Authenticator for LoaderAuthenticator<L> {
-    fn authenticate(&self, state: Rc<LoginState>, req: HttpRequest) -> LocalBoxFuture<'static, Outcome> {
+    fn authenticate(
+        &self,
+        state: Rc<LoginState>,
+        req: HttpRequest,
+        source: Source,
+    ) -> LocalBoxFuture<'static, Outcome> {
         let loader = Rc::clone(&self.loader);
-        let request_loader = self.request_loader.clone();
+        let request_loader = self.request_loader.clone().filter(|_| source == Source::Request);
         Box::pin(async move {
             if let Some(request_loader) = request_loader {
                 if req.app_data::<LoginMode>() == Some(&LoginMode::Api) {
@@ -71,7 +101,7 @@ impl<L: UserLoader> Authenticator for LoaderAuthenticator<L> {
                     }
                 }
             }
-            authenticate::from_cookies(&*loader, &state, &req).await
+            authenticate::from_cookies(&*loader, &state, &req, source).await
         })
     }
 

@@ -68,6 +68,9 @@ pub enum EndReason {
     EndedEverywhere,
     /// Replaced by another login in the same browser.
     Replaced,
+    /// The user's oldest login, ended because a new login reached the per-user cap
+    /// ([`max_logins_per_user`](crate::config::LoginConfigBuilder::max_logins_per_user)).
+    TooManyLogins,
 }
 
 /// Why a request or credential was refused.

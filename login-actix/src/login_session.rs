@@ -17,10 +17,11 @@ use login_core::{
 
 use crate::{
     authenticate::lookup,
+    authenticator::LoginRef,
     error::LoginError,
     event::{id_value, EndReason, LoginEvent, RefusalReason},
     login_state::{into_actix_error, LoginState},
-    memo::Memo,
+    memo::{memoized, Memo},
     remember_cookie,
     session_probe::ensure_session,
 };
@@ -96,12 +97,13 @@ impl LoginSession {
     fn issue_remember<Id: serde::Serialize>(
         &self,
         user_id: &Id,
-        login_id: LoginId,
+        login: LoginRef,
         auth_tag: Option<u64>,
         now: u64,
         lifetime: Duration,
     ) -> Result<u64, LoginError> {
-        let (token, expires_at) = self.state.codec.issue(user_id, login_id, auth_tag, now, lifetime)?;
+        let (token, expires_at) =
+            self.state.codec.issue_login(user_id, login.id, auth_tag, login.forced, now, lifetime)?;
         remember_cookie::schedule(
             &self.state,
             &self.req,
@@ -119,6 +121,42 @@ impl LoginSession {
     /// The request's login record, if readable.
     fn record<Id: serde::de::DeserializeOwned>(&self, session: &Session) -> Option<SessionRecord<Id>> {
         session.get::<SessionRecord<Id>>(SESSION_KEY).ok().flatten()
+    }
+
+    /// The request's login state, as every extractor sees it: the user and the live
+    /// login, `None` when anonymous (a dead or missing record included) or logged in by
+    /// a bearer token (no login to manage).
+    async fn current<U: AuthUser>(&self) -> Result<Option<(Rc<dyn std::any::Any>, LoginRef)>, LoginError> {
+        self.check_user_type::<U>()?;
+        let Some(authed) = memoized(&self.req).await? else { return Ok(None) };
+        Ok(authed.login.map(|login| (authed.user, login)))
+    }
+
+    /// The current user's id and login (see [`current`](Self::current)).
+    async fn current_login<U: AuthUser>(&self) -> Result<Option<(U::Id, LoginRef)>, LoginError> {
+        Ok(self.current::<U>().await?.and_then(|(user, login)| user.downcast_ref::<U>().map(|user| (user.id(), login))))
+    }
+
+    /// Writes the login record of `user`'s `login` into a renewed session and makes it
+    /// the request's login state.
+    fn write_record<U: AuthUser>(
+        &self,
+        session: &Session,
+        user_id: U::Id,
+        login: LoginRef,
+        auth_tag: Option<u64>,
+    ) -> Result<SessionRecord<U::Id>, LoginError> {
+        let record = SessionRecord {
+            user_id,
+            login_id: login.id,
+            authenticated_at: login.authenticated_at,
+            auth_tag,
+            forced: login.forced,
+        };
+        session.renew();
+        session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
+        Memo::changed(&self.req);
+        Ok(record)
     }
 
     /// Logs `user` in after the app checked a credential: a fresh login in a renewed
@@ -191,10 +229,9 @@ impl LoginSession {
 
         // The logins this browser names: its session record's and its remember token's.
         let token_login = self.remember_claims::<U::Id>(now);
+        let record_login = self.record::<U::Id>(&session).map(|r| (r.user_id, r.login_id, r.auth_tag));
         let mut named: Vec<(U::Id, LoginId, Option<u64>)> = Vec::with_capacity(2);
-        if let Some(record) = self.record::<U::Id>(&session) {
-            named.push((record.user_id, record.login_id, record.auth_tag));
-        }
+        named.extend(record_login.clone());
         if let Some(claims) = &token_login {
             if named.iter().all(|(_, id, _)| *id != claims.login_id) {
                 named.push((claims.user_id.clone(), claims.login_id, claims.auth_tag));
@@ -222,14 +259,20 @@ impl LoginSession {
                 self.state.emit(&self.req, &event);
             }
         }
-        if continued.is_none() {
-            // Nothing of an earlier visitor or user survives a new login.
+        // What a login starts from: the session's data survives only when its own record
+        // names the login that continues (a live login of this user). A login continuing
+        // the remember token's login, replacing another user's, or after a missing or
+        // dropped record starts from an empty session.
+        let keeps_session = continued.is_some() && record_login.as_ref().map(|r| r.1) == continued;
+        if !keeps_session {
             session.clear();
         }
         let login_id = continued.unwrap_or_else(LoginId::random);
+        let authenticated_at = if fresh { now } else { 0 };
+        let login = LoginRef { id: login_id, authenticated_at, forced: force };
         let lifetime_end = now.saturating_add(config.session_lifetime().as_secs());
         let remember_end = match remember.duration(config) {
-            Some(lifetime) => Some(self.issue_remember(&user_id, login_id, auth_tag, now, lifetime)?),
+            Some(lifetime) => Some(self.issue_remember(&user_id, login, auth_tag, now, lifetime)?),
             None => {
                 // Keep the browser's remember cookie only when it names the continued login.
                 if token_login.as_ref().is_none_or(|claims| Some(claims.login_id) != continued) {
@@ -245,10 +288,11 @@ impl LoginSession {
             registry.extend(login_id, expires_at, remember_end.is_some()).await?;
         } else {
             let user_agent = self.req.headers().get(header::USER_AGENT).map(|v| v.as_bytes()).unwrap_or_default();
+            let user_key = user_key(&user_id);
             registry
                 .insert(LiveLogin {
                     id: login_id,
-                    user_key: user_key(&user_id),
+                    user_key: user_key.clone(),
                     created_at: now,
                     last_seen_at: now,
                     expires_at,
@@ -256,17 +300,15 @@ impl LoginSession {
                     user_agent: user_agent_label(user_agent),
                 })
                 .await?;
+            self.enforce_cap(&user_id, &user_key, login_id, now).await?;
         }
-        let authenticated_at = if fresh { now } else { 0 };
-        let record = SessionRecord { user_id, login_id, authenticated_at, auth_tag };
-        session.renew();
-        session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
-        Memo::reset(&self.req);
+        let record = self.write_record::<U>(&session, user_id, login, auth_tag)?;
         tracing::info!(
             user_id = ?record.user_id,
             remember = remember_end.is_some(),
             continued = continued.is_some(),
             fresh,
+            forced = force,
             "user logged in"
         );
         let event = LoginEvent::LoggedIn { user_id: id_value(&record.user_id), remembered: remember_end.is_some() };
@@ -274,22 +316,46 @@ impl LoginSession {
         Ok(LoginRedirect::new(self.req.clone()))
     }
 
+    /// The per-user cap, for every store: past
+    /// [`max_logins_per_user`](crate::config::LoginConfigBuilder::max_logins_per_user),
+    /// the user's oldest logins end (never `new`, the one logging in).
+    async fn enforce_cap<Id: serde::Serialize + std::fmt::Debug>(
+        &self,
+        user_id: &Id,
+        user_key: &str,
+        new: LoginId,
+        now: u64,
+    ) -> Result<(), LoginError> {
+        let config = &self.state.config;
+        let registry = config.registry();
+        let logins = registry.list_user(user_key, now).await?;
+        let excess = logins.len().saturating_sub(config.max_logins_per_user());
+        // `list_user` answers oldest first.
+        for login in logins.iter().filter(|l| l.id != new).take(excess) {
+            if registry.remove(login.id).await? {
+                tracing::info!(user_id = ?user_id, "login ended: the user reached the per-user cap of logins");
+                let event = LoginEvent::Ended { user_id: id_value(user_id), reason: EndReason::TooManyLogins };
+                self.state.emit(&self.req, &event);
+            }
+        }
+        Ok(())
+    }
+
     /// Logs the current user out: the login leaves the registry (so a copy of the
     /// session or remember cookie replayed later is anonymous, on every instance and
     /// after a restart), the session is purged and the remember cookie deleted (same
     /// name, Path, Domain and attributes).
     ///
-    /// Safe to call when nobody is logged in. When the registry is down, the session
-    /// and cookie are still cleared in this browser and the call returns
-    /// [`LoginError::Store`] (a `503`).
+    /// Safe to call when nobody is logged in. A logout either holds or leaves a way to
+    /// retry: when the registry cannot record it, the call returns
+    /// [`LoginError::Store`] (a `503`) and changes nothing in this browser, which keeps
+    /// both cookies to retry with; it never reports a logout while the login is live.
     pub async fn logout_user(&self) -> Result<LoggedOut, LoginError> {
         let session = self.session()?;
         let record = self.record::<serde_json::Value>(&session);
         let token = self.remember_claims::<serde_json::Value>(self.state.config.now());
-        session.purge();
-        remember_cookie::schedule_delete(&self.state, &self.req);
-        Memo::settle(&self.req, Ok(None));
 
+        // The registry first: only once the logins are gone does the browser forget them.
         let registry = self.state.config.registry();
         let mut user_id = None;
         if let Some(record) = record {
@@ -300,6 +366,9 @@ impl LoginSession {
             registry.remove(claims.login_id).await?;
             user_id = user_id.or(Some(claims.user_id));
         }
+        session.purge();
+        remember_cookie::schedule_delete(&self.state, &self.req);
+        Memo::settle(&self.req, Ok(None));
         tracing::info!(user_id = ?user_id, "user logged out");
         self.state.emit(&self.req, &LoginEvent::LoggedOut { user_id: user_id.clone() });
         Ok(LoggedOut { user_id })
@@ -309,17 +378,13 @@ impl LoginSession {
     /// `confirm_login`), after the app checked the user another way (a second factor,
     /// a WebAuthn assertion). Does nothing when nobody is logged in.
     pub async fn confirm_login<U: AuthUser>(&self) -> Result<(), LoginError> {
-        self.check_user_type::<U>()?;
+        let Some((user, login)) = self.current::<U>().await? else { return Ok(()) };
+        let Some(user) = user.downcast_ref::<U>() else { return Ok(()) };
         let session = self.session()?;
-        let Some(mut record) = self.record::<U::Id>(&session) else { return Ok(()) };
         let now = self.state.config.now();
-        if lookup(&self.state, record.login_id, now).await?.is_none() {
-            return Ok(());
-        }
-        record.authenticated_at = now;
-        session.renew();
-        session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
-        Memo::reset(&self.req);
+        let auth_tag = self.state.config.keys().auth_tag(user.session_auth_hash().as_deref());
+        let login = LoginRef { authenticated_at: now, ..login };
+        let record = self.write_record::<U>(&session, user.id(), login, auth_tag)?;
         tracing::info!(user_id = ?record.user_id, "login confirmed: the session is fresh again");
         Ok(())
     }
@@ -339,16 +404,15 @@ impl LoginSession {
     }
 
     /// Ends every login of the current user, this one included ("log out everywhere"),
-    /// and clears this browser like [`logout_user`](LoginSession::logout_user).
+    /// and clears this browser like [`logout_user`](LoginSession::logout_user). Returns
+    /// how many ended; `0` when nobody is logged in (a logged-out copy of a session
+    /// ends nothing).
     pub async fn logout_everywhere<U: AuthUser>(&self) -> Result<usize, LoginError> {
-        self.check_user_type::<U>()?;
-        let session = self.session()?;
-        let ended = match self.record::<U::Id>(&session) {
-            Some(record) => {
-                let ended = self.state.config.registry().remove_user(&user_key(&record.user_id), None).await?;
+        let ended = match self.current_login::<U>().await? {
+            Some((user_id, _)) => {
+                let ended = self.state.config.registry().remove_user(&user_key(&user_id), None).await?;
                 if ended > 1 {
-                    let event =
-                        LoginEvent::Ended { user_id: id_value(&record.user_id), reason: EndReason::EndedEverywhere };
+                    let event = LoginEvent::Ended { user_id: id_value(&user_id), reason: EndReason::EndedEverywhere };
                     self.state.emit(&self.req, &event);
                 }
                 ended
@@ -364,27 +428,36 @@ impl LoginSession {
     /// every other login of the user ends now, in the registry; this one gets the new
     /// hash, a renewed session id and, if it had a remember cookie, a new one with the
     /// same expiry.
+    ///
+    /// Pass the user as it is *after* the change (reloaded, or with the new hash set):
+    /// given the old value, this session would keep the old hash and be logged out at
+    /// its next request. That mistake is logged as a warning.
     pub async fn refresh_auth_hash<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
-        self.check_user_type::<U>()?;
+        let Some((user_id, login)) = self.current_login::<U>().await? else { return Ok(()) };
         let session = self.session()?;
-        let Some(mut record) = self.record::<U::Id>(&session) else { return Ok(()) };
         let config = &self.state.config;
         let now = config.now();
-        let ended = config.registry().remove_user(&user_key(&record.user_id), Some(record.login_id)).await?;
+        let old_tag = self.record::<U::Id>(&session).filter(|r| r.login_id == login.id).and_then(|r| r.auth_tag);
+        let auth_tag = config.keys().auth_tag(user.session_auth_hash().as_deref());
+        if auth_tag.is_some() && auth_tag == old_tag {
+            tracing::warn!(
+                user_id = ?user_id,
+                "refresh_auth_hash was given a user whose auth hash did not change: pass the user after the \
+                 password change, or this browser is logged out at its next request"
+            );
+        }
+        let ended = config.registry().remove_user(&user_key(&user_id), Some(login.id)).await?;
         if ended > 0 {
-            let event = LoginEvent::Ended { user_id: id_value(&record.user_id), reason: EndReason::EndedEverywhere };
+            let event = LoginEvent::Ended { user_id: id_value(&user_id), reason: EndReason::EndedEverywhere };
             self.state.emit(&self.req, &event);
         }
-        record.auth_tag = config.keys().auth_tag(user.session_auth_hash().as_deref());
         if let Some(claims) = self.remember_claims::<U::Id>(now) {
-            if claims.login_id == record.login_id && claims.exp > now {
+            if claims.login_id == login.id && claims.exp > now {
                 let lifetime = Duration::from_secs(claims.exp - now);
-                self.issue_remember(&record.user_id, record.login_id, record.auth_tag, now, lifetime)?;
+                self.issue_remember(&user_id, login, auth_tag, now, lifetime)?;
             }
         }
-        session.renew();
-        session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
-        Memo::reset(&self.req);
+        let record = self.write_record::<U>(&session, user_id, login, auth_tag)?;
         tracing::info!(user_id = ?record.user_id, other_logins_ended = ended, "auth hash refreshed; other logins ended");
         Ok(())
     }
@@ -392,12 +465,10 @@ impl LoginSession {
     /// The live logins of the current user (the sessions page), oldest first, the
     /// current one marked. Empty when nobody is logged in.
     pub async fn logins<U: AuthUser>(&self) -> Result<Vec<LoginInfo>, LoginError> {
-        self.check_user_type::<U>()?;
-        let session = self.session()?;
-        let Some(record) = self.record::<U::Id>(&session) else { return Ok(Vec::new()) };
+        let Some((user_id, current)) = self.current_login::<U>().await? else { return Ok(Vec::new()) };
         let config = &self.state.config;
         let now = config.now();
-        let mut logins = config.registry().list_user(&user_key(&record.user_id), now).await?;
+        let mut logins = config.registry().list_user(&user_key(&user_id), now).await?;
         if let Some(idle) = config.idle_timeout() {
             // Logins past the idle timeout are over, even if their cookie never came back.
             let (over, live): (Vec<_>, Vec<_>) =
@@ -407,32 +478,30 @@ impl LoginSession {
             }
             logins = live;
         }
-        Ok(logins.into_iter().map(|login| LoginInfo::new(login, record.login_id)).collect())
+        Ok(logins.into_iter().map(|login| LoginInfo::new(login, current.id)).collect())
     }
 
     /// Ends one login of the current user, by the id [`logins`](LoginSession::logins)
     /// gave (`"end this session"`); it is anonymous at its next request, both cookies,
     /// on every instance. An id that is not one of the current user's live logins
-    /// (another user's, garbled) ends nothing and returns `false`. Ending the current
-    /// login logs this browser out.
+    /// (another user's, garbled), or a request that is not logged in, ends nothing and
+    /// returns `false`. Ending the current login logs this browser out.
     pub async fn end_login<U: AuthUser>(&self, id: &str) -> Result<bool, LoginError> {
-        self.check_user_type::<U>()?;
         let Ok(id) = id.parse::<LoginId>() else { return Ok(false) };
-        let session = self.session()?;
-        let Some(record) = self.record::<U::Id>(&session) else { return Ok(false) };
+        let Some((user_id, current)) = self.current_login::<U>().await? else { return Ok(false) };
         let now = self.state.config.now();
         let registry = self.state.config.registry();
-        let owned = registry.list_user(&user_key(&record.user_id), now).await?.iter().any(|l| l.id == id);
+        let owned = registry.list_user(&user_key(&user_id), now).await?.iter().any(|l| l.id == id);
         if !owned {
-            tracing::info!(user_id = ?record.user_id, "refused to end a login that is not the user's");
+            tracing::info!(user_id = ?user_id, "refused to end a login that is not the user's");
             return Ok(false);
         }
-        if id == record.login_id {
+        if id == current.id {
             self.logout_user().await?;
         } else {
             registry.remove(id).await?;
-            tracing::info!(user_id = ?record.user_id, "login ended from the sessions page");
-            let event = LoginEvent::Ended { user_id: id_value(&record.user_id), reason: EndReason::EndedByRequest };
+            tracing::info!(user_id = ?user_id, "login ended from the sessions page");
+            let event = LoginEvent::Ended { user_id: id_value(&user_id), reason: EndReason::EndedByRequest };
             self.state.emit(&self.req, &event);
         }
         Ok(true)

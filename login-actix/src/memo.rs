@@ -12,16 +12,22 @@ use std::{
 use actix_web::{HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
-use crate::{authenticator::Outcome, login_state::LoginState};
+use crate::{
+    authenticator::{Outcome, Source},
+    login_state::LoginState,
+};
 
 /// The request's memo, in its extensions from the first ask on (routes that never ask
 /// for the user carry none). It holds no future and no request, so nothing here can
 /// keep a request alive.
 #[derive(Default)]
 pub(crate) enum Memo {
-    /// Nobody asked yet (or a login made the answer stale).
+    /// Nobody asked yet.
     #[default]
     Empty,
+    /// This request changed the login (`login_user` and its kin wrote a new record
+    /// into the session): the next ask reads the session alone.
+    Changed,
     /// A leader is authenticating; these wait for it.
     Running(Vec<Waker>),
     /// The answer.
@@ -34,9 +40,13 @@ impl Memo {
         f(ext.get_or_insert_with(Memo::default))
     }
 
-    /// Forgets the answer (after a login: the next ask authenticates again).
-    pub(crate) fn reset(req: &HttpRequest) {
-        Self::with(req, |memo| *memo = Memo::Empty);
+    /// Marks the login as changed by this request: the next ask authenticates from the
+    /// session that the change wrote, never from the request's own cookies again.
+    pub(crate) fn changed(req: &HttpRequest) {
+        let previous = Self::with(req, |memo| std::mem::replace(memo, Memo::Changed));
+        if let Memo::Running(wakers) = previous {
+            wakers.into_iter().for_each(Waker::wake);
+        }
     }
 
     /// Replaces the answer and wakes whoever waited for it.
@@ -52,7 +62,7 @@ impl Memo {
 enum Step {
     Ready(Outcome),
     Wait,
-    Lead,
+    Lead(Source),
 }
 
 /// Authenticates a request at most once: the future behind every login extractor. Not
@@ -60,11 +70,13 @@ enum Step {
 pub(crate) struct MemoFuture {
     pub(crate) req: HttpRequest,
     lead: Option<LocalBoxFuture<'static, Outcome>>,
+    /// What the leader authenticates from (handed back with the turn when dropped).
+    source: Source,
 }
 
 impl MemoFuture {
     pub(crate) fn new(req: HttpRequest) -> Self {
-        MemoFuture { req, lead: None }
+        MemoFuture { req, lead: None, source: Source::Request }
     }
 }
 
@@ -88,15 +100,20 @@ impl Future for MemoFuture {
                 }
                 Memo::Empty => {
                     *memo = Memo::Running(Vec::new());
-                    Step::Lead
+                    Step::Lead(Source::Request)
+                }
+                Memo::Changed => {
+                    *memo = Memo::Running(Vec::new());
+                    Step::Lead(Source::Session)
                 }
             });
             match step {
                 Step::Ready(outcome) => return Poll::Ready(outcome),
                 Step::Wait => return Poll::Pending,
-                Step::Lead => match LoginState::of(&this.req) {
+                Step::Lead(source) => match LoginState::of(&this.req) {
                     Ok(state) => {
-                        this.lead = Some(state.authenticator.authenticate(Rc::clone(&state), this.req.clone()))
+                        this.source = source;
+                        this.lead = Some(state.authenticator.authenticate(Rc::clone(&state), this.req.clone(), source))
                     }
                     Err(err) => {
                         Memo::settle(&this.req, Err(err.clone()));
@@ -113,7 +130,11 @@ impl Drop for MemoFuture {
     /// failed first) hands the memo back, so a waiting extractor can lead.
     fn drop(&mut self) {
         if self.lead.is_some() {
-            let previous = Memo::with(&self.req, std::mem::take);
+            let handed_back = match self.source {
+                Source::Request => Memo::Empty,
+                Source::Session => Memo::Changed,
+            };
+            let previous = Memo::with(&self.req, |memo| std::mem::replace(memo, handed_back));
             if let Memo::Running(wakers) = previous {
                 wakers.into_iter().for_each(Waker::wake);
             }
@@ -161,7 +182,7 @@ mod tests {
     }
 
     impl Authenticator for Rc<Scripted> {
-        fn authenticate(&self, _: Rc<LoginState>, _: HttpRequest) -> LocalBoxFuture<'static, Outcome> {
+        fn authenticate(&self, _: Rc<LoginState>, _: HttpRequest, _: Source) -> LocalBoxFuture<'static, Outcome> {
             self.calls.set(self.calls.get() + 1);
             Box::pin(Answer(Rc::clone(&self.answer)))
         }
@@ -195,7 +216,7 @@ mod tests {
     }
 
     fn user() -> Outcome {
-        Ok(Some(Authed { user: Rc::new(7u8), fresh: true, via: Via::Session }))
+        Ok(Some(Authed { user: Rc::new(7u8), fresh: true, via: Via::Session, login: None }))
     }
 
     fn is_user(outcome: &Poll<Outcome>) -> bool {
@@ -216,8 +237,8 @@ mod tests {
         // Later asks in the same request get the memo.
         assert!(is_user(&poll(&mut memoized(&req))));
         assert_eq!(auth.calls.get(), 1);
-        // After a login the memo is reset: the next ask authenticates again.
-        Memo::reset(&req);
+        // After a login the memo is marked changed: the next ask authenticates again.
+        Memo::changed(&req);
         assert!(is_user(&poll(&mut memoized(&req))));
         assert_eq!(auth.calls.get(), 2);
     }

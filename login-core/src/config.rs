@@ -85,6 +85,7 @@ impl Default for CookieSettings {
 /// | [`trust_proxy`](LoginConfigBuilder::trust_proxy) | off (the client IP is the peer address) |
 /// | [`cookie_host_prefix`](LoginConfigBuilder::cookie_host_prefix) | off |
 /// | [`touch_interval`](LoginConfigBuilder::touch_interval) | 60 seconds (and at most a tenth of the idle timeout) |
+/// | [`max_logins_per_user`](LoginConfigBuilder::max_logins_per_user) | 100 (the oldest login ends) |
 ///
 /// ```
 /// use std::time::Duration;
@@ -115,6 +116,8 @@ struct ConfigInner {
     leeway: Duration,
     idle_timeout: Option<Duration>,
     touch_interval: Duration,
+    max_logins_per_user: usize,
+    restore_limiter: Arc<crate::restore_limit::RestoreLimiter>,
     fresh_for: Duration,
     keys: Keys,
     registry: Arc<dyn LoginRegistry>,
@@ -154,6 +157,7 @@ impl LoginConfig {
             leeway: Duration::from_secs(5),
             idle_timeout: None,
             touch_interval: Duration::from_secs(60),
+            max_logins_per_user: crate::memory_registry::DEFAULT_MAX_LOGINS_PER_USER,
             fresh_for: Duration::from_secs(30 * 60),
             cross_origin: CrossOriginPolicy::default(),
             bad_origins: Vec::new(),
@@ -234,6 +238,17 @@ impl LoginConfig {
     }
 
     /// How often, at most, a login's last-seen time is written: the configured
+    /// [`max_logins_per_user`](LoginConfigBuilder::max_logins_per_user).
+    pub fn max_logins_per_user(&self) -> usize {
+        self.inner.max_logins_per_user
+    }
+
+    /// The process-wide limit on restoring one login into new sessions.
+    #[doc(hidden)]
+    pub fn restore_limiter(&self) -> &crate::restore_limit::RestoreLimiter {
+        &self.inner.restore_limiter
+    }
+
     /// [`touch_interval`](LoginConfigBuilder::touch_interval), lowered to a tenth of
     /// the idle timeout when one is set.
     pub fn touch_interval(&self) -> Duration {
@@ -314,6 +329,7 @@ pub struct LoginConfigBuilder {
     leeway: Duration,
     idle_timeout: Option<Duration>,
     touch_interval: Duration,
+    max_logins_per_user: usize,
     fresh_for: Duration,
     cross_origin: CrossOriginPolicy,
     bad_origins: Vec<String>,
@@ -535,6 +551,16 @@ impl LoginConfigBuilder {
         self
     }
 
+    /// The most live logins one user may hold, in any store. A login beyond it ends the
+    /// user's oldest login (by creation time), never the one logging in, and emits
+    /// `Ended` with reason `TooManyLogins`. The library enforces it after every
+    /// credential login, so a store of the app's own gets it too. Default 100; at
+    /// least 1.
+    pub fn max_logins_per_user(mut self, max: usize) -> Self {
+        self.max_logins_per_user = max;
+        self
+    }
+
     /// Replaces the clock (seconds since the Unix epoch). For tests that move time
     /// forward; the default is the system clock.
     pub fn clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
@@ -584,6 +610,12 @@ impl LoginConfigBuilder {
                 detail: "must be at least one second".into(),
             });
         }
+        if self.max_logins_per_user == 0 {
+            return Err(ConfigError::BadDuration {
+                setting: "max_logins_per_user",
+                detail: "must be at least 1".into(),
+            });
+        }
         if let Some(bad) = self.bad_origins.first() {
             return Err(ConfigError::BadOrigin { value: bad.clone() });
         }
@@ -620,6 +652,8 @@ impl LoginConfigBuilder {
                 leeway: self.leeway,
                 idle_timeout: self.idle_timeout,
                 touch_interval: self.touch_interval,
+                max_logins_per_user: self.max_logins_per_user,
+                restore_limiter: crate::restore_limit::RestoreLimiter::for_scope(self.registry_scope),
                 fresh_for: self.fresh_for,
                 keys: self.keys,
                 registry: match self.registry {

@@ -43,6 +43,7 @@ mod next;
 mod process_scope;
 mod registry;
 mod remember;
+mod restore_limit;
 mod session_record;
 mod throttle;
 mod user;
@@ -68,6 +69,7 @@ pub mod internal {
         keys::{derive_key, Keys, AUTH_HASH_PURPOSE, REGISTRY_SCOPE_PURPOSE, REMEMBER_TOKEN_PURPOSE},
         next::{choose_next, location_value},
         remember::{now_secs, RememberClaims, RememberCodec, REMEMBER_AUDIENCE},
+        restore_limit::{RestoreLimiter, MAX_TRACKED},
         session_record::{SessionRecord, FORMAT_VERSION, SESSION_KEY},
     };
 }

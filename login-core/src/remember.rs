@@ -124,6 +124,10 @@ pub struct RememberClaims<Id> {
     /// The user's auth tag when the token was issued (claim `sah`).
     #[serde(rename = "sah", default, skip_serializing_if = "Option::is_none")]
     pub auth_tag: Option<u64>,
+    /// A forced login (claim `frc`, absent when not): restored although the user is
+    /// inactive.
+    #[serde(rename = "frc", default, skip_serializing_if = "std::ops::Not::not")]
+    pub forced: bool,
 }
 
 /// Seconds since the Unix epoch, now.
@@ -174,6 +178,19 @@ impl RememberCodec {
         now: u64,
         lifetime: Duration,
     ) -> Result<(String, u64), TokenError> {
+        self.issue_login(user_id, login_id, auth_tag, false, now, lifetime)
+    }
+
+    /// [`issue`](RememberCodec::issue), marking a forced login when `forced`.
+    pub fn issue_login<Id: Serialize>(
+        &self,
+        user_id: &Id,
+        login_id: LoginId,
+        auth_tag: Option<u64>,
+        forced: bool,
+        now: u64,
+        lifetime: Duration,
+    ) -> Result<(String, u64), TokenError> {
         let claims = RememberClaims {
             user_id,
             iat: now,
@@ -181,6 +198,7 @@ impl RememberCodec {
             aud: REMEMBER_AUDIENCE.to_owned(),
             login_id,
             auth_tag,
+            forced,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| TokenError::Encode(std::sync::Arc::new(e)))?;
@@ -308,6 +326,7 @@ mod tests {
             aud: REMEMBER_AUDIENCE.into(),
             login_id: LoginId::random(),
             auth_tag: None,
+            forced: false,
         };
         let t = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&[1u8; 64]))
             .expect("test fixture");
@@ -335,6 +354,7 @@ mod tests {
             aud: REMEMBER_AUDIENCE.into(),
             login_id: LoginId::random(),
             auth_tag: None,
+            forced: false,
         };
         let key = config(1);
         let t = encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(key.keys().remember_key()))

@@ -1,13 +1,15 @@
 //! What the login flow keeps in the session: one compact, versioned record under one key.
 //!
-//! The record is a JSON array `[2, user_id, login_hi, login_lo, authenticated_at, auth_tag?]`
+//! The record is a JSON array `[4, user_id, login_hi, login_lo, authenticated_at, flags, auth_tag?]`
 //! (the login id as two numbers):
-//! - `3` is the format version. A record of any other version, or of the previous
+//! - `4` is the format version. A record of any other version, or of the previous
 //!   format (which began with the user id and held no login id), is not read: the
 //!   visitor is anonymous and the session is cleared. Nothing old can be live anyway,
 //!   since it names no login in the registry.
 //! - `authenticated_at`: when a credential was last checked in this session (seconds
 //!   since the Unix epoch), `0` after a remember-cookie restore (never fresh).
+//! - `flags`: bit 0 set for a forced login (`force(true)`: the user's `is_active` is not
+//!   checked while the login lasts).
 //! - `auth_tag`: the HMAC tag of the user's session auth hash, absent when the user
 //!   type has none.
 //!
@@ -29,7 +31,10 @@ use crate::login_id::LoginId;
 pub const SESSION_KEY: &str = "_login";
 
 /// The format version this crate writes and reads.
-pub const FORMAT_VERSION: u8 = 3;
+pub const FORMAT_VERSION: u8 = 4;
+
+/// Flag bit of a forced login.
+const FORCED: u64 = 1;
 
 /// The login record stored in the session. It holds ids and an HMAC tag, never a secret.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,11 +48,13 @@ pub struct SessionRecord<Id> {
     pub authenticated_at: u64,
     /// The user's auth tag at login (see [`AuthUser::session_auth_hash`](crate::AuthUser::session_auth_hash)).
     pub auth_tag: Option<u64>,
+    /// A forced login: it holds although the user is inactive, until it is ended.
+    pub forced: bool,
 }
 
 impl<Id: Serialize> Serialize for SessionRecord<Id> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let len = if self.auth_tag.is_some() { 6 } else { 5 };
+        let len = if self.auth_tag.is_some() { 7 } else { 6 };
         let mut seq = serializer.serialize_seq(Some(len))?;
         let (hi, lo) = self.login_id.to_halves();
         seq.serialize_element(&FORMAT_VERSION)?;
@@ -55,6 +62,7 @@ impl<Id: Serialize> Serialize for SessionRecord<Id> {
         seq.serialize_element(&hi)?;
         seq.serialize_element(&lo)?;
         seq.serialize_element(&self.authenticated_at)?;
+        seq.serialize_element(&if self.forced { FORCED } else { 0 })?;
         if let Some(tag) = &self.auth_tag {
             seq.serialize_element(tag)?;
         }
@@ -70,11 +78,11 @@ impl<'de, Id: DeserializeOwned> Deserialize<'de> for SessionRecord<Id> {
             type Value = SessionRecord<Id>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a login record array of format version 3")
+                f.write_str("a login record array of format version 4")
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let missing = |i| de::Error::invalid_length(i, &"5 or 6 elements");
+                let missing = |i| de::Error::invalid_length(i, &"6 or 7 elements");
                 // The version comes first; an unknown one stops reading right there.
                 let version =
                     seq.next_element::<u64>().map_err(|_| de::Error::custom("unknown login record version"))?;
@@ -85,12 +93,13 @@ impl<'de, Id: DeserializeOwned> Deserialize<'de> for SessionRecord<Id> {
                 let hi = seq.next_element()?.ok_or_else(|| missing(2))?;
                 let lo = seq.next_element()?.ok_or_else(|| missing(3))?;
                 let authenticated_at = seq.next_element()?.ok_or_else(|| missing(4))?;
+                let flags: u64 = seq.next_element()?.ok_or_else(|| missing(5))?;
                 let auth_tag = seq.next_element::<u64>()?;
                 if seq.next_element::<de::IgnoredAny>()?.is_some() {
-                    return Err(de::Error::invalid_length(7, &"5 or 6 elements"));
+                    return Err(de::Error::invalid_length(8, &"6 or 7 elements"));
                 }
                 let login_id = LoginId::from_halves(hi, lo);
-                Ok(SessionRecord { user_id, login_id, authenticated_at, auth_tag })
+                Ok(SessionRecord { user_id, login_id, authenticated_at, auth_tag, forced: flags & FORCED != 0 })
             }
         }
 
@@ -106,14 +115,25 @@ mod tests {
     fn round_trips_compactly_without_strings() {
         let id = LoginId::random();
         let (hi, lo) = id.to_halves();
-        let plain = SessionRecord { user_id: 7i64, login_id: id, authenticated_at: 1_800_000_000, auth_tag: None };
+        let plain = SessionRecord {
+            user_id: 7i64,
+            login_id: id,
+            authenticated_at: 1_800_000_000,
+            auth_tag: None,
+            forced: false,
+        };
         let json = serde_json::to_string(&plain).expect("serialises");
-        assert_eq!(json, format!("[3,7,{hi},{lo},1800000000]"));
+        assert_eq!(json, format!("[4,7,{hi},{lo},1800000000,0]"));
         assert!(!json.contains('"'), "no string to escape inside the session's JSON");
         assert_eq!(serde_json::from_str::<SessionRecord<i64>>(&json).expect("parses"), plain);
 
-        let full =
-            SessionRecord { user_id: String::new(), login_id: id, authenticated_at: 0, auth_tag: Some(u64::MAX) };
+        let full = SessionRecord {
+            user_id: String::new(),
+            login_id: id,
+            authenticated_at: 0,
+            auth_tag: Some(u64::MAX),
+            forced: true,
+        };
         let json = serde_json::to_string(&full).expect("serialises");
         assert_eq!(serde_json::from_str::<SessionRecord<String>>(&json).expect("parses"), full);
     }
@@ -121,12 +141,13 @@ mod tests {
     #[test]
     fn records_of_other_versions_are_not_read() {
         // The 0.1 format, `[uid, fresh, sid, exp, ...]`: its first element is a user id.
-        // Read as version 3 only when that id is 3 and it has exactly 5 or 6 elements,
+        // Read as version 4 only when that id is 4 and it has exactly 6 or 7 elements,
         // and then it names no login the registry holds: anonymous either way.
-        for old in ["[2,1,42,1800000000]", "[7,1,42,1800000000,5,6,7]", "[1,1,42,1800000000]", "[3,1,42,1800000000]"] {
+        for old in ["[2,1,42,1800000000]", "[7,1,42,1800000000,5,6,7]", "[1,1,42,1800000000]", "[4,1,42,1800000000]"] {
             assert!(serde_json::from_str::<SessionRecord<i64>>(old).is_err(), "{old}");
         }
-        for other in ["[2,7,1,2,0]", "[4,7,1,2,0]", "[\"3\",7,1,2,0]", "[-3,7,1,2,0]"] {
+        // Version 3 (0.2) had no flags; its records are not read either.
+        for other in ["[3,7,1,2,0]", "[3,7,1,2,0,9]", "[2,7,1,2,0]", "[\"4\",7,1,2,0,0]", "[-4,7,1,2,0,0]"] {
             let err = serde_json::from_str::<SessionRecord<i64>>(other).expect_err("unknown version");
             assert!(err.to_string().contains("version"), "{err}");
         }
@@ -137,14 +158,15 @@ mod tests {
         for bad in [
             "",
             "[]",
-            "[3]",
-            "[3,1]",
+            "[4]",
+            "[4,1]",
             "{}",
             "\"x\"",
-            "[3,1,1,1,-1]",
-            "[3,1,1,1,1,2,3]",
-            "[3,1,\"a\",1,1]",
-            "[3,1,1,1e99,1]",
+            "[4,1,1,1,-1,0]",
+            "[4,1,1,1,1,0,2,3]",
+            "[4,1,\"a\",1,1,0]",
+            "[4,1,1,1e99,1,0]",
+            "[4,1,1,1,1,-1]",
         ] {
             assert!(serde_json::from_str::<SessionRecord<i64>>(bad).is_err(), "{bad}");
         }
