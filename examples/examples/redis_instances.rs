@@ -2,7 +2,9 @@
 //! A logout, a password change or "end this session" on one instance holds on every
 //! other at the next request.
 //!
-//! `redis-server --port 6379 &` then
+//! Start Redis with the persistence that makes logouts survive a Redis crash (see the
+//! README's store table): `redis-server --port 6379 --appendonly yes --appendfsync always &`,
+//! then
 //! `LOGIN_REDIS_URL=redis://127.0.0.1:6379 cargo run -p login-examples --example redis_instances`
 //! (it serves the same app on 8081 and 8082).
 

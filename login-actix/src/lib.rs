@@ -171,13 +171,17 @@ pub mod registry {
     //!
     //! A request is authenticated only while its login is live here. The stores:
     //!
-    //! | store | survives a restart | several instances | how |
-    //! |---|---|---|---|
-    //! | [`MemoryRegistry`] (default) | no: everybody is logged out | no | process memory, bounded |
-    //! | `SqliteRegistry` (feature `sqlite`) | yes | processes on one machine, one file | a table in a SQLite file |
-    //! | `RedisRegistry` (feature `redis`) | yes (as Redis persists) | yes | hashes in Redis, bounded timeouts |
+    //! | store | survives a restart | several instances | a lost key | a logout survives a store restart |
+    //! |---|---|---|---|---|
+    //! | [`MemoryRegistry`] (default) | no: everybody is logged out | no | (nothing is lost short of a restart) | (nothing survives) |
+    //! | `SqliteRegistry` (feature `sqlite`) | yes | processes on one machine, one file | (no eviction) | always (committed transactions) |
+    //! | `RedisRegistry` (feature `redis`) | yes (as Redis persists) | yes | an evicted user index ends that user's logins | with `appendonly yes` and `appendfsync always` |
     //!
-    //! Bring your own (Postgres) by implementing [`LoginRegistry`].
+    //! Every store gets the same per-user cap
+    //! ([`max_logins_per_user`](crate::config::LoginConfigBuilder::max_logins_per_user),
+    //! default 100) from the library: after each credential login, past the cap, the
+    //! user's oldest login ends. Bring your own (Postgres) by implementing
+    //! [`LoginRegistry`].
 
     pub use login_core::{
         user_agent_label, user_key, LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, StoreError,

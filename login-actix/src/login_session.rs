@@ -168,8 +168,12 @@ impl LoginSession {
     /// exception: the same user logging in again in a session whose login is still
     /// live (re-authentication for a fresh-only route) continues that login, keeps the
     /// session data and, when no new remember cookie is asked for, the existing one.
-    /// In every other case (no record, a record whose login ended, another user's) the
-    /// session starts empty, and another user's live login in this browser ends.
+    /// In every other case (no record, a record whose login ended, another user's, a
+    /// login continued from the remember cookie alone) the session starts empty, and
+    /// another user's live login in this browser ends.
+    ///
+    /// For the rest of the request the user is the current user, whatever cookies the
+    /// request carried.
     ///
     /// Returns the redirect to send: to the request's `next` when it is safe (see
     /// [`LoginRedirect`]), else to `/` or the given fallback.
@@ -542,7 +546,9 @@ impl<'a, U: AuthUser> LoginBuilder<'a, U> {
         self
     }
 
-    /// Log the user in even when [`is_active`](AuthUser::is_active) says no. Default `false`.
+    /// Log the user in even when [`is_active`](AuthUser::is_active) says no (an
+    /// administrator's "log in as"): the login holds at later requests, and when
+    /// restored from its remember cookie, until it is ended. Default `false`.
     pub fn force(mut self, force: bool) -> Self {
         self.force = force;
         self

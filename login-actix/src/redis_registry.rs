@@ -9,10 +9,23 @@
 //!
 //! # Cost model
 //! - Routes that never ask for the user: no Redis call.
-//! - Logged-in requests: one `HMGET`, plus a small write at most once per touch
-//!   interval.
+//! - Logged-in requests: one script call (`HMGET` and `SISMEMBER`, one round trip), plus
+//!   a small write at most once per touch interval.
 //! - Login, logout, "end this session": one script each. "Log out everywhere" and the
 //!   sessions page: one `SMEMBERS` and one pipelined round trip.
+//!
+//! # Eviction and persistence
+//! Run this Redis with `maxmemory-policy noeviction` (the default): every key here has
+//! a TTL, so `volatile-*` policies may evict them as well as `allkeys-*`. Eviction never
+//! lets a login escape a logout: a login is live only while its user's set still names
+//! it, so an evicted set ends that user's logins (they log in again), and an evicted
+//! login hash ends that login. [`connect`](RedisRegistryBuilder::connect) logs a warning
+//! when the server's policy may evict.
+//!
+//! A logout survives a Redis restart only when its write was on disk: use
+//! `appendonly yes` with `appendfsync always`. With `everysec` (Redis's default for the
+//! append-only file) a crash may lose the last second of logouts; with snapshots alone
+//! (`save`), everything since the last snapshot, and a logged-out login comes back.
 //!
 //! # Failure
 //! Every command is bounded by the [`timeout`](RedisRegistryBuilder::timeout) (default
@@ -20,7 +33,7 @@
 //! `503` and nobody is authenticated by it (fail closed). Requires Redis 2.6 or later
 //! (Lua scripting).
 
-use std::time::Duration;
+use std::{sync::LazyLock, time::Duration};
 
 use futures_util::future::BoxFuture;
 use login_core::{LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError};
@@ -69,7 +82,9 @@ impl RedisRegistryBuilder {
     /// Connects (bounded by the timeout). Fails when Redis cannot be reached now.
     pub async fn connect(self) -> Result<RedisRegistry, StoreError> {
         let conn = RedisConnection::connect(&self.url, self.timeout).await?;
-        Ok(RedisRegistry { conn, prefix: self.prefix })
+        let registry = RedisRegistry { conn, prefix: self.prefix };
+        registry.check_server().await;
+        Ok(registry)
     }
 }
 
@@ -108,6 +123,16 @@ if user then
 end
 return 1";
 
+/// The times of a login that is still a member of its user's set. A login whose index
+/// entry is gone (evicted under `maxmemory`, lost in a partial restore) is not live:
+/// "log out everywhere" finds every login through that set, so a login it could miss
+/// is never trusted.
+const LOOKUP: &str = r"
+local v = redis.call('HMGET', KEYS[1], 'user_key', 'last_seen_at', 'expires_at')
+if not v[1] or not v[2] or not v[3] then return false end
+if redis.call('SISMEMBER', ARGV[1] .. v[1], ARGV[2]) == 0 then return false end
+return {v[2], v[3]}";
+
 /// Removes a login and its user-set membership.
 const REMOVE: &str = r"
 local user = redis.call('HGET', KEYS[1], 'user_key')
@@ -143,6 +168,46 @@ impl RedisRegistry {
 
     fn user_set(&self, user_key: &str) -> String {
         format!("{}u:{user_key}", self.prefix)
+    }
+
+    /// One server setting, `None` when it cannot be read (a managed Redis refusing
+    /// `CONFIG GET`).
+    async fn config_get(&self, name: &'static str) -> Option<String> {
+        let reply: Result<Vec<String>, _> = self
+            .conn
+            .run(|mut c| async move { redis::cmd("CONFIG").arg("GET").arg(name).query_async(&mut c).await })
+            .await;
+        match reply {
+            Ok(mut pair) if pair.len() == 2 => pair.pop(),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::debug!(error = %e, setting = name, "could not read a Redis setting");
+                None
+            }
+        }
+    }
+
+    /// Warns when the server may evict keys, and says when a crash may lose logouts.
+    async fn check_server(&self) {
+        if let Some(policy) = self.config_get("maxmemory-policy").await.filter(|p| p != "noeviction") {
+            tracing::warn!(
+                policy = policy.as_str(),
+                "the Redis login registry's server may evict keys: evicted logins log their users out; \
+                 set maxmemory-policy noeviction"
+            );
+        }
+        let aof = self.config_get("appendonly").await;
+        let fsync = self.config_get("appendfsync").await;
+        if let (Some(aof), Some(fsync)) = (aof, fsync) {
+            if aof != "yes" || fsync != "always" {
+                tracing::info!(
+                    appendonly = aof.as_str(),
+                    appendfsync = fsync.as_str(),
+                    "logouts in the Redis login registry survive a Redis crash only with appendonly yes and \
+                     appendfsync always"
+                );
+            }
+        }
     }
 
     async fn members(&self, user_key: &str) -> Result<Vec<LoginId>, StoreError> {
@@ -185,13 +250,13 @@ impl LoginRegistry for RedisRegistry {
 
     fn lookup(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<LoginTimes>, StoreError>> {
         Box::pin(async move {
-            let key = self.login_key(id);
-            let (last_seen, expires): (Option<u64>, Option<u64>) =
-                self.conn.run(|mut c| async move { c.hget(key, &["last_seen_at", "expires_at"]).await }).await?;
-            Ok(match (last_seen, expires) {
-                (Some(last_seen_at), Some(expires_at)) if expires_at > now => {
-                    Some(LoginTimes { last_seen_at, expires_at })
-                }
+            static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(LOOKUP));
+            let mut call = SCRIPT.key(self.login_key(id));
+            call.arg(self.user_prefix()).arg(id.to_string());
+            let times: Option<(u64, u64)> =
+                self.conn.run(|mut c| async move { call.invoke_async(&mut c).await }).await?;
+            Ok(match times {
+                Some((last_seen_at, expires_at)) if expires_at > now => Some(LoginTimes { last_seen_at, expires_at }),
                 _ => None,
             })
         })

@@ -39,7 +39,9 @@ pub fn redis_or_skip(test: &str) -> Option<RedisServer> {
 }
 
 impl RedisServer {
-    /// Starts Redis on a free loopback port with an append-only file in a fresh folder.
+    /// Starts Redis on a free loopback port with an append-only file in a fresh folder,
+    /// synced at every write (`appendfsync always`: what makes a logout survive a Redis
+    /// restart, as the README's store table says).
     pub fn start() -> Result<RedisServer, String> {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
         let dir = std::env::temp_dir().join(format!("login-redis-{}-{port}", std::process::id()));
@@ -58,7 +60,8 @@ impl RedisServer {
     pub fn restart(&mut self) -> Result<(), String> {
         let binary = binary().ok_or("redis-server not found")?;
         let child = Command::new(binary)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--appendonly", "yes", "--save", ""])
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--appendonly", "yes"])
+            .args(["--appendfsync", "always", "--save", ""])
             .arg("--dir")
             .arg(&self.dir)
             .stdout(Stdio::null())
@@ -82,6 +85,38 @@ impl RedisServer {
         let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
         let mut buf = [0u8; 7];
         s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+    }
+
+    /// Sends one command and returns the reply's first line (`:3`, `+OK`, `$-1`, ...).
+    pub fn command(&self, args: &[&str]) -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("redis connects");
+        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut req = format!("*{}\r\n", args.len());
+        for a in args {
+            req.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        s.write_all(req.as_bytes()).expect("redis write");
+        let mut reply = Vec::new();
+        let mut byte = [0u8; 1];
+        while s.read_exact(&mut byte).is_ok() && byte[0] != b'\n' {
+            reply.push(byte[0]);
+        }
+        String::from_utf8_lossy(&reply).trim_end().to_owned()
+    }
+
+    /// The number of keys in database 0.
+    pub fn dbsize(&self) -> u64 {
+        let reply = self.command(&["DBSIZE"]);
+        reply.trim_start_matches(':').parse().unwrap_or_else(|_| panic!("DBSIZE answered {reply}"))
+    }
+
+    /// Kills the server without warning (SIGKILL: a crash or a power cut; nothing is
+    /// flushed that was not already) and waits for it.
+    pub fn crash(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     /// Stops the server (SIGTERM, so the append-only file is flushed) and waits for it.
