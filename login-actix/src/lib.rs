@@ -106,7 +106,7 @@
 //! - Garbled cookies and tokens: anonymous, the bad remember cookie deleted.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authenticate;
 mod authenticator;

@@ -76,7 +76,7 @@ pub enum TokenError {
     IssuedAtOutOfRange,
     /// The token could not be created (serialising the user id failed).
     #[error("remember token could not be encoded")]
-    Encode(#[source] Arc<jsonwebtoken::errors::Error>),
+    Encode(#[source] Arc<serde_json::Error>),
 }
 
 /// A login registry (or throttle store) could not answer.

@@ -5,7 +5,9 @@
 //! login is live in the registry) and `sah` (the user's auth tag, an HMAC; absent when
 //! the user type has no auth hash). No secret is inside.
 //!
-//! Tokens are issued with `jsonwebtoken` (a standard compact JWS, HS256). Verification
+//! Tokens are standard compact JWS (HS256) that any JWT library decodes (the unit tests
+//! check them with `jsonwebtoken`); this codec signs them itself with HMAC-SHA256, so
+//! that no RSA or ECDSA code is built for a token that never uses it. Verification
 //! is stricter than a general JWT library needs to be, and cheaper: the header segment
 //! must be byte for byte the one this codec issues (so the algorithm is pinned and
 //! `alg: none` or any other header cannot even be parsed), the HMAC-SHA256 signature is
@@ -20,11 +22,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use hmac::{Hmac, Mac};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::{error::TokenError, login_id::LoginId, LoginConfig};
+
+/// The JOSE header of every remember token (what `jsonwebtoken` writes for HS256).
+const JWS_HEADER: &str = r#"{"typ":"JWT","alg":"HS256"}"#;
 
 /// The `aud` claim of every remember token.
 pub const REMEMBER_AUDIENCE: &str = "login-actix:remember";
@@ -138,7 +142,6 @@ pub fn now_secs() -> u64 {
 /// Encodes and verifies remember tokens with the configuration's derived key.
 #[derive(Clone)]
 pub struct RememberCodec {
-    encoding: EncodingKey,
     /// HMAC-SHA256 keyed once with the remember key.
     mac: Hmac<Sha256>,
     /// The exact header segment of the tokens this codec issues.
@@ -157,12 +160,10 @@ impl RememberCodec {
     /// A codec for the configuration's key, leeway and maximum remember duration.
     pub fn new(config: &LoginConfig) -> Self {
         let key = config.keys().remember_key();
-        let header = serde_json::to_vec(&Header::new(Algorithm::HS256)).unwrap_or_default();
         RememberCodec {
-            encoding: EncodingKey::from_secret(key),
             // HMAC takes keys of any length.
             mac: <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!()),
-            header: URL_SAFE_NO_PAD.encode(header),
+            header: URL_SAFE_NO_PAD.encode(JWS_HEADER),
             max_age: config.max_remember_duration().as_secs(),
             leeway: config.leeway().as_secs(),
         }
@@ -200,8 +201,16 @@ impl RememberCodec {
             auth_tag,
             forced,
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| TokenError::Encode(std::sync::Arc::new(e)))?;
+        let payload = serde_json::to_vec(&claims).map_err(|e| TokenError::Encode(std::sync::Arc::new(e)))?;
+        let mut token = String::with_capacity(self.header.len() + payload.len() * 4 / 3 + 48);
+        token.push_str(&self.header);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(payload, &mut token);
+        let mut mac = self.mac.clone();
+        mac.update(token.as_bytes());
+        let signature = mac.finalize().into_bytes();
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
         Ok((token, claims.exp))
     }
 
@@ -244,7 +253,7 @@ impl RememberCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jsonwebtoken::{encode, EncodingKey, Header};
+    use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 
     fn config(secret: u8) -> LoginConfig {
         LoginConfig::new([secret; 64]).expect("test fixture")
