@@ -1,8 +1,9 @@
 //! Debian's Chromium driven through chromedriver (WebDriver), headless, with a profile
 //! folder of its own, for the browser tests.
 //!
-//! Without `chromium` and `chromedriver` the tests skip with a loud notice; with
-//! `LOGIN_REQUIRE_BROWSER=1` (set by `.ci/run`) a missing browser is a failure. Every
+//! Without `chromium` and `chromedriver` the tests that need them are ignored (see
+//! `build.rs`); with `LOGIN_REQUIRE_BROWSER=1` (set by `.ci/run`) a missing browser
+//! fails the build. Every
 //! wait is bounded.
 
 use std::{
@@ -23,20 +24,11 @@ pub fn browser_binaries() -> Option<(PathBuf, PathBuf)> {
     Some((find(&["chromium", "chromium-browser"])?, find(&["chromedriver"])?))
 }
 
-/// `Some(binaries)`, or `None` after a loud skip notice (a panic when the browser is required).
-pub fn browser_or_skip(test: &str) -> Option<(PathBuf, PathBuf)> {
-    match browser_binaries() {
-        Some(found) => Some(found),
-        None if std::env::var("LOGIN_REQUIRE_BROWSER").is_ok_and(|v| v == "1") => {
-            panic!("LOGIN_REQUIRE_BROWSER=1 but chromium / chromedriver are not on PATH")
-        }
-        None => {
-            eprintln!(
-                "\n**********\n* SKIPPED {test}: chromium and chromedriver not found on PATH.\n* Install them (apt-get install chromium chromium-driver) to run the browser tests.\n**********\n"
-            );
-            None
-        }
-    }
+/// The Chromium and ChromeDriver binaries for a test. The tests that call this are
+/// ignored at build time where they are not on PATH (see `build.rs`); binaries that
+/// vanished since are a failure.
+pub fn browser() -> (PathBuf, PathBuf) {
+    browser_binaries().expect("chromium and chromedriver are not on PATH (they were when the tests were built)")
 }
 
 /// A running chromedriver; killed on drop.

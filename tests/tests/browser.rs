@@ -11,7 +11,7 @@ use cookie::{Cookie, Expiration, SameSite};
 use fantoccini::{Client, Locator};
 use login_examples::settings::SessionStoreKind;
 use login_tests::{
-    browser::{browser_or_skip, Driver},
+    browser::{browser, Driver},
     demo::{test_settings, DemoServer},
 };
 
@@ -114,9 +114,10 @@ async fn restart(driver: &Driver, client: Client, profile: &std::path::Path) -> 
     panic!("browser did not restart on its profile: {last}");
 }
 
+#[cfg_attr(not(has_browser), ignore = "needs chromium and chromedriver on PATH")]
 #[tokio::test(flavor = "current_thread")]
 async fn login_remember_fresh_and_logout_in_chromium() {
-    let Some((chromium, chromedriver)) = browser_or_skip("login_remember_fresh_and_logout_in_chromium") else { return };
+    let (chromium, chromedriver) = browser();
     tokio::time::timeout(TEST_LIMIT, async {
         let (server, base) = demo();
         let driver = Driver::start(&chromium, &chromedriver).expect("chromedriver");
@@ -184,11 +185,10 @@ async fn login_remember_fresh_and_logout_in_chromium() {
     .expect("browser test finished in time");
 }
 
+#[cfg_attr(not(has_browser), ignore = "needs chromium and chromedriver on PATH")]
 #[tokio::test(flavor = "current_thread")]
 async fn password_change_in_one_profile_logs_out_another() {
-    let Some((chromium, chromedriver)) = browser_or_skip("password_change_in_one_profile_logs_out_another") else {
-        return;
-    };
+    let (chromium, chromedriver) = browser();
     tokio::time::timeout(TEST_LIMIT, async {
         let (server, base) = demo();
         let driver = Driver::start(&chromium, &chromedriver).expect("chromedriver");

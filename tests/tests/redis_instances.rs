@@ -12,7 +12,7 @@ use std::{
 use login_examples::settings::SessionStoreKind;
 use login_tests::{
     demo::{test_settings, Browser, DemoServer},
-    redis::{redis_or_skip, RedisServer},
+    redis::{redis_server, RedisServer},
 };
 
 /// Two instances sharing Redis, the secret and the user database.
@@ -32,9 +32,10 @@ fn on(server: &DemoServer, jar: &login_tests::Jar) -> Browser {
     b
 }
 
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
 #[test]
 fn logins_and_logouts_hold_across_instances() {
-    let Some(redis) = redis_or_skip("logins_and_logouts_hold_across_instances") else { return };
+    let redis = redis_server();
     let (a, b, db) = two_instances(&redis, "logout");
     let mut on_a = Browser::new(a.addr);
     on_a.login("alice", "wonderland", Some("on"));
@@ -55,9 +56,10 @@ fn logins_and_logouts_hold_across_instances() {
 
 /// The sessions page on one instance lists logins made on both, and ending one there
 /// makes both of that browser's cookies anonymous on the other instance at once.
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
 #[test]
 fn the_sessions_page_works_across_instances() {
-    let Some(redis) = redis_or_skip("the_sessions_page_works_across_instances") else { return };
+    let redis = redis_server();
     let (a, b, db) = two_instances(&redis, "sessions");
     let mut phone = Browser::new(a.addr);
     phone.login("alice", "wonderland", Some("on"));
@@ -99,9 +101,10 @@ fn the_sessions_page_works_across_instances() {
 
 /// The login throttle counts on both instances together: spreading guesses over them
 /// buys nothing, and the right password while throttled is a 429 on either.
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
 #[test]
 fn login_throttling_is_shared_across_instances() {
-    let Some(redis) = redis_or_skip("login_throttling_is_shared_across_instances") else { return };
+    let redis = redis_server();
     let (a, b, db) = two_instances(&redis, "throttle");
     for i in 0..5 {
         let server = if i % 2 == 0 { &a } else { &b };
@@ -118,9 +121,10 @@ fn login_throttling_is_shared_across_instances() {
 }
 
 /// An administrator deactivating bob on A ends bob's live login on B at once.
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
 #[test]
 fn deactivation_ends_a_live_login_on_another_instance() {
-    let Some(redis) = redis_or_skip("deactivation_ends_a_live_login_on_another_instance") else { return };
+    let redis = redis_server();
     let (a, b, db) = two_instances(&redis, "deactivate");
     let mut bob = Browser::new(b.addr);
     bob.login("bob", "builder", Some("on"));
@@ -135,9 +139,10 @@ fn deactivation_ends_a_live_login_on_another_instance() {
     let _ = std::fs::remove_file(db);
 }
 
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
 #[test]
 fn password_change_and_logout_everywhere_hold_across_instances() {
-    let Some(redis) = redis_or_skip("password_change_and_logout_everywhere_hold_across_instances") else { return };
+    let redis = redis_server();
     let (a, b, db) = two_instances(&redis, "password");
     let mut first = Browser::new(a.addr);
     first.login("alice", "wonderland", Some("on"));
@@ -171,9 +176,10 @@ fn password_change_and_logout_everywhere_hold_across_instances() {
     let _ = std::fs::remove_file(db);
 }
 
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
 #[test]
 fn the_session_id_before_login_is_dead_after_it() {
-    let Some(redis) = redis_or_skip("the_session_id_before_login_is_dead_after_it") else { return };
+    let redis = redis_server();
     let (a, b, db) = two_instances(&redis, "fixation");
     let mut browser = Browser::new(a.addr);
     browser.login("alice", "wonderland", Some("on"));
@@ -198,9 +204,10 @@ fn the_session_id_before_login_is_dead_after_it() {
     let _ = std::fs::remove_file(db);
 }
 
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
 #[test]
 fn redis_stopped_mid_run_fails_closed_and_recovers() {
-    let Some(mut redis) = redis_or_skip("redis_stopped_mid_run_fails_closed_and_recovers") else { return };
+    let mut redis = redis_server();
     let (a, b, db) = two_instances(&redis, "outage");
     let mut logged_in = Browser::new(a.addr);
     logged_in.login("alice", "wonderland", Some("on"));
@@ -243,9 +250,10 @@ fn redis_stopped_mid_run_fails_closed_and_recovers() {
     let _ = std::fs::remove_file(db);
 }
 
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
 #[test]
 fn load_many_clients_on_two_instances() {
-    let Some(redis) = redis_or_skip("load_many_clients_on_two_instances") else { return };
+    let redis = redis_server();
     let (a, b, db) = two_instances(&redis, "load");
     const CLIENTS: usize = 8;
     const ITERATIONS: usize = 15;

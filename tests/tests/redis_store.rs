@@ -5,7 +5,7 @@ use login_actix::registry::{user_key, LiveLogin, LoginId, LoginRegistry, RedisRe
 use login_examples::settings::SessionStoreKind;
 use login_tests::{
     demo::{test_settings, Browser, DemoServer},
-    redis::redis_or_skip,
+    redis::redis_server,
 };
 
 fn login(user: &str, now: u64) -> LiveLogin {
@@ -29,9 +29,10 @@ fn wall_now() -> u64 {
 /// the fix each wrote a new one-day session (+1,000 keys); now a login is restored into
 /// a new session at most once per touch interval, and the other requests are
 /// authenticated from the token alone.
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
 #[test]
 fn remember_only_requests_do_not_multiply_server_side_sessions() {
-    let Some(redis) = redis_or_skip("remember_only_requests_do_not_multiply_server_side_sessions") else { return };
+    let redis = redis_server();
     let server = DemoServer::start(test_settings(SessionStoreKind::Redis(redis.url()), None)).expect("demo");
     let mut browser = Browser::new(server.addr);
     assert_eq!(browser.login("alice", "wonderland", Some("on")).status, 303);
@@ -51,9 +52,10 @@ fn remember_only_requests_do_not_multiply_server_side_sessions() {
 /// Under `maxmemory` with an evicting policy Redis may drop a user's set of login ids.
 /// The logins must not outlive their index: a login whose user set lost it is not
 /// live, so "log out everywhere" can never miss one.
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
 #[actix_rt::test]
 async fn a_login_missing_from_its_users_index_is_not_live() {
-    let Some(redis) = redis_or_skip("a_login_missing_from_its_users_index_is_not_live") else { return };
+    let redis = redis_server();
     let registry = RedisRegistry::connect(redis.url()).await.expect("connects");
     let now = wall_now();
     let (phone, laptop, bob) = (login("alice", now), login("alice", now), login("bob", now));
@@ -72,9 +74,10 @@ async fn a_login_missing_from_its_users_index_is_not_live() {
 
 /// With the documented persistence (`appendonly yes`, `appendfsync always`), a logout
 /// holds across a Redis crash and restart: the logged-out copy stays anonymous.
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
 #[test]
 fn a_logout_survives_a_redis_crash_with_appendfsync_always() {
-    let Some(mut redis) = redis_or_skip("a_logout_survives_a_redis_crash_with_appendfsync_always") else { return };
+    let mut redis = redis_server();
     let server = DemoServer::start(test_settings(SessionStoreKind::Redis(redis.url()), None)).expect("demo");
     let mut browser = Browser::new(server.addr);
     browser.login("alice", "wonderland", Some("on"));

@@ -1,6 +1,7 @@
-//! The outside review of issue 12 (permissions, bearer tokens, inactive users, events,
-//! test helpers), kept as regression tests: `finding_*` reproduced a problem of the
-//! first version (each failed then); `holds_*` are probes that passed.
+//! Bearer tokens and permissions at their edges: no login CSRF through an HTTP-auth
+//! `Authorization` header, the cross-origin exemption only on API routes, a stale login
+//! without a permission gets 403, malformed `Authorization` headers are never a 5xx, a
+//! bearer request is never fresh and sets no cookie, and permissions per handler.
 
 use std::sync::{
     atomic::{AtomicU64, Ordering},
@@ -95,7 +96,7 @@ where
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
-async fn finding_cross_site_login_csrf_passes_with_an_http_auth_authorization_header() {
+async fn cross_site_login_csrf_passes_with_an_http_auth_authorization_header() {
     let clock = Arc::new(AtomicU64::new(START));
     let app = demo!(clock);
     let cross_site_login = || {
@@ -124,7 +125,7 @@ async fn finding_cross_site_login_csrf_passes_with_an_http_auth_authorization_he
 // The same hole with the exemption's own scheme on a non-API route: bearer tokens are
 // ignored there, so the exemption protects nothing and only removes the check.
 #[actix_rt::test]
-async fn finding_cross_origin_exemption_applies_on_non_api_routes() {
+async fn cross_origin_exemption_applies_on_non_api_routes() {
     let clock = Arc::new(AtomicU64::new(START));
     let app = demo!(clock);
     let res = Jar::new()
@@ -154,7 +155,7 @@ async fn finding_cross_origin_exemption_applies_on_non_api_routes() {
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
-async fn finding_stale_login_without_permission_gets_login_redirect_not_403() {
+async fn stale_login_without_permission_gets_login_redirect_not_403() {
     let clock = Arc::new(AtomicU64::new(START));
     let app = demo!(clock);
     let mut bob = Jar::new();
@@ -178,7 +179,7 @@ async fn finding_stale_login_without_permission_gets_login_redirect_not_403() {
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
-async fn holds_malformed_authorization_headers_are_never_a_5xx() {
+async fn malformed_authorization_headers_are_never_a_5xx() {
     let clock = Arc::new(AtomicU64::new(START));
     let app = demo!(clock);
     let (alice, token) = with_token(&app, "alice", "wonderland").await;
@@ -213,7 +214,7 @@ async fn holds_malformed_authorization_headers_are_never_a_5xx() {
 }
 
 #[actix_rt::test]
-async fn holds_bearer_is_never_fresh_sets_no_cookie_and_does_not_mix_users() {
+async fn bearer_is_never_fresh_sets_no_cookie_and_does_not_mix_users() {
     let clock = Arc::new(AtomicU64::new(START));
     let app = demo!(clock);
     let (mut alice, alice_token) = with_token(&app, "alice", "wonderland").await;
@@ -278,7 +279,7 @@ mod probe_b {
 }
 
 #[actix_rt::test]
-async fn holds_same_handler_name_in_two_modules_keeps_each_permission() {
+async fn same_handler_name_in_two_modules_keeps_each_permission() {
     use actix_session::SessionMiddleware;
     use actix_web::App;
     use login_actix::{

@@ -1,5 +1,4 @@
-//! The outside review of issue 13's request-path changes, kept as regression tests: a
-//! cross-origin refusal is a response the app's own middlewares see (a version that
+//! A cross-origin refusal is a response the app's own middlewares see (a version that
 //! returned it as an error lost their headers and could become an empty 500), and an
 //! API-only app without a session store answers a request with a stray cookie 401.
 
