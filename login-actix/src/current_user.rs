@@ -6,13 +6,15 @@ use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use login_core::AuthUser;
 
 use crate::{
-    authenticator::{Authed, Outcome, Via},
     error::LoginError,
-    guards::refuse,
+    guard::refuse,
     login_future::LoginFuture,
-    login_state::{into_actix_error, LoginState},
-    memo::memoized,
-    unauthorized::UnauthorizedReason,
+    refusal::unauthorized::UnauthorizedReason,
+    state::{
+        flow::{into_actix_error, Flow},
+        memo::memoized,
+        outcome::{Authed, Outcome, Via},
+    },
 };
 
 /// The logged-in user. As an extractor it refuses anonymous requests like
@@ -89,7 +91,7 @@ fn downcast<U: AuthUser>(req: &HttpRequest, authed: Authed) -> Result<CurrentUse
     match authed.user.downcast::<U>() {
         Ok(user) => Ok(CurrentUser { user, fresh: authed.fresh, via: authed.via }),
         Err(_) => {
-            let expected = LoginState::of(req).map(|s| s.authenticator.user_type().1).unwrap_or("?");
+            let expected = Flow::of(req).map(|s| s.authenticator.user_type().1).unwrap_or("?");
             Err(LoginError::UserTypeMismatch { expected, found: type_name::<U>() })
         }
     }

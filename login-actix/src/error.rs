@@ -6,7 +6,7 @@ use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use login_core::{StoreError, TokenError};
 use thiserror::Error;
 
-use crate::loader_adapter::LoadError;
+use crate::loader::LoadError;
 
 /// Why the login flow could not answer a request.
 ///
@@ -56,6 +56,11 @@ pub enum LoginError {
     /// request (`403`): such a request may not log a browser in.
     #[error("a bearer-token request may not log anyone in")]
     CrossOriginLogin,
+    /// `login_user` (or a kin) after `logout_user` in the same request (`500`):
+    /// actix-session ignores writes to a session purged in this request, so the login
+    /// could not be kept. Log in in a new request (redirect after the logout).
+    #[error("login-actix: login_user after logout_user in the same request; the session was purged and cannot be written again in this request: redirect, then log in")]
+    SessionPurged,
     /// Creating a remember token failed (`500`).
     #[error(transparent)]
     Token(#[from] TokenError),
@@ -85,7 +90,7 @@ impl ResponseError for LoginError {
         let status = self.status_code();
         let mut res = HttpResponse::build(status);
         if let LoginError::Throttled { retry_after } = self {
-            res.insert_header(crate::login_throttle::retry_after_header(*retry_after));
+            res.insert_header((actix_web::http::header::RETRY_AFTER, retry_after.to_string()));
             return res.content_type("text/html; charset=utf-8").body(format!(
                 "<!doctype html><title>Too many attempts</title><p>Too many login attempts. Try again in {} minute(s).</p>",
                 retry_after.div_ceil(60)

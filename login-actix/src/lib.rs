@@ -88,7 +88,8 @@
 //! The root holds what a typical app writes: the macros, [`AuthUser`],
 //! [`CurrentUser`] / [`OptionalUser`], [`LoginSession`] (log in and out),
 //! [`LoginConfig`], [`LoginMiddleware`], [`Remember`], [`LoginThrottle`] and
-//! [`LoginError`]. The rest is grouped: [`guard`] (guard extractors, modes, refusals),
+//! [`LoginError`]. The rest is grouped: [`guard`] (guard extractors), [`refusal`] (the
+//! unauthorized and forbidden responses and their modes),
 //! [`config`], [`registry`] (live logins and their stores), [`throttle`], [`loader`],
 //! [`login`] (what `LoginSession` returns), [`events`], [`next`] (the redirect rule),
 //! [`dev`] (plumbing for middleware authors) and, with feature `test-util`, `test_util`.
@@ -108,134 +109,32 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod authenticate;
-mod authenticator;
-#[cfg(feature = "redis")]
-mod bounded_session_store;
+pub mod config;
 mod current_user;
+pub mod dev;
 mod error;
-mod event;
-mod forbidden;
-mod guards;
-mod loader_adapter;
+pub mod events;
+pub mod guard;
+pub mod loader;
+pub mod login;
 mod login_future;
-mod login_session;
-mod login_state;
-mod login_throttle;
-mod memo;
 mod middleware;
-#[cfg(feature = "redis")]
-mod redis_connection;
-#[cfg(feature = "redis")]
-mod redis_registry;
-#[cfg(feature = "redis")]
-mod redis_throttle;
-mod remember_cookie;
-mod session_probe;
-#[cfg(feature = "sqlite")]
-mod sqlite_registry;
+pub mod next;
+pub mod refusal;
+pub mod registry;
+mod state;
+mod store;
 #[cfg(feature = "test-util")]
 pub mod test_util;
-mod unauthorized;
+pub mod throttle;
 
 pub use current_user::{CurrentUser, OptionalUser};
 pub use error::LoginError;
+pub use login::session::LoginSession;
 pub use login_core::{AuthUser, LoginConfig, Remember};
 pub use login_macros::{fresh_login_required, login_required, user_loader};
-pub use login_session::LoginSession;
-pub use login_throttle::LoginThrottle;
 pub use middleware::LoginMiddleware;
-
-/// Route guards: the extractors the macros add, their specs, and how refusals look.
-pub mod guard {
-    pub use crate::{
-        forbidden::Forbidden,
-        guards::{
-            ApiLogin, ApiLoginRequired, FreshApiLogin, FreshApiLoginRequired, FreshLogin, FreshLoginRequired, Guard,
-            GuardSpec, Login, LoginRequired,
-        },
-        unauthorized::{LoginMode, LoginUrl, Unauthorized, UnauthorizedReason},
-    };
-}
-
-/// Configuration: the builder and the values it checks.
-pub mod config {
-    pub use login_core::{
-        Clock, ConfigError, CookieSettings, CrossOriginPolicy, CrossOriginRefusal, LoginConfigBuilder, SameSite,
-        ThrottleSettings, MIN_SECRET_LEN,
-    };
-}
-
-pub mod registry {
-    //! The registry of live logins and its stores.
-    //!
-    //! A request is authenticated only while its login is live here. The stores:
-    //!
-    //! | store | survives a restart | several instances | a lost key | a logout survives a store restart |
-    //! |---|---|---|---|---|
-    //! | [`MemoryRegistry`] (default) | no: everybody is logged out | no | (nothing is lost short of a restart) | (nothing survives) |
-    //! | `SqliteRegistry` (feature `sqlite`) | yes | processes on one machine, one file | (no eviction) | always (committed transactions) |
-    //! | `RedisRegistry` (feature `redis`) | yes (as Redis persists) | yes | an evicted user index ends that user's logins | with `appendonly yes` and `appendfsync always` |
-    //!
-    //! Every store gets the same per-user cap
-    //! ([`max_logins_per_user`](crate::config::LoginConfigBuilder::max_logins_per_user),
-    //! default 100) from the library: after each credential login, past the cap, the
-    //! user's oldest login ends. Bring your own (Postgres) by implementing
-    //! [`LoginRegistry`].
-
-    pub use login_core::{
-        user_agent_label, user_key, LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, StoreError,
-        DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER,
-    };
-
-    #[cfg(feature = "redis")]
-    pub use crate::redis_registry::{RedisRegistry, RedisRegistryBuilder};
-    #[cfg(feature = "sqlite")]
-    pub use crate::sqlite_registry::SqliteRegistry;
-}
-
-/// Login throttling: the attempt of [`crate::LoginThrottle`] and the counter stores.
-pub mod throttle {
-    pub use crate::login_throttle::LoginAttempt;
-    #[cfg(feature = "redis")]
-    pub use crate::redis_throttle::RedisThrottle;
-    pub use login_core::{throttle_keys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS};
-}
-
-/// Loading users: by the id stored in the session, and by a bearer token.
-pub mod loader {
-    pub use crate::loader_adapter::{
-        loader_fn, request_loader_fn, LoadError, LoaderFn, RequestLoader, RequestLoaderFn, Signature, UserLoader,
-    };
-}
-
-/// What [`crate::LoginSession`] returns: the login builder, the redirect
-/// after a login, the sessions page rows, who logged out.
-pub mod login {
-    pub use crate::login_session::{LoggedOut, LoginBuilder, LoginInfo, LoginRedirect};
-}
-
-/// Login events for the [`on_event`](crate::LoginMiddleware::on_event) hook.
-pub mod events {
-    pub use crate::event::{EndReason, LoginEvent, RefusalReason};
-}
-
-/// The `next` redirect rule.
-pub mod next {
-    pub use login_core::{is_safe_next, login_redirect_url, login_redirect_url_with};
-}
-
-/// Plumbing: the middleware's service and futures, the request extension trait, and a
-/// bounded session store wrapper.
-pub mod dev {
-    #[cfg(feature = "redis")]
-    pub use crate::bounded_session_store::BoundedSessionStore;
-    pub use crate::{
-        current_user::LoginRequestExt,
-        login_future::LoginFuture,
-        middleware::{LoginResponse, LoginService},
-    };
-}
+pub use throttle::LoginThrottle;
 
 /// Items the macros' generated code names. Not a stable API.
 #[doc(hidden)]

@@ -10,9 +10,9 @@ use std::{
 
 use actix_web::HttpRequest;
 
-use crate::{
-    authenticator::Outcome,
+use crate::state::{
     memo::{memoized, MemoFuture},
+    outcome::Outcome,
 };
 
 /// Turns the request's resolution into the extractor's value.

@@ -2,6 +2,7 @@
 
 use std::{fmt, sync::Arc, time::Duration};
 
+pub use crate::clock::Clock;
 use crate::{
     cross_origin::{is_origin, CrossOriginPolicy},
     error::ConfigError,
@@ -11,9 +12,6 @@ use crate::{
     registry::LoginRegistry,
     throttle::{MemoryThrottle, ThrottleStore},
 };
-
-/// The clock of the login flow: seconds since the Unix epoch.
-pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 
 /// The shortest accepted application secret, in bytes.
 pub const MIN_SECRET_LEN: usize = 32;
@@ -288,7 +286,7 @@ impl LoginConfig {
     pub fn now(&self) -> u64 {
         match &self.inner.clock {
             Some(clock) => clock(),
-            None => crate::remember::now_secs(),
+            None => crate::clock::now_secs(),
         }
     }
 }
@@ -554,8 +552,8 @@ impl LoginConfigBuilder {
     /// The most live logins one user may hold, in any store. A login beyond it ends the
     /// user's oldest login (by creation time), never the one logging in, and emits
     /// `Ended` with reason `TooManyLogins`. The library enforces it after every
-    /// credential login, so a store of the app's own gets it too. Default 100; at
-    /// least 1.
+    /// credential login, so a store of the app's own gets it too. Default 100; from 1
+    /// to 10,000.
     pub fn max_logins_per_user(mut self, max: usize) -> Self {
         self.max_logins_per_user = max;
         self
@@ -610,10 +608,10 @@ impl LoginConfigBuilder {
                 detail: "must be at least one second".into(),
             });
         }
-        if self.max_logins_per_user == 0 {
+        if !(1..=crate::memory_registry::MAX_LOGINS_PER_USER_BOUND).contains(&self.max_logins_per_user) {
             return Err(ConfigError::BadDuration {
                 setting: "max_logins_per_user",
-                detail: "must be at least 1".into(),
+                detail: format!("must be from 1 to {}", crate::memory_registry::MAX_LOGINS_PER_USER_BOUND),
             });
         }
         if let Some(bad) = self.bad_origins.first() {

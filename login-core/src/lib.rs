@@ -33,6 +33,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod clock;
 mod config;
 mod cross_origin;
 mod error;
@@ -53,7 +54,7 @@ pub use cross_origin::{CrossOriginPolicy, CrossOriginRefusal};
 pub use error::{ConfigError, StoreError, TokenError};
 
 pub use login_id::{BadLoginId, LoginId};
-pub use memory_registry::{MemoryRegistry, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER};
+pub use memory_registry::{MemoryRegistry, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER, MAX_LOGINS_PER_USER_BOUND};
 pub use next::{is_safe_next, login_redirect_url, login_redirect_url_with};
 pub use registry::{user_agent_label, user_key, LiveLogin, LoginRegistry, LoginTimes, USER_AGENT_LABEL_MAX};
 pub use remember::Remember;
@@ -66,9 +67,10 @@ pub use user::AuthUser;
 #[doc(hidden)]
 pub mod internal {
     pub use crate::{
+        clock::now_secs,
         keys::{derive_key, Keys, AUTH_HASH_PURPOSE, REGISTRY_SCOPE_PURPOSE, REMEMBER_TOKEN_PURPOSE},
         next::{choose_next, location_value},
-        remember::{now_secs, RememberClaims, RememberCodec, REMEMBER_AUDIENCE},
+        remember::{RememberClaims, RememberCodec, REMEMBER_AUDIENCE},
         restore_limit::{RestoreLimiter, MAX_TRACKED},
         session_record::{SessionRecord, FORMAT_VERSION, SESSION_KEY},
     };

@@ -17,8 +17,15 @@ use crate::{
 /// The default cap on live logins held by a [`MemoryRegistry`].
 pub const DEFAULT_MAX_LOGINS: usize = 1_000_000;
 
-/// The default cap on live logins of one user in a [`MemoryRegistry`].
+/// The default cap on live logins of one user, in every store: what
+/// `LoginConfigBuilder::max_logins_per_user` starts at. The library enforces it after
+/// each credential login (oldest login first, with an event).
 pub const DEFAULT_MAX_LOGINS_PER_USER: usize = 100;
+
+/// The highest per-user cap a configuration may set, and the memory store's own
+/// backstop (above any configured cap, so that the library's cap, with its event, is
+/// always the one that acts).
+pub const MAX_LOGINS_PER_USER_BOUND: usize = 10_000;
 
 /// Live logins in process memory.
 ///
@@ -28,9 +35,10 @@ pub const DEFAULT_MAX_LOGINS_PER_USER: usize = 100;
 ///   shares it.
 /// - **Bounded**: entries leave with their login (logout, expiry, idle timeout).
 ///   Every operation is `O(log n)` in the number of logins, plus the logins of one
-///   user (at most [`DEFAULT_MAX_LOGINS_PER_USER`]) for the per-user ones; nothing
-///   scans the whole store. A user's login beyond the per-user cap ends that user's
-///   oldest login. At the global cap (default [`DEFAULT_MAX_LOGINS`], roughly 300
+///   user for the per-user ones (the library keeps them at its per-user cap, default
+///   [`DEFAULT_MAX_LOGINS_PER_USER`]; this store's own backstop is
+///   [`MAX_LOGINS_PER_USER_BOUND`]); nothing scans the whole store. A user's login
+///   beyond the backstop ends that user's oldest login. At the global cap (default [`DEFAULT_MAX_LOGINS`], roughly 300
 ///   bytes each) a new login first drops the expired ones, then ends the oldest login
 ///   of the user holding the most, with a warning in the log: an account that floods
 ///   the registry evicts itself, not everybody else.
@@ -111,12 +119,13 @@ impl MemoryRegistry {
         MemoryRegistry {
             inner: Mutex::new(Inner::default()),
             max_logins: max_logins.max(1),
-            max_per_user: DEFAULT_MAX_LOGINS_PER_USER,
+            max_per_user: MAX_LOGINS_PER_USER_BOUND,
         }
     }
 
-    /// Sets the cap on one user's logins (at least 1; default
-    /// [`DEFAULT_MAX_LOGINS_PER_USER`]).
+    /// Sets this store's own cap on one user's logins (at least 1; default
+    /// [`MAX_LOGINS_PER_USER_BOUND`]), for direct use of the store: behind
+    /// `LoginMiddleware` the configuration's `max_logins_per_user` acts first.
     #[must_use]
     pub fn max_logins_per_user(mut self, max: usize) -> Self {
         self.max_per_user = max.max(1);

@@ -18,14 +18,14 @@
 //! older than the maximum remember duration. The key is derived from the app secret for
 //! this purpose only.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use hmac::{Hmac, Mac};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::{error::TokenError, login_id::LoginId, LoginConfig};
+use crate::{config::LoginConfig, error::TokenError, login_id::LoginId};
 
 /// The JOSE header of every remember token (what `jsonwebtoken` writes for HS256).
 const JWS_HEADER: &str = r#"{"typ":"JWT","alg":"HS256"}"#;
@@ -132,11 +132,6 @@ pub struct RememberClaims<Id> {
     /// inactive.
     #[serde(rename = "frc", default, skip_serializing_if = "std::ops::Not::not")]
     pub forced: bool,
-}
-
-/// Seconds since the Unix epoch, now.
-pub fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// Encodes and verifies remember tokens with the configuration's derived key.
@@ -253,6 +248,7 @@ impl RememberCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::now_secs;
     use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 
     fn config(secret: u8) -> LoginConfig {

@@ -15,7 +15,7 @@
 
 use std::rc::Rc;
 
-use actix_session::{Session, SessionExt};
+use actix_session::{Session, SessionExt, SessionStatus};
 use actix_web::HttpRequest;
 use login_core::{
     internal::{SessionRecord, SESSION_KEY},
@@ -23,20 +23,22 @@ use login_core::{
 };
 
 use crate::{
-    authenticator::{Authed, LoginRef, Outcome, Source, Via},
     error::LoginError,
-    event::{id_value, EndReason, LoginEvent, RefusalReason},
-    loader_adapter::{RequestLoader, UserLoader},
-    login_state::LoginState,
-    remember_cookie,
-    session_probe::{ensure_session, has_session},
-    unauthorized::LoginMode,
+    events::{id_value, EndReason, LoginEvent, RefusalReason},
+    loader::{RequestLoader, UserLoader},
+    refusal::mode::LoginMode,
+    state::{
+        context::LoginContext,
+        outcome::{Authed, LoginRef, Outcome, Source, Via},
+        remember_cookie,
+        session_probe::{ensure_session, has_session},
+    },
 };
 
 /// A bearer-token request: the request loader alone decides; no session, no cookies.
 pub(crate) async fn from_bearer<U: AuthUser>(
     loader: &dyn RequestLoader<User = U>,
-    state: &LoginState,
+    state: &LoginContext,
     req: &HttpRequest,
     token: Result<&str, ()>,
 ) -> Outcome {
@@ -58,7 +60,7 @@ pub(crate) async fn from_bearer<U: AuthUser>(
 }
 
 /// Looks a login up in the registry, without a future when the registry answers at once.
-pub(crate) async fn lookup(state: &LoginState, id: LoginId, now: u64) -> Result<Option<LoginTimes>, LoginError> {
+pub(crate) async fn lookup(state: &LoginContext, id: LoginId, now: u64) -> Result<Option<LoginTimes>, LoginError> {
     let registry = state.config.registry();
     match registry.lookup_now(id, now) {
         Some(answer) => Ok(answer?),
@@ -101,7 +103,7 @@ struct Named<Id> {
 /// refusal or the end.
 async fn continue_login<L: UserLoader>(
     loader: &L,
-    state: &LoginState,
+    state: &LoginContext,
     req: &HttpRequest,
     named: Named<<L::User as AuthUser>::Id>,
     now: u64,
@@ -137,7 +139,7 @@ async fn continue_login<L: UserLoader>(
 }
 
 /// Writes activity when the last write is older than the touch interval.
-async fn touch(state: &LoginState, id: LoginId, times: LoginTimes, now: u64) -> Result<(), LoginError> {
+async fn touch(state: &LoginContext, id: LoginId, times: LoginTimes, now: u64) -> Result<(), LoginError> {
     if now.saturating_sub(times.last_seen_at) >= state.config.touch_interval().as_secs() {
         state.config.registry().touch(id, now).await?;
     }
@@ -155,7 +157,7 @@ pub(crate) fn clear_session(session: &Session) {
 /// changed the login (`source` is [`Source::Session`]), the session record alone.
 pub(crate) async fn from_cookies<L: UserLoader>(
     loader: &L,
-    state: &LoginState,
+    state: &LoginContext,
     req: &HttpRequest,
     source: Source,
 ) -> Outcome {
@@ -204,7 +206,7 @@ enum SessionOutcome {
 
 async fn from_session<L: UserLoader>(
     loader: &L,
-    state: &LoginState,
+    state: &LoginContext,
     req: &HttpRequest,
     session: &Session,
     record: SessionRecord<<L::User as AuthUser>::Id>,
@@ -233,7 +235,7 @@ async fn from_session<L: UserLoader>(
 
 async fn from_remember<L: UserLoader>(
     loader: &L,
-    state: &LoginState,
+    state: &LoginContext,
     req: &HttpRequest,
     session: &Session,
     now: u64,
@@ -262,11 +264,15 @@ async fn from_remember<L: UserLoader>(
     let user_id = user.id();
     let login = Some(LoginRef { id: login_id, authenticated_at: 0, forced });
     let authed = Authed { user: Rc::new(user), fresh: false, via: Via::Remembered, login };
+    // A session the request brought (data of its own, or a session id that someone may
+    // have planted) is always replaced: the restore starts from an empty session with a
+    // new id. Otherwise, when this login was restored into a new session moments ago and
+    // the client came back without it, this request is authenticated from the token
+    // alone and writes nothing, so a client dropping its session cookie cannot multiply
+    // server-side sessions.
+    let untouched = session.status() == SessionStatus::Unchanged && session.entries().is_empty();
     let interval = state.config.touch_interval().as_secs().max(1);
-    if !state.config.restore_limiter().allow(login_id, now, interval) {
-        // Restored into a new session moments ago, and the client came back without
-        // it: this request is authenticated from the token alone and writes nothing,
-        // so a client dropping its session cookie cannot multiply server-side sessions.
+    if untouched && !state.config.restore_limiter().allow(login_id, now, interval) {
         tracing::debug!("remember cookie accepted without a new session (restored within the touch interval)");
         return Ok(Some(authed));
     }

@@ -11,12 +11,12 @@
 use actix_session::SessionExt;
 use actix_web::{HttpMessage, HttpRequest};
 
-use crate::{error::LoginError, login_state::LoginState};
+use crate::{error::LoginError, state::context::LoginContext};
 
 const PROBE_KEY: &str = "_login_probe";
 
 /// `Ok` when a `SessionMiddleware` serves this request; else the error, logged.
-pub(crate) fn ensure_session(req: &HttpRequest, state: &LoginState) -> Result<(), LoginError> {
+pub(crate) fn ensure_session(req: &HttpRequest, state: &LoginContext) -> Result<(), LoginError> {
     if has_session(req, state) {
         return Ok(());
     }
@@ -25,7 +25,7 @@ pub(crate) fn ensure_session(req: &HttpRequest, state: &LoginState) -> Result<()
 }
 
 /// Whether a `SessionMiddleware` serves this request (nothing logged).
-pub(crate) fn has_session(req: &HttpRequest, state: &LoginState) -> bool {
+pub(crate) fn has_session(req: &HttpRequest, state: &LoginContext) -> bool {
     if state.session_seen.get() {
         return true;
     }

@@ -7,7 +7,10 @@ use actix_web::{
 };
 use login_core::CrossOriginRefusal;
 
-use crate::{login_state::LoginState, unauthorized::LoginMode};
+use crate::refusal::mode::LoginMode;
+
+/// The app's replacement for the forbidden response.
+pub(crate) type ForbiddenHandler = std::rc::Rc<dyn Fn(&HttpRequest, &Forbidden) -> HttpResponse>;
 
 /// Why a request was refused with `403`; given to a custom
 /// [`forbidden_handler`](crate::LoginMiddleware::forbidden_handler).
@@ -39,11 +42,11 @@ impl Forbidden {
 /// [`LoginMode`]), else as plain text.
 pub(crate) fn forbidden_response(
     req: &HttpRequest,
-    state: &LoginState,
+    handler: Option<&ForbiddenHandler>,
     forbidden: &Forbidden,
     mode: Option<LoginMode>,
 ) -> HttpResponse {
-    if let Some(handler) = &state.forbidden_handler {
+    if let Some(handler) = handler {
         return handler(req, forbidden);
     }
     let mut res = HttpResponse::build(StatusCode::FORBIDDEN);

@@ -1,4 +1,5 @@
-//! Route guards: extractors that refuse anonymous (or not fresh) requests.
+//! Route guards: the extractors the macros add, their specs, and (re-exported from
+//! [`refusal`](crate::refusal), where they live) how refusals look.
 //!
 //! `#[login_required]` and `#[fresh_login_required]` add one of these as a hidden
 //! first argument of the handler; they can also be written by hand:
@@ -26,13 +27,15 @@ use std::{fmt, marker::PhantomData};
 
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
+pub use crate::refusal::{Forbidden, LoginMode, LoginUrl, Unauthorized, UnauthorizedReason};
 use crate::{
-    authenticator::{Authed, Outcome},
-    event::{LoginEvent, RefusalReason},
-    forbidden::{forbidden_response, Forbidden},
+    events::{LoginEvent, RefusalReason},
     login_future::LoginFuture,
-    login_state::{into_actix_error, LoginState},
-    unauthorized::{unauthorized_response, LoginMode, UnauthorizedReason},
+    refusal::{forbidden::forbidden_response, unauthorized::unauthorized_response},
+    state::{
+        flow::{into_actix_error, Flow},
+        outcome::{Authed, Outcome},
+    },
 };
 
 /// What a [`Guard`] demands. Implemented by the marker types below; the macros
@@ -137,14 +140,14 @@ pub(crate) fn check_permissions(
     wanted: &'static [&'static str],
     mode: Option<LoginMode>,
 ) -> Result<(), actix_web::Error> {
-    let state = LoginState::of(req).map_err(|err| into_actix_error(req, err))?;
+    let state = Flow::of(req).map_err(|err| into_actix_error(req, err))?;
     let Some(missing) = wanted.iter().find(|p| !state.authenticator.has_permission(&*authed.user, p)) else {
         return Ok(());
     };
     tracing::info!(permission = *missing, path = req.path(), "refused: logged in without a required permission");
     state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::MissingPermission });
     let forbidden = Forbidden::MissingPermission { permission: missing };
-    let response = forbidden_response(req, &state, &forbidden, mode);
+    let response = forbidden_response(req, state.refusals.forbidden.as_ref(), &forbidden, mode);
     Err(actix_web::error::InternalError::from_response("missing permission", response).into())
 }
 
@@ -155,8 +158,10 @@ pub(crate) fn refuse(
     mode: Option<LoginMode>,
     login_url: Option<&'static str>,
 ) -> actix_web::Error {
-    let response = match LoginState::of(req) {
-        Ok(state) => unauthorized_response(req, &state, reason, mode, login_url),
+    let response = match Flow::of(req) {
+        Ok(state) => {
+            unauthorized_response(req, &state.config, state.refusals.unauthorized.as_ref(), reason, mode, login_url)
+        }
         Err(err) => return into_actix_error(req, err),
     };
     let message = match reason {

@@ -9,7 +9,7 @@ use actix_web::{
 };
 use login_core::{CookieSettings, SameSite};
 
-use crate::login_state::LoginState;
+use crate::state::context::LoginContext;
 
 /// Builds the remember cookie with the configured attributes.
 pub(crate) fn remember_cookie(settings: &CookieSettings, value: String, max_age: Duration) -> Cookie<'static> {
@@ -44,19 +44,19 @@ pub(crate) fn removal_cookie(settings: &CookieSettings) -> Cookie<'static> {
 pub(crate) struct PendingCookie(pub(crate) Cookie<'static>);
 
 /// Schedules `cookie` for the response.
-pub(crate) fn schedule(state: &LoginState, req: &HttpRequest, cookie: Cookie<'static>) {
+pub(crate) fn schedule(state: &LoginContext, req: &HttpRequest, cookie: Cookie<'static>) {
     if req.extensions_mut().insert(PendingCookie(cookie)).is_none() {
         state.pending_cookies.set(state.pending_cookies.get() + 1);
     }
 }
 
 /// Schedules the removal of the remember cookie (same name, Path, Domain, attributes).
-pub(crate) fn schedule_delete(state: &LoginState, req: &HttpRequest) {
+pub(crate) fn schedule_delete(state: &LoginContext, req: &HttpRequest) {
     schedule(state, req, removal_cookie(state.config.cookie()));
 }
 
 /// Schedules the removal only when the request carries a remember cookie.
-pub(crate) fn delete_if_present(state: &LoginState, req: &HttpRequest) {
+pub(crate) fn delete_if_present(state: &LoginContext, req: &HttpRequest) {
     let name = &state.config.cookie().name;
     if req.cookies().is_ok_and(|jar| jar.iter().any(|c| c.name() == name)) {
         schedule_delete(state, req);
@@ -65,7 +65,7 @@ pub(crate) fn delete_if_present(state: &LoginState, req: &HttpRequest) {
 
 /// The scheduled cookie, taken (for the response). While no request of this worker
 /// has one pending (nearly always), this is a counter read, not an extensions lookup.
-pub(crate) fn take(state: &LoginState, req: &HttpRequest) -> Option<Cookie<'static>> {
+pub(crate) fn take(state: &LoginContext, req: &HttpRequest) -> Option<Cookie<'static>> {
     if state.pending_cookies.get() == 0 {
         return None;
     }

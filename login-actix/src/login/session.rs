@@ -3,27 +3,29 @@
 
 use std::{any::TypeId, future::ready, rc::Rc, time::Duration};
 
-use actix_session::{Session, SessionExt};
-use actix_web::{
-    body::BoxBody,
-    dev::Payload,
-    http::{header, StatusCode},
-    FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder,
-};
+use actix_session::{Session, SessionExt, SessionStatus};
+use actix_web::{dev::Payload, http::header, FromRequest, HttpMessage, HttpRequest};
 use login_core::{
-    internal::{choose_next, location_value, RememberClaims, SessionRecord, SESSION_KEY},
+    internal::{RememberClaims, SessionRecord, SESSION_KEY},
     user_agent_label, user_key, AuthUser, LiveLogin, LoginId, Remember,
 };
 
 use crate::{
-    authenticate::lookup,
-    authenticator::LoginRef,
     error::LoginError,
-    event::{id_value, EndReason, LoginEvent, RefusalReason},
-    login_state::{into_actix_error, LoginState},
-    memo::{memoized, Memo},
-    remember_cookie,
-    session_probe::ensure_session,
+    events::{id_value, EndReason, LoginEvent, RefusalReason},
+    login::{
+        info::{LoggedOut, LoginInfo},
+        redirect::LoginRedirect,
+    },
+    state::{
+        authenticate::lookup,
+        context::BearerExempt,
+        flow::{into_actix_error, Flow},
+        memo::{memoized, Memo},
+        outcome::LoginRef,
+        remember_cookie,
+        session_probe::ensure_session,
+    },
 };
 
 /// Logs users in and out. An extractor; take it in the login and logout handlers.
@@ -56,7 +58,7 @@ use crate::{
 /// ```
 pub struct LoginSession {
     req: HttpRequest,
-    state: Rc<LoginState>,
+    state: Rc<Flow>,
 }
 
 impl std::fmt::Debug for LoginSession {
@@ -70,7 +72,7 @@ impl FromRequest for LoginSession {
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match LoginState::of(req) {
+        ready(match Flow::of(req) {
             Ok(state) => Ok(LoginSession { req: req.clone(), state }),
             Err(err) => Err(into_actix_error(req, err)),
         })
@@ -211,7 +213,7 @@ impl LoginSession {
         force: bool,
     ) -> Result<LoginRedirect, LoginError> {
         self.check_user_type::<U>()?;
-        if self.req.extensions().contains::<crate::middleware::BearerExempt>() {
+        if self.req.extensions().contains::<BearerExempt>() {
             tracing::info!("login refused: a bearer request skipped cross-origin protection and may not log in");
             let event = LoginEvent::Refused { user_id: None, reason: RefusalReason::CrossOrigin };
             self.state.emit(&self.req, &event);
@@ -225,6 +227,12 @@ impl LoginSession {
             return Err(LoginError::Inactive);
         }
         let session = self.session()?;
+        if session.status() == SessionStatus::Purged {
+            // actix-session ignores every write to a session purged in this request: a
+            // login now would exist in the registry with no cookie naming it.
+            tracing::error!("{}", LoginError::SessionPurged);
+            return Err(LoginError::SessionPurged);
+        }
         let config = &self.state.config;
         let registry = config.registry();
         let now = config.now();
@@ -334,8 +342,9 @@ impl LoginSession {
         let registry = config.registry();
         let logins = registry.list_user(user_key, now).await?;
         let excess = logins.len().saturating_sub(config.max_logins_per_user());
-        // `list_user` answers oldest first.
-        for login in logins.iter().filter(|l| l.id != new).take(excess) {
+        // `list_user` answers oldest first; only logins older than this one may go, so
+        // that two logins at once never end each other (the later one survives).
+        for login in logins.iter().take_while(|l| l.id != new).take(excess) {
             if registry.remove(login.id).await? {
                 tracing::info!(user_id = ?user_id, "login ended: the user reached the per-user cap of logins");
                 let event = LoginEvent::Ended { user_id: id_value(user_id), reason: EndReason::TooManyLogins };
@@ -561,109 +570,5 @@ impl<'a, U: AuthUser> std::future::IntoFuture for LoginBuilder<'a, U> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.auth.log_in(self.user, self.remember, self.fresh, self.force))
-    }
-}
-
-/// Who [`logout_user`](LoginSession::logout_user) logged out.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoggedOut {
-    user_id: Option<serde_json::Value>,
-}
-
-impl LoggedOut {
-    /// The id of the user whose login ended, `None` when nobody was logged in.
-    pub fn user_id<Id: serde::de::DeserializeOwned>(&self) -> Option<Id> {
-        self.user_id.clone().and_then(|v| serde_json::from_value(v).ok())
-    }
-}
-
-/// One live login of a user, as the sessions page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct LoginInfo {
-    /// The login's id, for [`LoginSession::end_login`].
-    pub id: String,
-    /// Whether this is the login of the request that asked.
-    pub current: bool,
-    /// When the credential login happened, seconds since the Unix epoch.
-    pub created_at: u64,
-    /// Last activity seen (written coarsely), seconds since the Unix epoch.
-    pub last_seen_at: u64,
-    /// When the login ends at the latest, seconds since the Unix epoch.
-    pub expires_at: u64,
-    /// Whether a remember cookie continues it.
-    pub remembered: bool,
-    /// The browser's `User-Agent`, cleaned and shortened.
-    pub user_agent: String,
-}
-
-impl LoginInfo {
-    fn new(login: LiveLogin, current: LoginId) -> Self {
-        LoginInfo {
-            id: login.id.to_string(),
-            current: login.id == current,
-            created_at: login.created_at,
-            last_seen_at: login.last_seen_at,
-            expires_at: login.expires_at,
-            remembered: login.remembered,
-            user_agent: login.user_agent,
-        }
-    }
-}
-
-/// The redirect after a login: `303 See Other` to a safe `next`, else to the fallback.
-///
-/// Candidates, in order: the value given to [`next`](LoginRedirect::next) (a form
-/// field), then the request's `?next=` query parameter. A candidate is used only if it
-/// passes [`is_safe_next`](login_core::is_safe_next) as decoded once; bytes outside
-/// printable ASCII are percent-encoded in the `Location`.
-#[must_use]
-#[derive(Debug)]
-pub struct LoginRedirect {
-    req: HttpRequest,
-    next: Option<String>,
-    fallback: String,
-}
-
-impl LoginRedirect {
-    fn new(req: HttpRequest) -> Self {
-        LoginRedirect { req, next: None, fallback: "/".to_owned() }
-    }
-
-    /// A `next` taken from the login form; preferred over the query string.
-    pub fn next(mut self, next: Option<&str>) -> Self {
-        self.next = next.map(str::to_owned);
-        self
-    }
-
-    /// Where to go when no safe `next` is given. Default `/`.
-    pub fn fallback(mut self, url: impl Into<String>) -> Self {
-        self.fallback = url.into();
-        self
-    }
-
-    /// The target chosen by the rules above.
-    pub fn target(&self) -> String {
-        let param =
-            LoginState::of(&self.req).map(|s| s.config.next_param().to_owned()).unwrap_or_else(|_| "next".into());
-        let query_next = form_urlencoded::parse(self.req.query_string().as_bytes())
-            .find(|(k, _)| *k == param)
-            .map(|(_, v)| v.into_owned());
-        location_value(choose_next([self.next.as_deref(), query_next.as_deref()], &self.fallback))
-    }
-
-    /// The redirect response.
-    pub fn into_response(self) -> HttpResponse {
-        HttpResponse::build(StatusCode::SEE_OTHER)
-            .insert_header((header::LOCATION, self.target()))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish()
-    }
-}
-
-impl Responder for LoginRedirect {
-    type Body = BoxBody;
-
-    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
-        self.into_response()
     }
 }

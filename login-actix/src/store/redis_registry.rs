@@ -39,7 +39,7 @@ use futures_util::future::BoxFuture;
 use login_core::{LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError};
 use redis::{AsyncCommands, Script};
 
-use crate::redis_connection::RedisConnection;
+use crate::store::redis_connection::RedisConnection;
 
 /// Live logins kept in Redis, shared by every instance that points at it.
 #[derive(Clone)]

@@ -12,9 +12,9 @@ use std::{
 use actix_web::{HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
-use crate::{
-    authenticator::{Outcome, Source},
-    login_state::LoginState,
+use crate::state::{
+    flow::Flow,
+    outcome::{Outcome, Source},
 };
 
 /// The request's memo, in its extensions from the first ask on (routes that never ask
@@ -110,10 +110,11 @@ impl Future for MemoFuture {
             match step {
                 Step::Ready(outcome) => return Poll::Ready(outcome),
                 Step::Wait => return Poll::Pending,
-                Step::Lead(source) => match LoginState::of(&this.req) {
-                    Ok(state) => {
+                Step::Lead(source) => match Flow::of(&this.req) {
+                    Ok(flow) => {
                         this.source = source;
-                        this.lead = Some(state.authenticator.authenticate(Rc::clone(&state), this.req.clone(), source))
+                        this.lead =
+                            Some(flow.authenticator.authenticate(Rc::clone(&flow.ctx), this.req.clone(), source))
                     }
                     Err(err) => {
                         Memo::settle(&this.req, Err(err.clone()));
@@ -157,10 +158,14 @@ mod tests {
 
     use actix_web::test::TestRequest;
     use futures_util::task::noop_waker_ref;
-    use login_core::{internal::RememberCodec, LoginConfig};
+    use login_core::LoginConfig;
 
     use super::*;
-    use crate::authenticator::{Authed, Authenticator, Via};
+    use crate::state::{
+        authenticator::Authenticator,
+        context::LoginContext,
+        outcome::{Authed, Via},
+    };
 
     /// An authenticator that counts its calls and answers when the test says so.
     #[derive(Default)]
@@ -182,7 +187,7 @@ mod tests {
     }
 
     impl Authenticator for Rc<Scripted> {
-        fn authenticate(&self, _: Rc<LoginState>, _: HttpRequest, _: Source) -> LocalBoxFuture<'static, Outcome> {
+        fn authenticate(&self, _: Rc<LoginContext>, _: HttpRequest, _: Source) -> LocalBoxFuture<'static, Outcome> {
             self.calls.set(self.calls.get() + 1);
             Box::pin(Answer(Rc::clone(&self.answer)))
         }
@@ -196,17 +201,10 @@ mod tests {
 
     fn request(auth: &Rc<Scripted>) -> HttpRequest {
         let config = LoginConfig::new([3u8; 64]).expect("config");
-        let state = LoginState {
-            codec: RememberCodec::new(&config),
-            config,
+        let state = Flow {
+            ctx: Rc::new(LoginContext::new(config, None, false)),
             authenticator: Box::new(Rc::clone(auth)),
-            unauthorized_handler: None,
-            forbidden_handler: None,
-            event_hook: None,
-            error_handler: None,
-            session_seen: Cell::new(false),
-            has_request_loader: false,
-            pending_cookies: Cell::new(0),
+            refusals: Default::default(),
         };
         TestRequest::default().app_data(Rc::new(state)).to_http_request()
     }

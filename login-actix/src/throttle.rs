@@ -1,15 +1,18 @@
-//! The login throttle, as an extractor the login handler calls around its own
-//! credential check.
+//! Login throttling: [`LoginThrottle`], the extractor the login handler calls around
+//! its own credential check, its [`LoginAttempt`], and the counter stores.
 
 use std::{future::ready, net::IpAddr, rc::Rc};
 
-use actix_web::{dev::Payload, http::header, FromRequest, HttpRequest};
-use login_core::throttle_keys;
+#[cfg(feature = "redis")]
+pub use crate::store::redis_throttle::RedisThrottle;
+pub use login_core::{throttle_keys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS};
+
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
 use crate::{
     error::LoginError,
-    event::LoginEvent,
-    login_state::{into_actix_error, LoginState},
+    events::LoginEvent,
+    state::flow::{into_actix_error, Flow},
 };
 
 /// Counts credential attempts per (username, client IP) and per client IP, and refuses
@@ -39,7 +42,7 @@ use crate::{
 /// ```
 pub struct LoginThrottle {
     req: HttpRequest,
-    state: Rc<LoginState>,
+    state: Rc<Flow>,
 }
 
 impl std::fmt::Debug for LoginThrottle {
@@ -53,7 +56,7 @@ impl FromRequest for LoginThrottle {
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match LoginState::of(req) {
+        ready(match Flow::of(req) {
             Ok(state) => Ok(LoginThrottle { req: req.clone(), state }),
             Err(err) => Err(into_actix_error(req, err)),
         })
@@ -63,7 +66,7 @@ impl FromRequest for LoginThrottle {
 /// One counted credential attempt. Tell it how the check went.
 #[must_use = "tell the attempt whether the credential was right (`succeeded`) or not (`failed`)"]
 pub struct LoginAttempt {
-    state: Rc<LoginState>,
+    state: Rc<Flow>,
     user_key: String,
     ip_key: String,
 }
@@ -151,9 +154,4 @@ fn parse_forwarded_ip(entry: &str) -> Option<IpAddr> {
         return Some(ip);
     }
     entry.parse::<std::net::SocketAddr>().ok().map(|addr| addr.ip())
-}
-
-/// The `Retry-After` header of a throttled response.
-pub(crate) fn retry_after_header(secs: u64) -> (header::HeaderName, String) {
-    (header::RETRY_AFTER, secs.to_string())
 }

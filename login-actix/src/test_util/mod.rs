@@ -41,10 +41,11 @@ use actix_web::{
     http::header,
     test::TestRequest,
 };
-use futures_util::future::LocalBoxFuture;
 use login_core::{AuthUser, Remember};
 
-use crate::{error::LoginError, login_session::LoginSession};
+pub(crate) mod hook;
+
+use crate::{login::session::LoginSession, test_util::hook::TestLoginRequest};
 
 /// A browser-like cookie jar: applies `Set-Cookie` (removals included) and sends the
 /// cookies back.
@@ -143,12 +144,6 @@ pub enum TestLogin {
     /// request restores a non-fresh login from it.
     Remembered,
 }
-
-/// The login a [`login_as`] request carries, as a request extension (which no client
-/// can set over the network).
-pub(crate) struct TestLoginRequest(
-    pub(crate) Box<dyn FnOnce(LoginSession) -> LocalBoxFuture<'static, Result<(), LoginError>>>,
-);
 
 /// Logs `user` in through `app` and returns the browser's cookies, in one line. The
 /// app's `LoginMiddleware` must be wrapped inside its `SessionMiddleware` (the usual

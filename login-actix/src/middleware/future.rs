@@ -1,0 +1,83 @@
+//! The response future of [`LoginService`](crate::dev::LoginService): on the way out,
+//! the remember cookie set or deleted as the request decided.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    rc::Rc,
+    task::{ready, Context, Poll},
+};
+
+use actix_web::{body::EitherBody, dev::ServiceResponse, Error};
+
+use crate::state::{flow::Flow, remember_cookie};
+
+pin_project_lite::pin_project! {
+    /// The response future of [`LoginService`](crate::dev::LoginService): the inner response, with the remember
+    /// cookie set or deleted when the request decided so; or the refusal of a
+    /// cross-origin request, made before anything else ran.
+    pub struct LoginResponse<F: Future> {
+        #[pin]
+        state: ResponseState<F>,
+        login: Rc<Flow>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = ResponseStateProj]
+    enum ResponseState<F: Future> {
+        Inner { #[pin] inner: F },
+        Refused { response: Option<ServiceResponse> },
+        Boxed { fut: futures_util::future::LocalBoxFuture<'static, F::Output> },
+    }
+}
+
+impl<F: Future> LoginResponse<F> {
+    /// The inner service's response, with the remember cookie applied on the way out.
+    pub(crate) fn inner(inner: F, login: Rc<Flow>) -> Self {
+        LoginResponse { state: ResponseState::Inner { inner }, login }
+    }
+
+    /// A refusal made before anything else ran.
+    pub(crate) fn refused(response: ServiceResponse, login: Rc<Flow>) -> Self {
+        LoginResponse { state: ResponseState::Refused { response: Some(response) }, login }
+    }
+
+    /// A boxed inner response (the test hook's).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn boxed(fut: futures_util::future::LocalBoxFuture<'static, F::Output>, login: Rc<Flow>) -> Self {
+        LoginResponse { state: ResponseState::Boxed { fut }, login }
+    }
+}
+
+impl<F, B> Future for LoginResponse<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut res = match this.state.project() {
+            ResponseStateProj::Inner { inner } => ready!(inner.poll(cx))?,
+            ResponseStateProj::Boxed { fut } => ready!(fut.as_mut().poll(cx))?,
+            ResponseStateProj::Refused { response } => {
+                return Poll::Ready(match response.take() {
+                    Some(refused) => Ok(refused.map_into_right_body()),
+                    None => Err(actix_web::error::ErrorInternalServerError("login-actix: refusal polled twice")),
+                })
+            }
+        };
+        if let Some(cookie) = remember_cookie::take(this.login, res.request()) {
+            apply_cookie(&mut res, &cookie);
+        }
+        Poll::Ready(Ok(res.map_into_left_body()))
+    }
+}
+
+/// On the way out: sets or deletes the remember cookie as the request decided.
+fn apply_cookie<B>(res: &mut ServiceResponse<B>, cookie: &actix_web::cookie::Cookie<'static>) {
+    if let Err(err) = res.response_mut().add_cookie(cookie) {
+        tracing::error!(error = %err, "could not set the remember cookie header");
+    }
+}

@@ -1,0 +1,25 @@
+//! The registry of live logins and its stores.
+//!
+//! A request is authenticated only while its login is live here. The stores:
+//!
+//! | store | survives a restart | several instances | a lost key | a logout survives a store restart |
+//! |---|---|---|---|---|
+//! | [`MemoryRegistry`] (default) | no: everybody is logged out | no | (nothing is lost short of a restart) | (nothing survives) |
+//! | `SqliteRegistry` (feature `sqlite`) | yes | processes on one machine, one file | (no eviction) | always (committed transactions) |
+//! | `RedisRegistry` (feature `redis`) | yes (as Redis persists) | yes | an evicted user index ends that user's logins | with `appendonly yes` and `appendfsync always` |
+//!
+//! Every store gets the same per-user cap
+//! ([`max_logins_per_user`](crate::config::LoginConfigBuilder::max_logins_per_user),
+//! default 100) from the library: after each credential login, past the cap, the
+//! user's oldest login ends. Bring your own (Postgres) by implementing
+//! [`LoginRegistry`].
+
+pub use login_core::{
+    user_agent_label, user_key, LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, StoreError,
+    DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER, MAX_LOGINS_PER_USER_BOUND,
+};
+
+#[cfg(feature = "redis")]
+pub use crate::store::redis_registry::{RedisRegistry, RedisRegistryBuilder};
+#[cfg(feature = "sqlite")]
+pub use crate::store::sqlite_registry::SqliteRegistry;
