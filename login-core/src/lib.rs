@@ -6,6 +6,10 @@
 //! Nothing here knows about a web framework; the actix adapter (`login-actix`) builds
 //! the middleware, extractors and cookies on top of it.
 //!
+//! Feature `flow` (default) is everything but the `next` rule: without it (as the
+//! proc-macro crate uses it, to check a guard's `redirect` at compile time) this crate
+//! builds no cryptography.
+//!
 //! ```
 //! use std::time::Duration;
 //! use login_core::{is_safe_next, LoginConfig, LoginId, LiveLogin, LoginRegistry, MemoryRegistry, Remember};
@@ -33,38 +37,61 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "flow")]
 mod clock;
+#[cfg(feature = "flow")]
 mod config;
+#[cfg(feature = "flow")]
 mod cross_origin;
+#[cfg(feature = "flow")]
 mod error;
+#[cfg(feature = "flow")]
 mod keys;
+#[cfg(feature = "flow")]
 mod login_id;
+#[cfg(feature = "flow")]
 mod memory_registry;
 mod next;
+#[cfg(feature = "flow")]
 mod process_scope;
+#[cfg(feature = "flow")]
 mod registry;
+#[cfg(feature = "flow")]
 mod remember;
+#[cfg(feature = "flow")]
 mod restore_limit;
+#[cfg(feature = "flow")]
 mod session_record;
+#[cfg(feature = "flow")]
 mod throttle;
+#[cfg(feature = "flow")]
 mod user;
 
+#[cfg(feature = "flow")]
 pub use config::{Clock, CookieSettings, LoginConfig, LoginConfigBuilder, SameSite, ThrottleSettings, MIN_SECRET_LEN};
+#[cfg(feature = "flow")]
 pub use cross_origin::{CrossOriginPolicy, CrossOriginRefusal};
+#[cfg(feature = "flow")]
 pub use error::{ConfigError, StoreError, TokenError};
-
+#[cfg(feature = "flow")]
 pub use login_id::{BadLoginId, LoginId};
+#[cfg(feature = "flow")]
 pub use memory_registry::{MemoryRegistry, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER, MAX_LOGINS_PER_USER_BOUND};
 pub use next::{is_safe_next, login_redirect_url, login_redirect_url_with};
+#[cfg(feature = "flow")]
 pub use registry::{user_agent_label, user_key, LiveLogin, LoginRegistry, LoginTimes, USER_AGENT_LABEL_MAX};
+#[cfg(feature = "flow")]
 pub use remember::Remember;
+#[cfg(feature = "flow")]
 pub use throttle::{throttle_keys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS};
+#[cfg(feature = "flow")]
 pub use user::AuthUser;
 
 /// What `login-actix` builds on and this crate's tests forge tokens with: the derived
 /// keys, the remember-token codec, the session record. Not a stable API: these change
 /// with the token and record formats.
 #[doc(hidden)]
+#[cfg(feature = "flow")]
 pub mod internal {
     pub use crate::{
         clock::now_secs,

@@ -33,6 +33,7 @@ pub fn is_safe_next(next: &str) -> bool {
         && !bytes.iter().any(|&b| b == b'\\' || b < 0x20 || b == 0x7f)
 }
 
+#[cfg(feature = "flow")]
 /// Picks the redirect after a login: the first candidate that is present, non-empty
 /// and safe, else `fallback`. Unsafe candidates are logged (without their value's
 /// tail) and skipped.
@@ -49,6 +50,7 @@ pub fn choose_next<'a>(candidates: impl IntoIterator<Item = Option<&'a str>>, fa
     fallback
 }
 
+#[cfg(feature = "flow")]
 /// Makes an accepted target fit a `Location` header: bytes outside printable ASCII
 /// (space, non-ASCII UTF-8) are percent-encoded; existing `%XX` sequences are kept,
 /// never decoded.
