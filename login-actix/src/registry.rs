@@ -23,3 +23,8 @@ pub use login_core::{
 pub use crate::store::redis_registry::{RedisRegistry, RedisRegistryBuilder};
 #[cfg(feature = "sqlite")]
 pub use crate::store::sqlite_registry::SqliteRegistry;
+/// The `rusqlite` this crate's SQLite registry is built with (0.32, SQLite bundled).
+/// Only one `rusqlite` can link SQLite in a build (`links = "sqlite3"`): an app using
+/// SQLite itself uses this one (`login_actix::registry::rusqlite`) or the same version.
+#[cfg(feature = "sqlite")]
+pub use rusqlite;

@@ -86,8 +86,9 @@ impl Default for CookieSettings {
 /// | [`max_logins_per_user`](LoginConfigBuilder::max_logins_per_user) | 100 (the oldest login ends) |
 ///
 /// ```
+/// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
 /// use std::time::Duration;
-/// use login_core::LoginConfig;
+/// use login_actix::LoginConfig;
 ///
 /// let config = LoginConfig::builder(&[42u8; 64])
 ///     .login_url("/signin")
@@ -169,6 +170,11 @@ impl LoginConfig {
     }
 
     /// A configuration with every default, from the application secret.
+    ///
+    /// The secret must be at least [`MIN_SECRET_LEN`] (32) bytes; use 64 random bytes,
+    /// which is also what actix-web's `Key::from` wants for the session cookie (the
+    /// examples derive both from one 64-byte secret; purpose-bound keys are derived from
+    /// it, so the session key is never the remember token's key).
     pub fn new(secret: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         Self::builder(secret).build()
     }
@@ -236,6 +242,22 @@ impl LoginConfig {
     }
 
     /// How often, at most, a login's last-seen time is written: the configured
+    /// The idle rule: whether a login last seen at `last_seen_at` is over at `now`
+    /// (unused for longer than the [`idle_timeout`](LoginConfigBuilder::idle_timeout);
+    /// never, without one).
+    ///
+    /// ```
+    /// # mod login_actix { pub use login_core::*; }
+    /// use std::time::Duration;
+    /// let config = login_actix::LoginConfig::builder([1u8; 64]).idle_timeout(Some(Duration::from_secs(600))).build()?;
+    /// assert!(!config.is_idle(1_000, 1_600), "exactly the timeout: still live");
+    /// assert!(config.is_idle(1_000, 1_601));
+    /// # Ok::<(), login_actix::ConfigError>(())
+    /// ```
+    pub fn is_idle(&self, last_seen_at: u64, now: u64) -> bool {
+        self.inner.idle_timeout.is_some_and(|idle| now.saturating_sub(last_seen_at) > idle.as_secs())
+    }
+
     /// [`max_logins_per_user`](LoginConfigBuilder::max_logins_per_user).
     pub fn max_logins_per_user(&self) -> usize {
         self.inner.max_logins_per_user
@@ -656,7 +678,16 @@ impl LoginConfigBuilder {
                 keys: self.keys,
                 registry: match self.registry {
                     Some(registry) => registry,
-                    None => MemoryRegistry::for_scope(self.registry_scope),
+                    None => {
+                        static SAID: std::sync::Once = std::sync::Once::new();
+                        SAID.call_once(|| {
+                            tracing::info!(
+                                "logins are kept in memory (the default registry): a restart logs everybody out, \
+                                 remember-me cookies included; use the SQLite or Redis registry to keep them"
+                            )
+                        });
+                        MemoryRegistry::for_scope(self.registry_scope)
+                    }
                 },
                 clock: self.clock,
                 cross_origin: self.cross_origin,

@@ -41,7 +41,8 @@ impl CrossOriginRefusal {
 /// The cross-origin policy: on by default, with trusted origins and exempt paths.
 ///
 /// ```
-/// use login_core::{CrossOriginPolicy, CrossOriginRefusal};
+/// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
+/// use login_actix::config::{CrossOriginPolicy, CrossOriginRefusal};
 ///
 /// let policy = CrossOriginPolicy::default();
 /// let host = Some("shop.example".as_bytes());

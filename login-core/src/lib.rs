@@ -77,7 +77,7 @@ pub use error::{ConfigError, StoreError, TokenError};
 pub use login_id::{BadLoginId, LoginId};
 #[cfg(feature = "flow")]
 pub use memory_registry::{MemoryRegistry, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER, MAX_LOGINS_PER_USER_BOUND};
-pub use next::{is_safe_next, login_redirect_url, login_redirect_url_with};
+pub use next::{is_safe_next, login_redirect_url, login_redirect_url_with, next_form_value};
 #[cfg(feature = "flow")]
 pub use registry::{user_agent_label, user_key, LiveLogin, LoginRegistry, LoginTimes, USER_AGENT_LABEL_MAX};
 #[cfg(feature = "flow")]

@@ -13,7 +13,8 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 /// that one user cannot name another user's login.
 ///
 /// ```
-/// use login_core::LoginId;
+/// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
+/// use login_actix::registry::LoginId;
 /// let id = LoginId::random();
 /// let text = id.to_string();
 /// assert_eq!(text.len(), 22);

@@ -47,7 +47,8 @@ pub const MAX_LOGINS_PER_USER_BOUND: usize = 10_000;
 ///   that survive a restart, Redis for several instances.
 ///
 /// ```
-/// use login_core::{LiveLogin, LoginId, LoginRegistry, MemoryRegistry};
+/// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
+/// use login_actix::registry::{LiveLogin, LoginId, LoginRegistry, MemoryRegistry};
 /// # futures_executor::block_on(async {
 /// let registry = MemoryRegistry::new();
 /// let id = LoginId::random();
@@ -59,7 +60,7 @@ pub const MAX_LOGINS_PER_USER_BOUND: usize = 10_000;
 /// assert!(registry.lookup(id, 150).await?.is_some());
 /// assert!(registry.lookup(id, 200).await?.is_none()); // expired
 /// assert_eq!(registry.remove_user("42", None).await?, 1);
-/// # Ok::<(), login_core::StoreError>(()) }).expect("in memory");
+/// # Ok::<(), login_actix::registry::StoreError>(()) }).expect("in memory");
 /// ```
 #[derive(Debug)]
 pub struct MemoryRegistry {

@@ -19,7 +19,8 @@ const NEXT_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove
 /// Whether `next` (already decoded once) is a safe local redirect target.
 ///
 /// ```
-/// use login_core::is_safe_next;
+/// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
+/// use login_actix::next::is_safe_next;
 /// assert!(is_safe_next("/dashboard?tab=1"));
 /// assert!(!is_safe_next("//evil.example/"));
 /// assert!(!is_safe_next("/\\evil.example"));
@@ -31,6 +32,34 @@ pub fn is_safe_next(next: &str) -> bool {
     bytes.first() == Some(&b'/')
         && !matches!(bytes.get(1), Some(b'/' | b'\\'))
         && !bytes.iter().any(|&b| b == b'\\' || b < 0x20 || b == 0x7f)
+}
+
+/// The value of a login form's hidden `next` field: the candidate (a `?next=` query
+/// parameter, decoded once) only when it is safe, escaped for an HTML attribute; `None`
+/// otherwise, so that a page never echoes an unsafe or markup-breaking value.
+///
+/// ```
+/// # mod login_actix { pub mod next { pub use login_core::*; } }
+/// use login_actix::next::next_form_value;
+/// assert_eq!(next_form_value(Some("/cart?a=1&b=\"2\"")).as_deref(), Some("/cart?a=1&amp;b=&quot;2&quot;"));
+/// assert_eq!(next_form_value(Some("//evil.example")), None);
+/// assert_eq!(next_form_value(Some("/\"><script>")), Some("/&quot;&gt;&lt;script&gt;".to_owned()));
+/// assert_eq!(next_form_value(None), None);
+/// ```
+pub fn next_form_value(candidate: Option<&str>) -> Option<String> {
+    let next = candidate.filter(|n| is_safe_next(n))?;
+    let mut out = String::with_capacity(next.len());
+    for c in next.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 #[cfg(feature = "flow")]
@@ -70,7 +99,8 @@ pub fn location_value(target: &str) -> String {
 /// query, percent-encoded as one query value. Never uses the `Host` header.
 ///
 /// ```
-/// use login_core::login_redirect_url;
+/// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
+/// use login_actix::next::login_redirect_url;
 /// assert_eq!(login_redirect_url("/login", "/settings"), "/login?next=%2Fsettings");
 /// assert_eq!(login_redirect_url("/login?x=1", "/a?b=c&d"), "/login?x=1&next=%2Fa%3Fb%3Dc%26d");
 /// ```
@@ -83,7 +113,8 @@ pub fn login_redirect_url(login_url: &str, path_and_query: &str) -> String {
 /// into a struct would refuse a duplicate field).
 ///
 /// ```
-/// use login_core::login_redirect_url_with;
+/// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
+/// use login_actix::next::login_redirect_url_with;
 /// assert_eq!(login_redirect_url_with("/login?next=%2Fdashboard", "next", "/"), "/login?next=%2F");
 /// assert_eq!(login_redirect_url_with("/signin?lang=en", "return_to", "/a"), "/signin?lang=en&return_to=%2Fa");
 /// ```

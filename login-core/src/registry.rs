@@ -58,8 +58,9 @@ impl LiveLogin {
 /// The registry key of a user id: its JSON text (`42`, `"alice"`).
 ///
 /// ```
-/// assert_eq!(login_core::user_key(&42_i64), "42");
-/// assert_eq!(login_core::user_key(&"alice"), "\"alice\"");
+/// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
+/// assert_eq!(login_actix::registry::user_key(&42_i64), "42");
+/// assert_eq!(login_actix::registry::user_key(&"alice"), "\"alice\"");
 /// ```
 pub fn user_key<Id: Serialize + ?Sized>(id: &Id) -> String {
     serde_json::to_string(id).unwrap_or_default()
@@ -69,7 +70,8 @@ pub fn user_key<Id: Serialize + ?Sized>(id: &Id) -> String {
 /// becomes `?`), at most [`USER_AGENT_LABEL_MAX`] bytes.
 ///
 /// ```
-/// use login_core::user_agent_label;
+/// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
+/// use login_actix::registry::user_agent_label;
 /// assert_eq!(user_agent_label(b"Mozilla/5.0\r\nX: y"), "Mozilla/5.0??X: y");
 /// assert_eq!(user_agent_label(&[b'a'; 500]).len(), 120);
 /// ```

@@ -34,12 +34,18 @@ const JWS_HEADER: &str = r#"{"typ":"JWT","alg":"HS256"}"#;
 pub const REMEMBER_AUDIENCE: &str = "login-actix:remember";
 
 /// How long a login should be remembered.
+///
+/// Mind the two meanings of "default": the `Default` *trait* value of this type is
+/// [`Remember::No`] (nothing is remembered unless asked), while the *variant*
+/// [`Remember::Default`] asks for a remember cookie of the configured default duration
+/// (`remember_duration`, 30 days).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Remember {
-    /// No remember cookie (the default).
+    /// No remember cookie (what `Remember::default()` gives).
     #[default]
     No,
-    /// The configured default duration (30 days unless changed).
+    /// A remember cookie of the configured default duration (`remember_duration`, 30
+    /// days unless changed).
     Default,
     /// This many days, capped at the configured maximum.
     Days(u32),
@@ -56,7 +62,8 @@ impl Remember {
     /// `u32` are treated as the maximum). Negative numbers mean no.
     ///
     /// ```
-    /// use login_core::Remember;
+    /// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
+    /// use login_actix::Remember;
     /// assert_eq!(Remember::from_form_value(None), Remember::No);
     /// assert_eq!(Remember::from_form_value(Some("on")), Remember::Default);
     /// assert_eq!(Remember::from_form_value(Some("false")), Remember::No);

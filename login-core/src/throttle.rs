@@ -168,7 +168,8 @@ impl ThrottleStore for MemoryThrottle {
 /// every key has the same small size, whatever was typed.
 ///
 /// ```
-/// use login_core::throttle_keys;
+/// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
+/// use login_actix::throttle::throttle_keys;
 /// let ip = "203.0.113.9".parse().ok();
 /// assert_eq!(throttle_keys(" Alice ", ip).0, throttle_keys("alice", ip).0);
 /// ```

@@ -11,7 +11,8 @@ use serde::{de::DeserializeOwned, Serialize};
 /// strings, UUIDs. Every value is a valid id, `0` and `""` included.
 ///
 /// ```
-/// use login_core::AuthUser;
+/// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
+/// use login_actix::AuthUser;
 ///
 /// #[derive(Clone)]
 /// struct User { id: i64, password_hash: String, session_epoch: i64 }

@@ -256,10 +256,7 @@ impl LoginSession {
         for (owner, login_id, tag) in named {
             if continued.is_none() && owner == user_id && tag == auth_tag {
                 if let Some(times) = lookup(&self.state, login_id, now).await? {
-                    let idle = config
-                        .idle_timeout()
-                        .is_some_and(|idle| now.saturating_sub(times.last_seen_at) > idle.as_secs());
-                    if !idle {
+                    if !config.is_idle(times.last_seen_at, now) {
                         continued = Some(login_id);
                         continue;
                     }
@@ -382,7 +379,8 @@ impl LoginSession {
         session.purge();
         remember_cookie::schedule_delete(&self.state, &self.req);
         Memo::settle(&self.req, Ok(None));
-        tracing::info!(user_id = ?user_id, "user logged out");
+        let logged = user_id.as_ref().map(ToString::to_string);
+        tracing::info!(user_id = logged.as_deref(), "user logged out");
         self.state.emit(&self.req, &LoginEvent::LoggedOut { user_id: user_id.clone() });
         Ok(LoggedOut { user_id })
     }
@@ -482,10 +480,9 @@ impl LoginSession {
         let config = &self.state.config;
         let now = config.now();
         let mut logins = config.registry().list_user(&user_key(&user_id), now).await?;
-        if let Some(idle) = config.idle_timeout() {
+        if config.idle_timeout().is_some() {
             // Logins past the idle timeout are over, even if their cookie never came back.
-            let (over, live): (Vec<_>, Vec<_>) =
-                logins.into_iter().partition(|l| now.saturating_sub(l.last_seen_at) > idle.as_secs());
+            let (over, live): (Vec<_>, Vec<_>) = logins.into_iter().partition(|l| config.is_idle(l.last_seen_at, now));
             for login in over {
                 config.registry().remove(login.id).await?;
             }

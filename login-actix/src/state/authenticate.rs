@@ -115,7 +115,7 @@ async fn continue_login<L: UserLoader>(
         state.emit(req, &event);
         return Ok(Continued::NotLive);
     };
-    let idle = state.config.idle_timeout().is_some_and(|idle| now.saturating_sub(times.last_seen_at) > idle.as_secs());
+    let idle = state.config.is_idle(times.last_seen_at, now);
     let logged_id = user_id.clone();
     let ended = if idle {
         EndReason::Idle

@@ -47,6 +47,8 @@ pub(crate) fn into_actix_error(req: &HttpRequest, err: LoginError) -> actix_web:
 pub(crate) fn log_error(err: &LoginError) {
     match err {
         LoginError::Store(e) => tracing::warn!(error = %e, "login store unavailable; failing closed"),
+        // Already logged where it was found, with the fix.
+        LoginError::SessionMissing | LoginError::SessionPurged => {}
         LoginError::Throttled { .. } | LoginError::Inactive | LoginError::CrossOriginLogin => {}
         other => tracing::error!(error = %other, "login flow error"),
     }

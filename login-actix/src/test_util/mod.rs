@@ -1,5 +1,6 @@
 //! Test helpers (feature `test-util`): a browser-like cookie jar for
-//! `actix_web::test`, and a one-line login as any user.
+//! `actix_web::test`, a one-line login as any user, and the contract suites a login
+//! registry ([`registry_contract`]) and a throttle store ([`throttle_contract`]) pass.
 //!
 //! ```
 //! use actix_session::{storage::CookieSessionStore, SessionMiddleware};
@@ -44,6 +45,11 @@ use actix_web::{
 use login_core::{AuthUser, Remember};
 
 pub(crate) mod hook;
+mod registry_contract;
+mod throttle_contract;
+
+pub use registry_contract::registry_contract;
+pub use throttle_contract::throttle_contract;
 
 use crate::{login::session::LoginSession, test_util::hook::TestLoginRequest};
 
