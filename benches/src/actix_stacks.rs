@@ -168,6 +168,35 @@ async fn redis_store(url: &str) -> RedisSessionStore {
     RedisSessionStore::new_pooled(pool).await.expect("redis store")
 }
 
+/// A SQLite registry file holding 100,000 other live logins (made once, then reused),
+/// as the demo's default store would at that size.
+fn sqlite_registry_with_100k_logins() -> login_actix::registry::SqliteRegistry {
+    use login_actix::registry::{rusqlite, SqliteRegistry};
+    let path = std::env::temp_dir().join("login-bench-registry-100k.db");
+    let registry = SqliteRegistry::open(&path).expect("sqlite registry");
+    let mut conn = rusqlite::Connection::open(&path).expect("sqlite");
+    let rows: i64 = conn.query_row("SELECT COUNT(*) FROM login_registry", [], |r| r.get(0)).expect("count");
+    if rows < 100_000 {
+        let far = 4_000_000_000_i64; // the year 2096: live for any run
+        let tx = conn.transaction().expect("transaction");
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO login_registry
+                     (id, user_key, created_at, last_seen_at, expires_at, remembered, user_agent)
+                     VALUES (?1, ?2, 0, 0, ?3, 0, 'bench')",
+                )
+                .expect("prepare");
+            for i in 0..100_000_i64 {
+                let id = login_actix::registry::LoginId::random().to_string();
+                insert.execute(rusqlite::params![id, (i % 5_000 + 1_000).to_string(), far]).expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+    }
+    registry
+}
+
 /// Builds an actix scenario.
 pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
     let sys = actix_rt::System::new();
@@ -266,6 +295,25 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
                     .service(ours_protected)
                     .wrap(LoginMiddleware::new(loader(Plain), config))
                     .wrap(session_mw(store)),
+                Some("/ours/login"),
+                Some("id"),
+                "/ours/protected"
+            )
+        }
+        "ours_sqlite" => {
+            let registry = sqlite_registry_with_100k_logins();
+            let config = LoginConfig::builder(SECRET)
+                .cookie_secure(false)
+                .registry(std::sync::Arc::new(registry))
+                .build()
+                .expect("config");
+            scenario!(
+                App::new()
+                    .app_data(data.clone())
+                    .service(ours_login)
+                    .service(ours_protected)
+                    .wrap(LoginMiddleware::new(loader(Plain), config))
+                    .wrap(session_mw(CookieSessionStore::default())),
                 Some("/ours/login"),
                 Some("id"),
                 "/ours/protected"

@@ -28,6 +28,7 @@ pub const SCENARIOS: &[&str] = &[
     "ours_public",
     "ours_remember",
     "ours_redis",
+    "ours_sqlite",
 ];
 
 /// The user every stack loads.

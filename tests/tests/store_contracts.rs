@@ -51,3 +51,38 @@ async fn the_redis_throttle_keeps_the_throttle_contract() {
     let registry = Arc::new(RedisRegistry::connect(redis.url()).await.expect("connects"));
     throttle_contract(&RedisThrottle::sharing(&registry)).await;
 }
+
+/// The SQLite registry answers a request's lookup in the worker's thread, and never
+/// waits there: while another process is in the middle of a write transaction on the
+/// file, the lookup still answers at once (WAL: a reader never waits for a writer; a
+/// lock the reader meets is declined at once, for the blocking thread).
+#[actix_rt::test]
+async fn the_sqlite_registry_never_waits_in_the_workers_thread() {
+    use login_actix::registry::{rusqlite, LiveLogin, LoginId, LoginRegistry};
+    let file = std::env::temp_dir().join(format!("login-busy-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let registry = SqliteRegistry::open(&file).expect("sqlite file");
+    let now = login_core::internal::now_secs();
+    let id = LoginId::random();
+    let login = LiveLogin {
+        id,
+        user_key: "1".into(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + 60,
+        remembered: false,
+        user_agent: String::new(),
+    };
+    registry.insert(login).await.expect("insert");
+    assert!(matches!(registry.lookup_now(id, now), Some(Ok(Some(_)))), "answered in the worker's thread");
+
+    let other = rusqlite::Connection::open(&file).expect("another process's connection");
+    other.execute_batch("BEGIN IMMEDIATE; DELETE FROM login_registry;").expect("a pending write");
+    let started = std::time::Instant::now();
+    let answer = registry.lookup_now(id, now);
+    assert!(started.elapsed() < std::time::Duration::from_millis(500), "the worker waited {:?}", started.elapsed());
+    assert!(matches!(answer, Some(Ok(Some(_))) | None), "answered from the last commit, or declined: {answer:?}");
+    other.execute_batch("COMMIT;").expect("commit");
+    assert!(matches!(registry.lookup_now(id, now), Some(Ok(None))), "the committed delete is seen at once");
+    let _ = std::fs::remove_file(&file);
+}

@@ -3,9 +3,15 @@
 //!
 //! One table, `login_registry`, in any SQLite file (the app's own database works). Two
 //! processes on one file see each other's logins and logouts at once: nothing is
-//! cached. Every operation runs on a blocking thread, off the async workers, with a
+//! cached. Every write runs on a blocking thread, off the async workers, with a
 //! 5-second busy timeout; expired rows are deleted (through an index) whenever a login
 //! is added, so the table holds live logins only, plus those that expired since.
+//!
+//! The per-request lookup (one row by primary key, a cached statement) is read in the
+//! worker's thread when it can be answered at once: on a reader connection of its own
+//! with no busy timeout, taken only when free. When the reader is in use by another
+//! worker, or the file is locked (`SQLITE_BUSY`), the lookup falls back to a blocking
+//! thread: an async worker never waits on the database.
 
 use std::{
     path::Path,
@@ -27,6 +33,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 #[derive(Clone)]
 pub struct SqliteRegistry {
     conn: Arc<Mutex<Connection>>,
+    /// The in-thread lookup's connection: no busy timeout. For an in-memory database
+    /// (private to one connection) it is `conn` itself.
+    reader: Arc<Mutex<Connection>>,
 }
 
 impl std::fmt::Debug for SqliteRegistry {
@@ -65,20 +74,24 @@ fn db_error(err: rusqlite::Error) -> StoreError {
 impl SqliteRegistry {
     /// Opens (or creates) the registry table in the SQLite file at `path`, in WAL mode.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(db_error)?;
+        let conn = Connection::open(path.as_ref()).map_err(db_error)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(db_error)?;
-        Self::from_connection(conn)
+        let conn = Self::prepare(conn)?;
+        let reader = Connection::open(path.as_ref()).map_err(db_error)?;
+        reader.busy_timeout(Duration::ZERO).map_err(db_error)?;
+        Ok(SqliteRegistry { conn: Arc::new(Mutex::new(conn)), reader: Arc::new(Mutex::new(reader)) })
     }
 
     /// A registry in a private in-memory database (nothing survives the process).
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        Self::from_connection(Connection::open_in_memory().map_err(db_error)?)
+        let conn = Arc::new(Mutex::new(Self::prepare(Connection::open_in_memory().map_err(db_error)?)?));
+        Ok(SqliteRegistry { reader: Arc::clone(&conn), conn })
     }
 
-    fn from_connection(conn: Connection) -> Result<Self, StoreError> {
+    fn prepare(conn: Connection) -> Result<Connection, StoreError> {
         conn.busy_timeout(Duration::from_secs(5)).map_err(db_error)?;
         conn.execute_batch(SCHEMA).map_err(db_error)?;
-        Ok(SqliteRegistry { conn: Arc::new(Mutex::new(conn)) })
+        Ok(conn)
     }
 
     /// Runs `f` on the connection on a blocking thread.
@@ -96,6 +109,16 @@ impl SqliteRegistry {
             .map_err(|e| StoreError::with_source("SQLite login registry task failed", e))?
         })
     }
+}
+
+/// The times of a live login: one row by primary key, through a cached statement.
+fn read_times(c: &Connection, id: LoginId, now: u64) -> rusqlite::Result<Option<LoginTimes>> {
+    let mut stmt =
+        c.prepare_cached("SELECT last_seen_at, expires_at FROM login_registry WHERE id = ?1 AND expires_at > ?2")?;
+    stmt.query_row(params![id.to_string(), int(now)], |r| {
+        Ok(LoginTimes { last_seen_at: uint(r.get(0)?), expires_at: uint(r.get(1)?) })
+    })
+    .optional()
 }
 
 impl LoginRegistry for SqliteRegistry {
@@ -121,14 +144,21 @@ impl LoginRegistry for SqliteRegistry {
     }
 
     fn lookup(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<LoginTimes>, StoreError>> {
-        self.run(move |c| {
-            c.query_row(
-                "SELECT last_seen_at, expires_at FROM login_registry WHERE id = ?1 AND expires_at > ?2",
-                params![id.to_string(), int(now)],
-                |r| Ok(LoginTimes { last_seen_at: uint(r.get(0)?), expires_at: uint(r.get(1)?) }),
-            )
-            .optional()
-        })
+        self.run(move |c| read_times(c, id, now))
+    }
+
+    /// The lookup in the worker's thread, when the reader is free and the file not
+    /// locked; `None` (the blocking-thread lookup) otherwise.
+    fn lookup_now(&self, id: LoginId, now: u64) -> Option<Result<Option<LoginTimes>, StoreError>> {
+        let reader = self.reader.try_lock().ok()?;
+        match read_times(&reader, id, now) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+            {
+                None
+            }
+            other => Some(other.map_err(db_error)),
+        }
     }
 
     fn touch(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<(), StoreError>> {
