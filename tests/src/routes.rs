@@ -7,6 +7,29 @@ use serde::Deserialize;
 
 use crate::{User, Users};
 
+/// The login form request of [`login`]: user `id`, an optional `remember` value, and a
+/// `User-Agent` naming the browser (`browser-<id>`).
+pub fn login_req(id: i64, remember: Option<&str>) -> actix_web::test::TestRequest {
+    let mut form = vec![("id", id.to_string())];
+    if let Some(r) = remember {
+        form.push(("remember", r.to_owned()));
+    }
+    actix_web::test::TestRequest::post()
+        .uri("/login")
+        .insert_header(("user-agent", format!("browser-{id}")))
+        .set_form(form)
+}
+
+/// A `GET` of `uri`.
+pub fn get(uri: &str) -> actix_web::test::TestRequest {
+    actix_web::test::TestRequest::get().uri(uri)
+}
+
+/// A `POST` of `body` to `uri`.
+pub fn post(uri: &str, body: &str) -> actix_web::test::TestRequest {
+    actix_web::test::TestRequest::post().uri(uri).set_payload(body.to_owned())
+}
+
 /// `GET /dashboard`: `hi <name>` behind a login.
 #[get("/dashboard")]
 pub async fn dashboard(_: LoginRequired, user: CurrentUser<User>) -> String {

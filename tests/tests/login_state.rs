@@ -22,6 +22,7 @@ use login_actix::{
 };
 use login_tests::{
     routes::{dashboard, index, login, logout, logout_all, sessions},
+    routes::{get, login_req, post},
     send, text, users_loader, FlakyRegistry, Harness, Jar, User, Users,
 };
 
@@ -120,22 +121,6 @@ macro_rules! service {
         )
         .await
     };
-}
-
-fn login_req(id: i64, remember: Option<&str>) -> TestRequest {
-    let mut form = vec![("id", id.to_string())];
-    if let Some(r) = remember {
-        form.push(("remember", r.to_owned()));
-    }
-    TestRequest::post().uri("/login").set_form(form)
-}
-
-fn get(uri: &str) -> TestRequest {
-    TestRequest::get().uri(uri)
-}
-
-fn post(uri: &str, body: &str) -> TestRequest {
-    TestRequest::post().uri(uri).set_payload(body.to_owned())
 }
 
 /// The ids of the user's live logins, as the sessions page lists them.

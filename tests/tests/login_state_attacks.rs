@@ -12,12 +12,7 @@ use actix_session::{
     storage::{CookieSessionStore, RedisSessionStore},
     Session, SessionMiddleware,
 };
-use actix_web::{
-    cookie::Key,
-    get, post,
-    test::{self, TestRequest},
-    web, App, HttpRequest, HttpResponse,
-};
+use actix_web::{cookie::Key, get, post, test, web, App, HttpRequest, HttpResponse};
 use futures_util::future::BoxFuture;
 use login_actix::{
     events::{EndReason, LoginEvent},
@@ -28,6 +23,7 @@ use login_actix::{
 use login_tests::{
     redis::redis_server,
     routes::{dashboard, index, login, logout, sessions},
+    routes::{get, login_req, post},
     send, set_cookie_lines, text, users_loader, Harness, Jar, User, Users,
 };
 
@@ -121,22 +117,6 @@ macro_rules! app {
     ($t:expr, $config:expr, $secret:expr) => {
         app!($t, $config, CookieSessionStore::default(), $secret, |_: &HttpRequest, _: &LoginEvent| {})
     };
-}
-
-fn login_req(id: i64, remember: Option<&str>) -> TestRequest {
-    let mut form = vec![("id", id.to_string())];
-    if let Some(r) = remember {
-        form.push(("remember", r.to_owned()));
-    }
-    TestRequest::post().uri("/login").set_form(form)
-}
-
-fn get(uri: &str) -> TestRequest {
-    TestRequest::get().uri(uri)
-}
-
-fn post(uri: &str, body: &str) -> TestRequest {
-    TestRequest::post().uri(uri).set_payload(body.to_owned())
 }
 
 /// A jar holding only `remember` (a browser after a restart, or a script).

@@ -22,6 +22,7 @@ use login_actix::{
 };
 use login_tests::{
     routes::{dashboard, end, index, login, logout, sessions},
+    routes::{get, login_req},
     send, text, users_loader, Jar, Users,
 };
 
@@ -102,18 +103,6 @@ macro_rules! service {
         )
         .await
     };
-}
-
-fn login_req(id: i64, remember: Option<&str>) -> TestRequest {
-    let mut form = vec![("id", id.to_string())];
-    if let Some(r) = remember {
-        form.push(("remember", r.to_owned()));
-    }
-    TestRequest::post().uri("/login").insert_header(("user-agent", format!("browser-{id}"))).set_form(form)
-}
-
-fn get(uri: &str) -> TestRequest {
-    TestRequest::get().uri(uri)
 }
 
 /// Reproduction 3: a logged-out remember token was accepted again in the `leeway`

@@ -24,6 +24,7 @@ use login_actix::{
 use login_tests::{
     redis::redis_server,
     routes::{dashboard, end, login, logout, logout_all, sessions},
+    routes::{get, login_req},
     send, text, users_loader, Jar, Users,
 };
 
@@ -51,18 +52,6 @@ macro_rules! service {
         )
         .await
     };
-}
-
-fn login_req(id: i64, remember: Option<&str>) -> TestRequest {
-    let mut form = vec![("id", id.to_string())];
-    if let Some(r) = remember {
-        form.push(("remember", r.to_owned()));
-    }
-    TestRequest::post().uri("/login").insert_header(("user-agent", format!("browser-{id}"))).set_form(form)
-}
-
-fn get(uri: &str) -> TestRequest {
-    TestRequest::get().uri(uri)
 }
 
 fn manual_config(clock: &Arc<AtomicU64>, registry: Arc<dyn LoginRegistry>, idle: Option<u64>) -> LoginConfig {
