@@ -1,6 +1,14 @@
-//! The single-flight memo: the first extractor of a request to ask who the user is
-//! authenticates; the others wait for its answer; a leader dropped unfinished hands
-//! the turn to a waiter.
+//! The request's login state, computed at most once: the first extractor of a request
+//! to ask who the user is authenticates; the others wait for its answer; a leader
+//! dropped unfinished hands the turn to a waiter. `login_user` and its kin mark it
+//! changed, `logout_user` settles it anonymous; every extractor, guard and handle reads
+//! it from here, so there is no second way of deciding who the user is.
+//!
+//! The states: not asked yet (`Empty`); being computed (`Running`); known (`Done`:
+//! anonymous, logged in by the session, a remember restore or a bearer token, fresh or
+//! not, of which live login; or an error to show); changed by this request (`Changed`:
+//! the next ask reads the session this request wrote, never the request's own cookies;
+//! logged out by it is `Done` anonymous).
 
 use std::{
     future::Future,
