@@ -84,7 +84,7 @@ fn wall_now() -> u64 {
 /// 4 real seconds (Redis expires keys on the wall clock).
 #[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
 #[actix_rt::test]
-async fn redis_extended_login_escapes_logout_everywhere_and_the_sessions_page() {
+async fn a_redis_extended_login_stays_listed_and_ends_with_logout_everywhere() {
     let redis = redis_server();
     let registry = RedisRegistry::connect(redis.url()).await.expect("redis registry");
     let offset = 7 * DAY - 3;
@@ -128,7 +128,7 @@ async fn redis_extended_login_escapes_logout_everywhere_and_the_sessions_page() 
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
-async fn one_account_flooding_logins_evicts_other_users_from_the_memory_registry() {
+async fn one_account_flooding_logins_evicts_only_its_own_from_the_memory_registry() {
     let clock = Arc::new(AtomicU64::new(START));
     let registry = Arc::new(MemoryRegistry::with_max_logins(50));
     let users = Users::seeded();
@@ -187,7 +187,7 @@ fn one_user_holds_at_most_the_memory_stores_own_cap() {
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
-async fn logout_after_relogin_leaves_the_browsers_remembered_login_alive() {
+async fn a_logout_after_a_relogin_ends_the_browsers_remembered_login_too() {
     let clock = Arc::new(AtomicU64::new(START));
     let registry = Arc::new(MemoryRegistry::new());
     let users = Users::seeded();
@@ -256,7 +256,7 @@ async fn a_credential_relogin_near_the_absolute_end_dies_with_the_old_login() {
 /// Idle-ended logins are never removed unless their own cookie comes back: they stay in
 /// the registry (counting towards the cap) and the sessions page lists them as live.
 #[actix_rt::test]
-async fn idle_ended_logins_are_listed_as_live_and_kept_in_the_registry() {
+async fn idle_logins_are_not_listed_and_leave_the_registry() {
     let clock = Arc::new(AtomicU64::new(START));
     let registry = Arc::new(MemoryRegistry::new());
     let users = Users::seeded();

@@ -88,7 +88,7 @@ fn login_req(username: &str, password: &str) -> TestRequest {
 /// counter, so the flood pushed the client's own counters out of the bounded store and
 /// bought new guesses. Now a client over its per-IP limit creates no counter at all.
 #[actix_rt::test]
-async fn throttle_flood_evicts_own_counters_and_buys_more_guesses() {
+async fn a_flood_of_throttled_attempts_creates_no_counters_and_buys_no_guesses() {
     let t = Harness::new();
     let store = Arc::new(MemoryThrottle::with_max_keys(50));
     let app =
@@ -128,7 +128,7 @@ fn memory_throttle_keys_are_small_whatever_the_username() {
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
-async fn trust_proxy_falls_back_to_a_client_supplied_forwarded_entry() {
+async fn a_trusted_proxy_never_falls_back_to_a_client_supplied_forwarded_entry() {
     let t = Harness::new();
     let app = service!(t, t.builder(SECRET).trust_proxy(true).build().expect("config"));
     let mut checked = 0;
@@ -148,7 +148,7 @@ async fn trust_proxy_falls_back_to_a_client_supplied_forwarded_entry() {
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
-async fn own_case_variant_account_resets_the_victims_counter() {
+async fn a_case_variant_account_resets_only_a_bounded_number_of_guesses() {
     let t = Harness::new();
     // The attacker registered "Alice" (a different account in a case-sensitive app).
     t.users.put(User { id: 3, name: "Alice".into(), password: "mallory-pw".into(), epoch: 0 });
@@ -229,7 +229,7 @@ async fn redis_throttle_keys_grow_without_bound_from_one_throttled_client() {
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
-async fn demo_password_change_current_password_is_not_throttled() {
+async fn the_demos_password_change_throttles_the_current_password() {
     use login_examples::{db::Db, server};
     let clock = Arc::new(AtomicU64::new(START));
     let c = Arc::clone(&clock);
@@ -275,7 +275,7 @@ async fn demo_password_change_current_password_is_not_throttled() {
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
-async fn future_authenticated_at_stretches_sudo_mode_by_the_skew() {
+async fn a_future_credential_time_does_not_stretch_sudo_mode() {
     let t = Harness::new();
     let app = service!(t, t.builder(SECRET).fresh_for(Duration::from_secs(600)).build().expect("config"));
     // Logged in on an instance whose clock is one day ahead.
@@ -315,7 +315,7 @@ async fn guarded_body_never_runs_for_any_method() {
 /// lowercase methods, dot segments and percent-encoding against an exempt prefix,
 /// HTTP/1.0 without Host, absolute-form URIs.
 #[actix_rt::test]
-async fn cross_origin_variants() {
+async fn every_cross_origin_header_variant_is_refused() {
     let t = Harness::new();
     let app = service!(t, t.builder(SECRET).cross_origin_exempt("/hooks").build().expect("config"));
     let post = |uri: &str| {
@@ -371,7 +371,7 @@ async fn cross_origin_variants() {
 /// The demo over real HTTP: raw requests a browser-like attacker could shape, and
 /// garbage a script could send. Never a 5xx, and the cross-origin ones are refused.
 #[test]
-fn demo_raw_http_cross_origin_and_garbage() {
+fn the_demo_refuses_raw_cross_origin_requests_and_survives_garbage() {
     use login_examples::settings::SessionStoreKind;
     use login_tests::demo::{test_settings, DemoServer};
     let mut settings = test_settings(SessionStoreKind::Cookie, None);

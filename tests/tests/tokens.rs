@@ -96,7 +96,7 @@ where
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
-async fn cross_site_login_csrf_passes_with_an_http_auth_authorization_header() {
+async fn an_http_auth_authorization_header_does_not_exempt_a_cross_site_login() {
     let clock = Arc::new(AtomicU64::new(START));
     let app = demo!(clock);
     let cross_site_login = || {
@@ -125,7 +125,7 @@ async fn cross_site_login_csrf_passes_with_an_http_auth_authorization_header() {
 // The same hole with the exemption's own scheme on a non-API route: bearer tokens are
 // ignored there, so the exemption protects nothing and only removes the check.
 #[actix_rt::test]
-async fn cross_origin_exemption_applies_on_non_api_routes() {
+async fn the_bearer_exemption_applies_on_api_routes_only() {
     let clock = Arc::new(AtomicU64::new(START));
     let app = demo!(clock);
     let res = Jar::new()
@@ -155,7 +155,7 @@ async fn cross_origin_exemption_applies_on_non_api_routes() {
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
-async fn stale_login_without_permission_gets_login_redirect_not_403() {
+async fn a_stale_login_without_the_permission_gets_403_not_the_login_page() {
     let clock = Arc::new(AtomicU64::new(START));
     let app = demo!(clock);
     let mut bob = Jar::new();
