@@ -132,7 +132,7 @@ async fn change_password(
     Ok("password changed")
 }
 
-#[get("/api/me")]
+#[get("/me")] // in the `/api` scope below
 #[login_required]
 async fn api_me(user: CurrentUser<User>) -> web::Json<serde_json::Value> {
     web::Json(serde_json::json!({ "id": user.id, "name": user.name }))

@@ -6,11 +6,14 @@ use std::{fmt, str::FromStr};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
-/// An opaque, random 128-bit login id, written as 22 base64url characters.
+/// An opaque 128-bit login id, written as 22 base64url characters: 48 bits of creation
+/// time in milliseconds (strictly increasing within a process) and 80 random bits.
 ///
 /// It names a login; it does not authenticate anyone by itself (the session cookie's
-/// encryption and the remember token's signature do). Ids are unguessable anyway, so
-/// that one user cannot name another user's login.
+/// encryption and the remember token's signature do). Ids are unguessable anyway (80
+/// random bits), so that one user cannot name another user's login. Their order is the
+/// order of creation, also within one second, which is how the per-user cap tells the
+/// oldest of a user's logins.
 ///
 /// ```
 /// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
@@ -30,9 +33,19 @@ pub struct LoginId([u8; 16]);
 pub struct BadLoginId;
 
 impl LoginId {
-    /// A new random id (from the operating system's generator via `rand`).
+    /// A new id: the creation time in milliseconds (strictly increasing within the
+    /// process), then 80 bits from the operating system's generator (via `rand`).
     pub fn random() -> Self {
-        LoginId(rand::random())
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static LAST: AtomicU64 = AtomicU64::new(0);
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let prev = LAST.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| Some(now_ms.max(last + 1)));
+        let ms = prev.map_or(now_ms, |last| now_ms.max(last + 1)) & 0xFFFF_FFFF_FFFF;
+        let mut bytes: [u8; 16] = rand::random();
+        bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+        LoginId(bytes)
     }
 
     /// The id's 16 bytes.

@@ -5,9 +5,10 @@
 //! client that drops the session cookie (a script, a broken client) would otherwise
 //! make every request a restore, and with a server-side session store (Redis) every
 //! restore writes a new session: one free account could write millions of keys a day.
-//! So a login is restored into a new session at most once per interval (the touch
-//! interval) in a process; a restore within it authenticates that request from the
-//! remember token alone and writes nothing.
+//! So a login is restored into a new session once per interval (the touch interval) in
+//! a process, and a few times more (see `login-actix`'s rules) only for a request that
+//! brings a session cookie of its own; a restore beyond that authenticates its request
+//! from the remember token alone and writes nothing.
 //!
 //! One limiter serves every worker of a process (per app secret, like the default
 //! registry). It is bounded: at most [`MAX_TRACKED`] logins; past that, entries older
@@ -27,10 +28,11 @@ use crate::{
 /// The most logins a limiter remembers.
 pub const MAX_TRACKED: usize = 65_536;
 
-/// When each login was last restored into a new session. See the module docs.
+/// How often each login was restored lately. See the module docs.
 #[derive(Debug, Default)]
 pub struct RestoreLimiter {
-    last: Mutex<HashMap<LoginId, u64>>,
+    /// Per login: when its current interval began, and its restores in it.
+    last: Mutex<HashMap<LoginId, (u64, u32)>>,
 }
 
 impl RestoreLimiter {
@@ -40,26 +42,28 @@ impl RestoreLimiter {
         shared(&SHARED, scope)
     }
 
-    /// Whether login `id` may be restored into a new session at `now`; when it may,
-    /// the restore is recorded. `interval` is in seconds.
-    pub fn allow(&self, id: LoginId, now: u64, interval: u64) -> bool {
+    /// Counts a restore of login `id` at `now` and returns how many restores of it this
+    /// makes in its current interval of `interval` seconds (1: the first, which may
+    /// write a new session).
+    pub fn count(&self, id: LoginId, now: u64, interval: u64) -> u32 {
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(at) = last.get(&id) {
-            if now.saturating_sub(*at) < interval && *at <= now {
-                return false;
+        if let Some((start, n)) = last.get_mut(&id) {
+            if now.saturating_sub(*start) < interval && *start <= now {
+                *n = n.saturating_add(1);
+                return *n;
             }
         }
         if last.len() >= MAX_TRACKED && !last.contains_key(&id) {
-            last.retain(|_, at| now.saturating_sub(*at) < interval);
+            last.retain(|_, (start, _)| now.saturating_sub(*start) < interval);
             if last.len() >= MAX_TRACKED {
-                let mut times: Vec<u64> = last.values().copied().collect();
+                let mut times: Vec<u64> = last.values().map(|(start, _)| *start).collect();
                 times.sort_unstable();
                 let cut = times[times.len() / 2];
-                last.retain(|_, at| *at > cut);
+                last.retain(|_, (start, _)| *start > cut);
             }
         }
-        last.insert(id, now);
-        true
+        last.insert(id, (now, 1));
+        1
     }
 
     /// Forgets login `id` (it ended).
@@ -83,34 +87,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_login_is_restored_into_a_new_session_once_per_interval() {
+    fn restores_of_a_login_are_counted_per_interval() {
         let limiter = RestoreLimiter::default();
         let id = LoginId::random();
-        assert!(limiter.allow(id, 1_000, 60));
-        assert!(!limiter.allow(id, 1_000, 60));
-        assert!(!limiter.allow(id, 1_059, 60), "one second before the interval ends");
-        assert!(limiter.allow(id, 1_060, 60), "at the end of the interval");
-        assert!(limiter.allow(LoginId::random(), 1_060, 60), "another login is not held back");
+        assert_eq!(limiter.count(id, 1_000, 60), 1);
+        assert_eq!(limiter.count(id, 1_000, 60), 2);
+        assert_eq!(limiter.count(id, 1_059, 60), 3, "one second before the interval ends");
+        assert_eq!(limiter.count(id, 1_060, 60), 1, "at the end of the interval");
+        assert_eq!(limiter.count(LoginId::random(), 1_060, 60), 1, "another login is not held back");
         // A clock moved backwards does not hold a login back for ever.
-        assert!(limiter.allow(id, 10, 60));
+        assert_eq!(limiter.count(id, 10, 60), 1);
     }
 
     #[test]
     fn a_full_limiter_stays_bounded_and_never_refuses_a_new_login() {
         let limiter = RestoreLimiter::default();
         for i in 0..MAX_TRACKED as u64 {
-            assert!(limiter.allow(LoginId::random(), 1_000 + i / 1000, 3_600));
+            assert_eq!(limiter.count(LoginId::random(), 1_000 + i / 1000, 3_600), 1);
         }
         assert_eq!(limiter.len(), MAX_TRACKED);
         let late = LoginId::random();
-        assert!(limiter.allow(late, 1_100, 3_600));
+        assert_eq!(limiter.count(late, 1_100, 3_600), 1);
         assert!(limiter.len() <= MAX_TRACKED, "{}", limiter.len());
-        assert!(!limiter.allow(late, 1_101, 3_600), "the newest entry was kept");
+        assert_eq!(limiter.count(late, 1_101, 3_600), 2, "the newest entry was kept");
         // Filled again after the interval passed for all: the old entries go at once.
         for i in 0..MAX_TRACKED as u64 {
-            assert!(limiter.allow(LoginId::random(), 100_000 + i / 1000, 3_600));
+            assert_eq!(limiter.count(LoginId::random(), 100_000 + i / 1000, 3_600), 1);
         }
         assert!(limiter.len() <= MAX_TRACKED, "{}", limiter.len());
-        assert!(limiter.allow(late, 200_000, 3_600), "an old entry holds nothing back");
+        assert_eq!(limiter.count(late, 200_000, 3_600), 1, "an old entry holds nothing back");
     }
 }

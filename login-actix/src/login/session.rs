@@ -337,10 +337,13 @@ impl LoginSession {
     ) -> Result<(), LoginError> {
         let config = &self.state.config;
         let registry = config.registry();
-        let logins = registry.list_user(user_key, now).await?;
+        let mut logins = registry.list_user(user_key, now).await?;
         let excess = logins.len().saturating_sub(config.max_logins_per_user());
-        // `list_user` answers oldest first; only logins older than this one may go, so
-        // that two logins at once never end each other (the later one survives).
+        // Oldest first, by creation time and then by id (ids are in creation order, also
+        // within a second), whatever order the store answers in. Only logins older than
+        // this one may go, so that two logins at once never end each other: the later
+        // one survives.
+        logins.sort_by_key(|l| (l.created_at, l.id));
         for login in logins.iter().take_while(|l| l.id != new).take(excess) {
             if registry.remove(login.id).await? {
                 tracing::info!(user_id = ?user_id, "login ended: the user reached the per-user cap of logins");
@@ -379,8 +382,8 @@ impl LoginSession {
         session.purge();
         remember_cookie::schedule_delete(&self.state, &self.req);
         Memo::settle(&self.req, Ok(None));
-        let logged = user_id.as_ref().map(ToString::to_string);
-        tracing::info!(user_id = logged.as_deref(), "user logged out");
+        // As JSON text (`1`, `"alice"`), as the other log lines show ids.
+        tracing::info!(user_id = user_id.as_ref().map(tracing::field::display), "user logged out");
         self.state.emit(&self.req, &LoginEvent::LoggedOut { user_id: user_id.clone() });
         Ok(LoggedOut { user_id })
     }

@@ -88,6 +88,10 @@ enum Continued<U> {
     Ended,
 }
 
+/// How many restores of one login per touch interval (in a process) write a new
+/// session for a request that carries other cookies (see `from_remember`).
+const RESTORES_WITH_COOKIES: u32 = 4;
+
 /// What a cookie says about its login.
 struct Named<Id> {
     user_id: Id,
@@ -264,17 +268,24 @@ async fn from_remember<L: UserLoader>(
     let user_id = user.id();
     let login = Some(LoginRef { id: login_id, authenticated_at: 0, forced });
     let authed = Authed { user: Rc::new(user), fresh: false, via: Via::Remembered, login };
-    // A session the request brought (data of its own, or a session id that someone may
-    // have planted) is always replaced: the restore starts from an empty session with a
-    // new id. Otherwise, when this login was restored into a new session moments ago and
-    // the client came back without it, this request is authenticated from the token
-    // alone and writes nothing, so a client dropping its session cookie cannot multiply
-    // server-side sessions.
+    // What a restore writes. A session the request brought with data of its own is
+    // always replaced by a new, empty one. Otherwise the first restore of this login in
+    // the touch interval (in this process) writes a new session; later ones write
+    // nothing and authenticate their request from the token alone, so that a client
+    // dropping its session cookie cannot multiply server-side sessions; except that a
+    // request carrying other cookies (perhaps a planted, empty session id) is given a
+    // new session a few times more (parallel tabs of a restarted browser), so that a
+    // brought id never receives a logged-in request's writes.
     let untouched = session.status() == SessionStatus::Unchanged && session.entries().is_empty();
-    let interval = state.config.touch_interval().as_secs().max(1);
-    if untouched && !state.config.restore_limiter().allow(login_id, now, interval) {
-        tracing::debug!("remember cookie accepted without a new session (restored within the touch interval)");
-        return Ok(Some(authed));
+    if untouched {
+        let interval = state.config.touch_interval().as_secs().max(1);
+        let restores = state.config.restore_limiter().count(login_id, now, interval);
+        let remember = &state.config.cookie().name;
+        let brings_cookies = req.cookies().is_ok_and(|jar| jar.iter().any(|c| c.name() != remember));
+        if restores > 1 && !(brings_cookies && restores <= RESTORES_WITH_COOKIES) {
+            tracing::debug!("remember cookie accepted without a new session (restored within the touch interval)");
+            return Ok(Some(authed));
+        }
     }
     let record = SessionRecord { user_id, login_id, authenticated_at: 0, auth_tag, forced };
     clear_session(session);

@@ -27,6 +27,9 @@
 //! append-only file) a crash may lose the last second of logouts; with snapshots alone
 //! (`save`), everything since the last snapshot, and a logged-out login comes back.
 //!
+//! The scripts touch keys they compute (a login's user set), so the registry needs one
+//! Redis server (with replicas if you like), not Redis Cluster.
+//!
 //! # Failure
 //! Every command is bounded by the [`timeout`](RedisRegistryBuilder::timeout) (default
 //! 500 ms). A command that fails or times out is a [`StoreError`]: the request gets a

@@ -1,7 +1,9 @@
 //! The SQLite login registry: logins that survive a restart, on one machine (feature
 //! `sqlite`).
 //!
-//! One table, `login_registry`, in any SQLite file (the app's own database works). Two
+//! One table, `login_registry` (with its indexes `login_registry_user` and
+//! `login_registry_expiry`), in any SQLite file: the app's own database works (the demo
+//! keeps it next to its users), as long as the app has no table of that name. Two
 //! processes on one file see each other's logins and logouts at once: nothing is
 //! cached. Every write runs on a blocking thread, off the async workers, with a
 //! 5-second busy timeout; expired rows are deleted (through an index) whenever a login

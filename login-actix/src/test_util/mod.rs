@@ -34,7 +34,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_http::{HttpMessage as _, Request};
+use actix_http::HttpMessage as _;
 use actix_web::{
     body::{BoxBody, MessageBody},
     cookie::Cookie,
@@ -45,6 +45,11 @@ use actix_web::{
 use login_core::{AuthUser, Remember};
 
 pub(crate) mod hook;
+
+/// The request type of `actix_web::test::init_service`'s service (actix-http's), for
+/// helpers generic over a test app:
+/// `async fn log_in<S, B>(app: &S) where S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>, B: MessageBody + 'static`.
+pub use actix_http::Request;
 mod registry_contract;
 mod throttle_contract;
 
