@@ -123,3 +123,38 @@ pub async fn password_login(
         }
     }
 }
+
+/// `POST /cart`: stores the body as the session's cart (any visitor).
+#[post("/cart")]
+pub async fn put_cart(session: actix_session::Session, body: String) -> actix_web::Result<&'static str> {
+    session.insert("cart", body)?;
+    Ok("ok")
+}
+
+/// `GET /cart`: the session's cart, or `empty`.
+#[get("/cart")]
+pub async fn cart(session: actix_session::Session) -> actix_web::Result<String> {
+    Ok(session.get::<String>("cart")?.unwrap_or_else(|| "empty".into()))
+}
+
+/// `GET /my-cart`: a logged-in page showing the session's data: `<name>:<cart>`.
+#[get("/my-cart")]
+pub async fn my_cart(
+    _: LoginRequired,
+    user: CurrentUser<User>,
+    session: actix_session::Session,
+) -> actix_web::Result<String> {
+    let data = session.get::<String>("cart")?.unwrap_or_else(|| "empty".into());
+    Ok(format!("{}:{data}", user.name))
+}
+
+/// `POST /my-cart`: a logged-in page storing the body as the cart.
+#[post("/my-cart")]
+pub async fn put_my_cart(
+    _: LoginRequired,
+    session: actix_session::Session,
+    body: String,
+) -> actix_web::Result<&'static str> {
+    session.insert("cart", body)?;
+    Ok("ok")
+}

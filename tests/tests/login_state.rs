@@ -8,7 +8,7 @@ use std::sync::{
     Arc,
 };
 
-use actix_session::{storage::CookieSessionStore, Session, SessionMiddleware};
+use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
     cookie::Key,
     get, post,
@@ -21,23 +21,12 @@ use login_actix::{
     LoginMiddleware, LoginSession, Remember,
 };
 use login_tests::{
-    routes::{dashboard, index, login, logout, logout_all, sessions},
+    routes::{cart, dashboard, index, login, logout, logout_all, put_cart, sessions},
     routes::{get, login_req, post},
     send, text, users_loader, FlakyRegistry, Harness, Jar, User, Users,
 };
 
 const SECRET: [u8; 64] = [19; 64];
-
-#[post("/cart")]
-async fn put_cart(session: Session, body: String) -> actix_web::Result<&'static str> {
-    session.insert("cart", body)?;
-    Ok("ok")
-}
-
-#[get("/cart")]
-async fn cart(session: Session) -> actix_web::Result<String> {
-    Ok(session.get::<String>("cart")?.unwrap_or_else(|| "empty".into()))
-}
 
 /// Logs the user in, then asks who the current user is in the same request.
 #[post("/login-then-who")]

@@ -10,49 +10,24 @@ use std::sync::{
 
 use actix_session::{
     storage::{CookieSessionStore, RedisSessionStore},
-    Session, SessionMiddleware,
+    SessionMiddleware,
 };
 use actix_web::{cookie::Key, get, post, test, web, App, HttpRequest, HttpResponse};
 use futures_util::future::BoxFuture;
 use login_actix::{
     events::{EndReason, LoginEvent},
-    guard::{FreshLoginRequired, LoginRequired},
+    guard::FreshLoginRequired,
     registry::{LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, RedisRegistry, StoreError},
     CurrentUser, LoginMiddleware, LoginSession, Remember,
 };
 use login_tests::{
     redis::redis_server,
-    routes::{dashboard, index, login, logout, sessions},
+    routes::{cart, dashboard, index, login, logout, my_cart, put_cart, put_my_cart, sessions},
     routes::{get, login_req, post},
     send, set_cookie_lines, text, users_loader, Harness, Jar, User, Users,
 };
 
 // --- Handlers --------------------------------------------------------------------------
-
-#[post("/cart")]
-async fn put_cart(session: Session, body: String) -> actix_web::Result<&'static str> {
-    session.insert("cart", body)?;
-    Ok("ok")
-}
-
-#[get("/cart")]
-async fn cart(session: Session) -> actix_web::Result<String> {
-    Ok(session.get::<String>("cart")?.unwrap_or_else(|| "empty".into()))
-}
-
-/// A logged-in page that shows the session's data (a cart, a saved address).
-#[get("/my-cart")]
-async fn my_cart(_: LoginRequired, user: CurrentUser<User>, session: Session) -> actix_web::Result<String> {
-    let data = session.get::<String>("cart")?.unwrap_or_else(|| "empty".into());
-    Ok(format!("{}:{data}", user.name))
-}
-
-/// A logged-in page that stores something private in the session.
-#[post("/my-cart")]
-async fn put_my_cart(_: LoginRequired, session: Session, body: String) -> actix_web::Result<&'static str> {
-    session.insert("cart", body)?;
-    Ok("ok")
-}
 
 #[get("/sudo")]
 async fn sudo(_: FreshLoginRequired, user: CurrentUser<User>) -> String {

@@ -8,36 +8,20 @@ use std::sync::Arc;
 
 use actix_session::{
     storage::{CookieSessionStore, RedisSessionStore},
-    Session, SessionMiddleware,
+    SessionMiddleware,
 };
-use actix_web::{cookie::Key, get, post, test, web, App, HttpResponse};
+use actix_web::{cookie::Key, post, test, web, App, HttpResponse};
 use login_actix::{
-    guard::LoginRequired,
     registry::{LoginRegistry, MemoryRegistry, RedisRegistry, SqliteRegistry},
-    CurrentUser, LoginMiddleware, LoginSession, Remember,
+    LoginMiddleware, LoginSession, Remember,
 };
 use login_tests::{
     redis::redis_server,
-    routes::{dashboard, end, get, index, login, login_req, logout, logout_all, post, sessions},
+    routes::{
+        cart, dashboard, end, get, index, login, login_req, logout, logout_all, my_cart, post, put_my_cart, sessions,
+    },
     send, text, users_loader, Harness, Jar, User, Users,
 };
-
-#[get("/cart")]
-async fn cart(session: Session) -> actix_web::Result<String> {
-    Ok(session.get::<String>("cart")?.unwrap_or_else(|| "empty".into()))
-}
-
-#[get("/my-cart")]
-async fn my_cart(_: LoginRequired, user: CurrentUser<User>, session: Session) -> actix_web::Result<String> {
-    let data = session.get::<String>("cart")?.unwrap_or_else(|| "empty".into());
-    Ok(format!("{}:{data}", user.name))
-}
-
-#[post("/my-cart")]
-async fn put_my_cart(_: LoginRequired, session: Session, body: String) -> actix_web::Result<&'static str> {
-    session.insert("cart", body)?;
-    Ok("ok")
-}
 
 /// "End this session" of the current login, then a login as bob, in one request.
 #[post("/end-then-login")]
