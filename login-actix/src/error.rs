@@ -61,6 +61,11 @@ pub enum LoginError {
     /// could not be kept. Log in in a new request (redirect after the logout).
     #[error("login-actix: login_user after logout_user in the same request; the session was purged and cannot be written again in this request: redirect, then log in")]
     SessionPurged,
+    /// Hashing or verifying a password failed (`500`): a corrupt stored hash, or the
+    /// blocking task died. Feature `password`.
+    #[cfg(feature = "password")]
+    #[error(transparent)]
+    Password(crate::password::PasswordError),
     /// Creating a remember token failed (`500`).
     #[error(transparent)]
     Token(#[from] TokenError),

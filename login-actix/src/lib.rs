@@ -120,6 +120,9 @@ pub mod login;
 mod login_future;
 mod middleware;
 pub mod next;
+#[cfg(feature = "password")]
+pub mod password;
+pub mod recovery;
 pub mod refusal;
 pub mod registry;
 mod state;

@@ -16,6 +16,8 @@ type HmacSha256 = Hmac<Sha256>;
 pub const REMEMBER_TOKEN_PURPOSE: &str = "login-actix/v1/remember-token";
 /// Purpose label of the session-auth-hash key.
 pub const AUTH_HASH_PURPOSE: &str = "login-actix/v1/session-auth-hash";
+/// Purpose label of the recovery-token key (password reset, email confirmation).
+pub const RECOVERY_TOKEN_PURPOSE: &str = "login-actix/v1/recovery-token";
 /// Purpose label of the scope that names an app's process-wide memory registry.
 pub const REGISTRY_SCOPE_PURPOSE: &str = "login-actix/v1/registry-scope";
 
@@ -33,6 +35,7 @@ pub fn derive_key(secret: &[u8], purpose: &str) -> [u8; 32] {
 #[derive(Clone)]
 pub struct Keys {
     remember: [u8; 32],
+    recovery: [u8; 32],
     auth_hash: HmacSha256,
 }
 
@@ -42,8 +45,14 @@ impl Keys {
         let auth_key = derive_key(secret, AUTH_HASH_PURPOSE);
         Keys {
             remember: derive_key(secret, REMEMBER_TOKEN_PURPOSE),
+            recovery: derive_key(secret, RECOVERY_TOKEN_PURPOSE),
             auth_hash: <HmacSha256 as Mac>::new_from_slice(&auth_key).unwrap_or_else(|_| unreachable!()),
         }
+    }
+
+    /// The HMAC key of recovery tokens.
+    pub fn recovery_key(&self) -> &[u8; 32] {
+        &self.recovery
     }
 
     /// The HS256 key of remember tokens.

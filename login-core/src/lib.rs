@@ -55,6 +55,8 @@ mod next;
 #[cfg(feature = "flow")]
 mod process_scope;
 #[cfg(feature = "flow")]
+pub mod recovery;
+#[cfg(feature = "flow")]
 mod registry;
 #[cfg(feature = "flow")]
 mod remember;

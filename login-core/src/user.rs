@@ -53,6 +53,14 @@ pub trait AuthUser: 'static {
         true
     }
 
+    /// When the user last completed a credential login (seconds since the Unix epoch),
+    /// as the app records it. Recovery tokens are bound to it, so that a later login
+    /// kills a password-reset link issued before (see [`recovery`](crate::recovery)).
+    /// Default `None` (links then die only by use, password change and expiry).
+    fn last_login_at(&self) -> Option<u64> {
+        None
+    }
+
     /// Whether the user holds `permission` (`#[login_required(permission = "admin")]`).
     ///
     /// Answer from the user value the loader returned (load the permissions with the
