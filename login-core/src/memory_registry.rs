@@ -69,10 +69,11 @@ pub struct MemoryRegistry {
     max_per_user: usize,
 }
 
-/// Hashes a [`LoginId`] by its first 8 bytes. The ids are 128 random bits this crate
-/// generated (a request can only name one through a signed cookie or token), so they
-/// need no keyed hash against collisions: SipHash would cost ~100 instructions per
-/// logged-in request for nothing.
+/// Hashes a [`LoginId`] by folding its two 8-byte words (the second is random). The
+/// ids are ones this crate generated (80 random bits after a creation time; a request
+/// can only name one through a signed cookie or token), so they need no keyed hash
+/// against collisions: SipHash would cost ~100 instructions per logged-in request for
+/// nothing.
 #[derive(Debug, Default, Clone, Copy)]
 struct IdHasher(u64);
 
