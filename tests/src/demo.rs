@@ -37,6 +37,18 @@ pub fn test_settings(store: SessionStoreKind, db: Option<std::path::PathBuf>) ->
     }
 }
 
+/// [`test_settings`] with a secret of this server's own: the demo's in-memory throttle
+/// and registry are shared per process and secret, so servers of tests running side by
+/// side in one process would otherwise count each other's login attempts.
+pub fn isolated_settings(store: SessionStoreKind, db: Option<std::path::PathBuf>) -> Settings {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let mut settings = test_settings(store, db);
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    settings.secret = format!("{TEST_SECRET}-{}-{n}", std::process::id()).into_bytes();
+    settings
+}
+
 /// A running demo server; stopped on drop.
 pub struct DemoServer {
     /// Where it listens.

@@ -3,10 +3,10 @@
 //! account deletion, log out everywhere, the API's 401.
 
 use login_examples::settings::SessionStoreKind;
-use login_tests::demo::{test_settings, Browser, DemoServer};
+use login_tests::demo::{isolated_settings, Browser, DemoServer};
 
 fn server() -> DemoServer {
-    DemoServer::start(test_settings(SessionStoreKind::Cookie, None)).expect("demo starts")
+    DemoServer::start(isolated_settings(SessionStoreKind::Cookie, None)).expect("demo starts")
 }
 
 #[test]

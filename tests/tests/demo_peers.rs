@@ -2,10 +2,10 @@
 //! (permissions), personal access tokens on `/api/*`, deactivation, and the activity log.
 
 use login_examples::settings::SessionStoreKind;
-use login_tests::demo::{test_settings, Browser, DemoServer};
+use login_tests::demo::{isolated_settings, Browser, DemoServer};
 
 fn server() -> DemoServer {
-    DemoServer::start(test_settings(SessionStoreKind::Cookie, None)).expect("demo starts")
+    DemoServer::start(isolated_settings(SessionStoreKind::Cookie, None)).expect("demo starts")
 }
 
 fn logged_in(server: &DemoServer, user: &str, password: &str) -> Browser {
