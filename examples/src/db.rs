@@ -1,15 +1,14 @@
-//! Users in SQLite, passwords as argon2 hashes.
+//! Users in SQLite, passwords as argon2 hashes (login-actix's `PasswordHasher`).
 
 use std::{
     path::Path,
     sync::{Arc, Mutex},
 };
 
-use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
-    Argon2,
+use login_actix::{
+    password::{PasswordHasher, Verified},
+    AuthUser,
 };
-use login_actix::AuthUser;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// A demo user.
@@ -130,9 +129,9 @@ pub enum DbError {
 #[derive(Clone)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
-    /// A real hash to verify against when the username is unknown, so that the time of
-    /// a failed login does not reveal whether the user exists.
-    dummy_hash: Arc<String>,
+    /// Hashing off the async workers, bounded, with a dummy check for unknown names so
+    /// that the time of a failed login does not reveal whether the user exists.
+    hasher: PasswordHasher,
 }
 
 impl std::fmt::Debug for Db {
@@ -143,20 +142,6 @@ impl std::fmt::Debug for Db {
 
 /// The seeded accounts: name, password, permissions.
 pub const SEED_USERS: [(&str, &str, &str); 2] = [("alice", "wonderland", "admin"), ("bob", "builder", "")];
-
-/// Hashes a password with argon2id and a random salt.
-pub fn hash_password(password: &str) -> Result<String, DbError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| DbError::Hash(e.to_string()))
-}
-
-/// Verifies a password against a stored hash (constant-time comparison inside argon2).
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-}
 
 impl Db {
     /// Opens (or creates) the database, creates the table and seeds the users if absent.
@@ -206,17 +191,22 @@ impl Db {
                 conn.execute_batch(&format!("ALTER TABLE users ADD COLUMN {column} {definition};"))?;
             }
         }
+        let hasher = PasswordHasher::new();
         for (name, password, permissions) in SEED_USERS {
             let exists: bool =
                 conn.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)", [name], |r| r.get(0))?;
             if !exists {
                 conn.execute(
                     "INSERT OR IGNORE INTO users (username, password_hash, permissions) VALUES (?1, ?2, ?3)",
-                    params![name, hash_password(password)?, permissions],
+                    params![
+                        name,
+                        hasher.hash_blocking(password).map_err(|e| DbError::Hash(e.to_string()))?,
+                        permissions
+                    ],
                 )?;
             }
         }
-        Ok(Db { conn: Arc::new(Mutex::new(conn)), dummy_hash: Arc::new(hash_password("not a real password")?) })
+        Ok(Db { conn: Arc::new(Mutex::new(conn)), hasher })
     }
 
     /// Runs `f` on the connection in a blocking task.
@@ -264,26 +254,30 @@ impl Db {
     /// time taken does not tell which names exist.
     pub async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, DbError> {
         let user = self.user_by_name(username).await?;
-        let hash = match &user {
-            Some(u) => u.password_hash.clone(),
-            None => self.dummy_hash.as_str().to_owned(),
-        };
-        let password = password.to_owned();
-        let right = off_thread(move || verify_password(&password, &hash)).await?;
-        Ok(user.filter(|_| right))
+        let stored = user.as_ref().map(|u| u.password_hash.as_str());
+        match self.hasher.verify(password, stored).await.map_err(|e| DbError::Hash(e.to_string()))? {
+            Verified::Yes { needs_rehash } => {
+                let Some(user) = user else { return Ok(None) };
+                if needs_rehash {
+                    // The parameters changed since this hash was made: store a new one.
+                    return self.set_password(user.id, password).await.map(|u| u.or(Some(user)));
+                }
+                Ok(Some(user))
+            }
+            Verified::No => Ok(None),
+        }
     }
 
     /// Whether `password` is `user`'s current password (off the lock and the workers).
     pub async fn password_matches(&self, user: &User, password: &str) -> Result<bool, DbError> {
-        let (password, hash) = (password.to_owned(), user.password_hash.clone());
-        off_thread(move || verify_password(&password, &hash)).await
+        let verified = self.hasher.verify(password, Some(&user.password_hash)).await;
+        Ok(matches!(verified.map_err(|e| DbError::Hash(e.to_string()))?, Verified::Yes { .. }))
     }
 
     /// Sets a new password; returns the updated user. Hashing runs before the database
     /// lock is taken.
     pub async fn set_password(&self, id: i64, password: &str) -> Result<Option<User>, DbError> {
-        let password = password.to_owned();
-        let hash = off_thread(move || hash_password(&password)).await??;
+        let hash = self.hasher.hash(password).await.map_err(|e| DbError::Hash(e.to_string()))?;
         self.run(move |c| {
             c.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![hash, id])?;
             Ok(())
@@ -417,11 +411,6 @@ impl Db {
         })
         .await
     }
-}
-
-/// Runs CPU-heavy work (argon2) on a blocking thread, off the async workers.
-async fn off_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, DbError> {
-    actix_web::web::block(f).await.map_err(|_| DbError::Blocking)
 }
 
 impl actix_web::ResponseError for DbError {

@@ -159,6 +159,15 @@ impl PasswordHasher {
         self.off_workers(move || hash_now(&params, password.as_bytes())).await
     }
 
+    /// [`hash`](PasswordHasher::hash) in this thread, for places that may block (start-up,
+    /// seeding a database); never on an async worker.
+    pub fn hash_blocking(&self, password: &str) -> Result<String, PasswordError> {
+        if password.len() > self.max_len {
+            return Err(PasswordError::TooLong { max: self.max_len });
+        }
+        hash_now(&self.params, password.as_bytes())
+    }
+
     /// Checks `password` against the stored hash; `None` (no such user) checks a dummy
     /// hash of the same cost and answers [`Verified::No`]. A password over the length
     /// cap is [`Verified::No`] without hashing.
