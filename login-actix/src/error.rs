@@ -65,7 +65,7 @@ pub enum LoginError {
     /// blocking task died. Feature `password`.
     #[cfg(feature = "password")]
     #[error(transparent)]
-    Password(crate::password::PasswordError),
+    Password(PasswordError),
     /// Creating a remember token failed (`500`).
     #[error(transparent)]
     Token(#[from] TokenError),
@@ -103,4 +103,23 @@ impl ResponseError for LoginError {
         }
         res.content_type("text/plain; charset=utf-8").body(status.canonical_reason().unwrap_or("error"))
     }
+}
+
+#[cfg(feature = "password")]
+/// Why hashing or verifying a password failed (module [`password`](crate::password)).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum PasswordError {
+    /// The password is longer than the configured cap (refused before hashing).
+    #[error("password longer than {max} bytes")]
+    TooLong {
+        /// The cap.
+        max: usize,
+    },
+    /// The stored hash is not a PHC string this hasher reads (a corrupt row).
+    #[error("stored password hash is unreadable")]
+    BadHash,
+    /// Hashing failed, or its blocking task did not finish.
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
 }

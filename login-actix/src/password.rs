@@ -26,30 +26,13 @@ use argon2::{
     Algorithm, Argon2, Params, Version,
 };
 
+pub use crate::error::PasswordError;
 use crate::{error::LoginError, throttle::LoginThrottle};
 
 /// The longest password accepted, in bytes, by default: longer ones are refused before
 /// any hashing (argon2 itself takes any length; the cap bounds the work one request
 /// can ask for).
 pub const DEFAULT_MAX_PASSWORD_LEN: usize = 1_024;
-
-/// Why hashing or verifying failed.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum PasswordError {
-    /// The password is longer than the configured cap (refused before hashing).
-    #[error("password longer than {max} bytes")]
-    TooLong {
-        /// The cap.
-        max: usize,
-    },
-    /// The stored hash is not a PHC string this hasher reads (a corrupt row).
-    #[error("stored password hash is unreadable")]
-    BadHash,
-    /// Hashing failed, or its blocking task did not finish.
-    #[error("password hashing failed: {0}")]
-    Hashing(String),
-}
 
 /// The answer of a verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
