@@ -66,11 +66,6 @@ impl RestoreLimiter {
         1
     }
 
-    /// Forgets login `id` (it ended).
-    pub fn forget(&self, id: LoginId) {
-        self.last.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
-    }
-
     /// How many logins are tracked.
     pub fn len(&self) -> usize {
         self.last.lock().unwrap_or_else(PoisonError::into_inner).len()

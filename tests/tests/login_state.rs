@@ -343,3 +343,25 @@ async fn a_logout_the_registry_cannot_record_keeps_the_cookies_to_retry_with() {
     assert_eq!(send(&app, &mut copy.clone(), get("/dashboard")).await.status(), 302);
     assert_eq!(send(&app, &mut copy.without("id"), get("/dashboard")).await.status(), 302);
 }
+
+/// A logout names the user only when it ended a live login: a logged-out copy of the
+/// cookies posting `/logout` logs nobody out, and the event says so.
+#[actix_rt::test]
+async fn a_logout_from_a_logged_out_copy_names_nobody() {
+    let t = Harness::new();
+    let named = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&named);
+    let hook = move |_: &actix_web::HttpRequest, e: &LoginEvent| {
+        if let LoginEvent::LoggedOut { user_id } = e {
+            seen.lock().expect("lock").push(user_id.clone());
+        }
+    };
+    let app = service!(t, t.builder(SECRET).build().expect("config"), hook);
+    let mut jar = Jar::new();
+    send(&app, &mut jar, login_req(1, Some("on"))).await;
+    let copy = jar.clone();
+    send(&app, &mut jar, post("/logout", "")).await;
+    send(&app, &mut copy.clone(), post("/logout", "")).await;
+    let named = named.lock().expect("lock").clone();
+    assert_eq!(named, vec![Some(serde_json::json!(1)), None]);
+}

@@ -10,7 +10,8 @@ pub struct LoggedOut {
 }
 
 impl LoggedOut {
-    /// The id of the user whose login ended, `None` when nobody was logged in.
+    /// The id of the user whose login this logout ended, `None` when it ended none
+    /// (nobody was logged in, or the cookies were a logged-out copy).
     pub fn user_id<Id: serde::de::DeserializeOwned>(&self) -> Option<Id> {
         self.user_id.clone().and_then(|v| serde_json::from_value(v).ok())
     }

@@ -370,14 +370,18 @@ impl LoginSession {
 
         // The registry first: only once the logins are gone does the browser forget them.
         let registry = self.state.config.registry();
+        // Who logged out: the owner of a login this logout really ended (a logged-out
+        // copy of the cookies names a user, but logs nobody out).
         let mut user_id = None;
         if let Some(record) = record {
-            registry.remove(record.login_id).await?;
-            user_id = Some(record.user_id);
+            if registry.remove(record.login_id).await? {
+                user_id = Some(record.user_id);
+            }
         }
         if let Some(claims) = token {
-            registry.remove(claims.login_id).await?;
-            user_id = user_id.or(Some(claims.user_id));
+            if registry.remove(claims.login_id).await? {
+                user_id = user_id.or(Some(claims.user_id));
+            }
         }
         session.purge();
         remember_cookie::schedule_delete(&self.state, &self.req);
