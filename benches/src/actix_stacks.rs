@@ -133,6 +133,9 @@ struct ActixScenario<S> {
     path: &'static str,
     cookie: Option<String>,
     status: u16,
+    /// A cookie the client keeps up to date from each response (the rotating remember
+    /// cookie), as a browser does.
+    keep: Option<&'static str>,
 }
 
 impl<S, B> Scenario for ActixScenario<S>
@@ -146,6 +149,11 @@ where
         }
         let res = self.sys.block_on(test::call_service(&self.svc, req.to_request()));
         assert_eq!(res.status().as_u16(), self.status, "{}", self.path);
+        if let Some(name) = self.keep {
+            if let Some(c) = res.response().cookies().find(|c| c.name() == name) {
+                self.cookie = Some(format!("{}={}", c.name(), c.value()));
+            }
+        }
     }
 }
 
@@ -202,7 +210,10 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
     let sys = actix_rt::System::new();
     let data = web::Data::new(users());
     macro_rules! scenario {
-        ($app:expr, $login:expr, $only:expr, $path:expr) => {{
+        ($app:expr, $login:expr, $only:expr, $path:expr) => {
+            scenario!($app, $login, $only, $path, None)
+        };
+        ($app:expr, $login:expr, $only:expr, $path:expr, $keep:expr) => {{
             let svc = sys.block_on(test::init_service($app));
             let cookie: Option<String> = match $login {
                 Some(login) => {
@@ -212,7 +223,7 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
                 }
                 None => None,
             };
-            let mut s = ActixScenario { sys, svc, path: $path, cookie, status: 200 };
+            let mut s = ActixScenario { sys, svc, path: $path, cookie, status: 200, keep: $keep };
             s.request();
             Box::new(s) as Box<dyn Scenario>
         }};
@@ -248,10 +259,11 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
             "/identity/protected"
         ),
         "ours" | "ours_public" | "ours_remember" => {
-            let (login, only, path) = match name {
-                "ours" => (Some("/ours/login"), Some("id"), "/ours/protected"),
-                "ours_public" => (None, None, "/public"),
-                _ => (Some("/ours/login-remember"), Some("_remember"), "/ours/protected"),
+            let (login, only, path, keep) = match name {
+                "ours" => (Some("/ours/login"), Some("id"), "/ours/protected", None),
+                "ours_public" => (None, None, "/public", None),
+                // Each restore rotates the token: the client sends the latest one.
+                _ => (Some("/ours/login-remember"), Some("_remember"), "/ours/protected", Some("_remember")),
             };
             scenario!(
                 App::new()
@@ -264,7 +276,8 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
                     .wrap(session_mw(CookieSessionStore::default())),
                 login,
                 only,
-                path
+                path,
+                keep
             )
         }
         "ours_authhash" => scenario!(

@@ -26,12 +26,29 @@ pub struct User {
     pub active: bool,
     /// Permission names (alice has `admin`).
     pub permissions: Vec<String>,
+    /// Unix seconds of the last completed credential login (`0`: never): a reset link
+    /// made before it is dead.
+    pub last_login_at: i64,
 }
 
 /// The columns every user query reads, in [`User::from_row`]'s order.
-const USER_COLUMNS: &str = "id, username, password_hash, session_epoch, active, permissions";
+const USER_COLUMNS: &str = "id, username, password_hash, session_epoch, active, permissions, last_login_at";
 
 impl User {
+    /// A user that is no one, for work that must take the same time with or without a
+    /// real account.
+    pub fn nobody() -> User {
+        User {
+            id: 0,
+            username: String::new(),
+            password_hash: String::new(),
+            session_epoch: 0,
+            active: false,
+            permissions: Vec::new(),
+            last_login_at: 0,
+        }
+    }
+
     fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         let permissions: String = r.get(5)?;
         Ok(User {
@@ -41,6 +58,7 @@ impl User {
             session_epoch: r.get(3)?,
             active: r.get(4)?,
             permissions: permissions.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect(),
+            last_login_at: r.get(6)?,
         })
     }
 }
@@ -105,6 +123,10 @@ impl AuthUser for User {
 
     fn has_permission(&self, permission: &str) -> bool {
         self.permissions.iter().any(|p| p == permission)
+    }
+
+    fn last_login_at(&self) -> Option<u64> {
+        u64::try_from(self.last_login_at).ok()
     }
 }
 
@@ -179,9 +201,11 @@ impl Db {
             CREATE INDEX IF NOT EXISTS activity_user ON activity (user_id, id);",
         )?;
         // Columns added after 0.1, for database files made by it.
-        for (column, definition) in
-            [("active", "INTEGER NOT NULL DEFAULT 1"), ("permissions", "TEXT NOT NULL DEFAULT ''")]
-        {
+        for (column, definition) in [
+            ("active", "INTEGER NOT NULL DEFAULT 1"),
+            ("permissions", "TEXT NOT NULL DEFAULT ''"),
+            ("last_login_at", "INTEGER NOT NULL DEFAULT 0"),
+        ] {
             let present: bool = conn.query_row(
                 "SELECT EXISTS(SELECT 1 FROM pragma_table_info('users') WHERE name = ?1)",
                 [column],
@@ -283,6 +307,34 @@ impl Db {
             Ok(())
         })
         .await?;
+        self.user(id).await
+    }
+
+    /// Records a completed credential login at `now` (kills older reset links).
+    pub async fn record_login(&self, id: i64, now: i64) -> Result<(), DbError> {
+        self.run(move |c| {
+            c.execute("UPDATE users SET last_login_at = MAX(last_login_at + 1, ?1) WHERE id = ?2", params![now, id])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Sets a new password only if `user`'s password is still the one read (a
+    /// compare-and-set: a reset link is used once); `None` when it changed meanwhile.
+    pub async fn replace_password(&self, user: &User, password: &str) -> Result<Option<User>, DbError> {
+        let hash = self.hasher.hash(password).await.map_err(|e| DbError::Hash(e.to_string()))?;
+        let (id, old) = (user.id, user.password_hash.clone());
+        let changed = self
+            .run(move |c| {
+                Ok(c.execute(
+                    "UPDATE users SET password_hash = ?1 WHERE id = ?2 AND password_hash = ?3",
+                    params![hash, id, old],
+                )?)
+            })
+            .await?;
+        if changed == 0 {
+            return Ok(None);
+        }
         self.user(id).await
     }
 

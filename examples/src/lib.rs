@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod db;
+pub mod outbox;
 pub mod pages;
 pub mod routes;
 pub mod server;

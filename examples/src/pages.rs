@@ -72,10 +72,56 @@ pub fn login(username: Option<&str>, next: &str, error: Option<&str>) -> String 
 <label><input id="login-remember" name="remember" type="checkbox"> Remember me for 30 days</label>
 <input type="hidden" name="next" value="{}">
 <button id="login-submit" type="submit">Log in</button>
-</form>"#,
+</form>
+<p><a id="forgot-link" href="/password/forgot">Forgot your password?</a></p>"#,
         escape(next)
     );
     layout("Log in", username, &body)
+}
+
+/// `GET /password/forgot`, and the answer to `POST /password/forgot` (`sent`): the same
+/// words whether or not the account exists.
+pub fn forgot_password(sent: bool) -> String {
+    let mut body = String::from("<h1>Forgot your password?</h1>");
+    if sent {
+        body.push_str(
+            r#"<p class="ok" id="forgot-sent">If an active account has that name, a link to choose a new password is on its way. It works once, for a limited time.</p>"#,
+        );
+    }
+    body.push_str(
+        r#"<form method="post" action="/password/forgot">
+<label>Username <input id="forgot-username" name="username" autocomplete="username" required></label>
+<button id="forgot-submit" type="submit">Send me a reset link</button>
+</form>"#,
+    );
+    layout("Forgot password", None, &body)
+}
+
+/// `GET /password/reset?token=..` with a valid token: the new-password form.
+pub fn reset_password(token: &str, error: Option<&str>) -> String {
+    let mut body = String::from("<h1>Choose a new password</h1>");
+    if let Some(error) = error {
+        let _ = write!(body, r#"<p class="error" id="error">{}</p>"#, escape(error));
+    }
+    let _ = write!(
+        body,
+        r#"<form method="post" action="/password/reset">
+<input type="hidden" name="token" value="{}">
+<label>New password <input id="reset-password" name="new_password" type="password" autocomplete="new-password" required></label>
+<button id="reset-submit" type="submit">Set the new password</button>
+</form><p>Every session of the account is logged out afterwards.</p>"#,
+        escape(token)
+    );
+    layout("Reset password", None, &body)
+}
+
+/// The `400` page of an invalid, used or expired reset link.
+pub fn reset_invalid() -> String {
+    layout(
+        "Reset link not valid",
+        None,
+        r#"<h1>This link does not work</h1><p class="error" id="reset-invalid">The reset link is invalid, already used or expired.</p><p><a href="/password/forgot">Ask for a new one</a></p>"#,
+    )
 }
 
 /// `GET /dashboard`.

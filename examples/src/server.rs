@@ -15,6 +15,7 @@ use actix_web::{
 };
 use login_actix::{
     dev::BoundedSessionStore,
+    recovery::RecoveryTokens,
     registry::{LoginRegistry, MemoryRegistry, RedisRegistry, SqliteRegistry},
     throttle::RedisThrottle,
     LoginConfig, LoginMiddleware,
@@ -22,6 +23,7 @@ use login_actix::{
 
 use crate::{
     db::Db,
+    outbox::Outbox,
     routes::{self, load_user},
     settings::{RegistryKind, SessionStoreKind, Settings},
 };
@@ -44,6 +46,9 @@ pub enum StartError {
     /// The address could not be bound.
     #[error("--addr: cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    /// The outbox directory cannot be made.
+    #[error("--outbox: cannot use the directory: {0}")]
+    Outbox(std::io::Error),
     /// The login configuration was refused.
     #[error("--secret: {0}")]
     Config(String),
@@ -60,6 +65,25 @@ pub struct AppParts {
     pub key: Key,
     /// Whether cookies carry `Secure`.
     pub secure: bool,
+    /// Password-reset links.
+    pub recovery: web::Data<RecoveryTokens>,
+    /// Where mail goes.
+    pub outbox: web::Data<Outbox>,
+}
+
+impl AppParts {
+    /// The parts of an app without an outbox (messages only logged) and with reset links
+    /// of the default lifetime: for tests that build the app themselves.
+    pub fn new(db: Db, config: LoginConfig, key: Key, secure: bool) -> AppParts {
+        AppParts {
+            db: web::Data::new(db),
+            recovery: web::Data::new(RecoveryTokens::new(&config)),
+            outbox: web::Data::new(Outbox::new(None)),
+            config,
+            key,
+            secure,
+        }
+    }
 }
 
 /// The demo app on the given session store.
@@ -86,6 +110,8 @@ pub fn app<S: SessionStore + 'static>(
         .build();
     App::new()
         .app_data(parts.db)
+        .app_data(parts.recovery)
+        .app_data(parts.outbox)
         .configure(routes::configure)
         .wrap(
             LoginMiddleware::new(load_user, parts.config)
@@ -107,6 +133,7 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
         .registry(registry)
         .login_attempts(settings.login_attempts)
         .login_window(settings.login_window)
+        .remember_grace(settings.remember_grace)
         .trust_proxy(settings.trust_proxy);
     if let Some(fresh_for) = settings.fresh_for {
         base = base.fresh_for(fresh_for);
@@ -120,8 +147,14 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
             .map_err(|e| StartError::Redis(e.to_string()))?;
         base = base.throttle_store(Arc::new(throttle));
     }
+    let outbox = Outbox::new(settings.outbox.clone());
+    outbox.prepare().map_err(StartError::Outbox)?;
+    let outbox = web::Data::new(outbox);
+    let reset_timeout = settings.reset_timeout;
     let parts = |config: LoginConfig| AppParts {
         db: web::Data::new(db.clone()),
+        recovery: web::Data::new(RecoveryTokens::new(&config).lifetime(reset_timeout)),
+        outbox: outbox.clone(),
         config,
         key: key.clone(),
         secure: settings.secure_cookies,

@@ -46,6 +46,17 @@ pub struct Args {
     /// Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it).
     #[arg(long, env = "LOGIN_DEMO_TRUST_PROXY", value_parser = clap::builder::FalseyValueParser::new())]
     pub trust_proxy: bool,
+    /// A directory: every message the demo would mail (password-reset links) is written
+    /// there as one new `.txt` file. Default: none (messages are only logged, without
+    /// their links).
+    #[arg(long, env = "LOGIN_DEMO_OUTBOX")]
+    pub outbox: Option<PathBuf>,
+    /// Seconds a password-reset link lasts.
+    #[arg(long, env = "LOGIN_DEMO_RESET_TIMEOUT", default_value_t = 3600)]
+    pub reset_timeout: u64,
+    /// Seconds a retired remember token still works (0 to 300).
+    #[arg(long, env = "LOGIN_DEMO_REMEMBER_GRACE", default_value_t = 10)]
+    pub remember_grace: u64,
     /// Drop the `Secure` cookie attribute (plain-http testing).
     #[arg(long, env = "LOGIN_DEMO_INSECURE_COOKIES", value_parser = clap::builder::FalseyValueParser::new())]
     pub insecure_cookies: bool,
@@ -98,6 +109,12 @@ pub struct Settings {
     pub login_window: std::time::Duration,
     /// Whether the client IP comes from `X-Forwarded-For`.
     pub trust_proxy: bool,
+    /// Where mail goes, `None` for the log only.
+    pub outbox: Option<PathBuf>,
+    /// How long a reset link lasts.
+    pub reset_timeout: std::time::Duration,
+    /// How long a retired remember token still works.
+    pub remember_grace: std::time::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -114,6 +131,9 @@ impl std::fmt::Debug for Settings {
             .field("login_attempts", &self.login_attempts)
             .field("login_window", &self.login_window)
             .field("trust_proxy", &self.trust_proxy)
+            .field("outbox", &self.outbox)
+            .field("reset_timeout", &self.reset_timeout)
+            .field("remember_grace", &self.remember_grace)
             .finish()
     }
 }
@@ -133,6 +153,9 @@ pub enum SettingsError {
     /// A number out of range.
     #[error("{0}: must be at least 1")]
     Zero(&'static str),
+    /// A number above its maximum.
+    #[error("{0}: must be at most {1}")]
+    TooLarge(&'static str, u64),
     /// Bad `--session-store`.
     #[error("--session-store: expected `cookie` or a redis://host:port URL, got {0:?}")]
     SessionStore(String),
@@ -180,6 +203,13 @@ impl Settings {
         if args.fresh_for == Some(0) {
             return Err(SettingsError::Zero("--fresh-for"));
         }
+        if args.reset_timeout == 0 {
+            return Err(SettingsError::Zero("--reset-timeout"));
+        }
+        let max_grace = login_actix::config::MAX_REMEMBER_GRACE.as_secs();
+        if args.remember_grace > max_grace {
+            return Err(SettingsError::TooLarge("--remember-grace", max_grace));
+        }
         Ok(Settings {
             registry,
             idle_timeout,
@@ -187,6 +217,9 @@ impl Settings {
             login_attempts: args.login_attempts,
             login_window: std::time::Duration::from_secs(args.login_window),
             trust_proxy: args.trust_proxy,
+            outbox: args.outbox,
+            reset_timeout: std::time::Duration::from_secs(args.reset_timeout),
+            remember_grace: std::time::Duration::from_secs(args.remember_grace),
             addr,
             secret,
             secret_is_random,
@@ -224,6 +257,7 @@ mod tests {
         assert_eq!(m.registry, RegistryKind::Memory);
         assert_eq!(m.idle_timeout, Some(std::time::Duration::from_secs(60)));
         assert!(!format!("{s:?}").contains(&format!("{:?}", s.secret)));
+        assert_eq!((s.outbox, s.reset_timeout.as_secs(), s.remember_grace.as_secs()), (None, 3600, 10));
     }
 
     #[test]
@@ -236,6 +270,10 @@ mod tests {
         assert!(e.to_string().starts_with("--login-attempts:"));
         let e = Settings::from_args(args(&["--registry", "postgres://x"])).unwrap_err();
         assert!(e.to_string().starts_with("--registry:"));
+        let e = Settings::from_args(args(&["--reset-timeout", "0"])).unwrap_err();
+        assert!(e.to_string().starts_with("--reset-timeout:"));
+        let e = Settings::from_args(args(&["--remember-grace", "301"])).unwrap_err();
+        assert!(e.to_string().starts_with("--remember-grace:"));
         let e = Settings::from_args(args(&["--session-store", "memcached://x"])).unwrap_err();
         assert!(e.to_string().starts_with("--session-store:"));
     }

@@ -2,5 +2,5 @@
 
 pub use login_core::{
     Clock, ConfigError, CookieSettings, CrossOriginPolicy, CrossOriginRefusal, LoginConfigBuilder, SameSite,
-    ThrottleSettings, MIN_SECRET_LEN,
+    ThrottleSettings, DEFAULT_REMEMBER_GRACE, MAX_REMEMBER_GRACE, MIN_SECRET_LEN,
 };

@@ -71,6 +71,11 @@ pub enum EndReason {
     /// The user's oldest login, ended because a new login reached the per-user cap
     /// ([`max_logins_per_user`](crate::config::LoginConfigBuilder::max_logins_per_user)).
     TooManyLogins,
+    /// A retired remember token was presented after its grace window: a copy of the
+    /// cookie is in someone else's hands (see
+    /// [`remember_grace`](crate::config::LoginConfigBuilder::remember_grace)). The login
+    /// ends for the owner and the holder of the copy alike.
+    RememberTokenReused,
 }
 
 /// Why a request or credential was refused.

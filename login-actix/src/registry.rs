@@ -13,10 +13,15 @@
 //! default 100) from the library: after each credential login, past the cap, the
 //! user's oldest login ends. Bring your own (Postgres) by implementing
 //! [`LoginRegistry`].
+//!
+//! Every store also keeps each login's remember-token generation
+//! ([`LoginTimes::remember_gen`], moved by [`LoginRegistry::rotate`], a
+//! compare-and-set): two numbers per login, whatever the number of rotations. Which
+//! generation still restores is [`token_standing`].
 
 pub use login_core::{
-    user_agent_label, user_key, LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, StoreError,
-    DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER, MAX_LOGINS_PER_USER_BOUND,
+    token_standing, user_agent_label, user_key, LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry,
+    StoreError, TokenStanding, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER, MAX_LOGINS_PER_USER_BOUND,
 };
 
 #[cfg(feature = "redis")]

@@ -43,6 +43,8 @@ use crate::{
 pub struct LoginThrottle {
     req: HttpRequest,
     state: Rc<Flow>,
+    /// Counters of their own for another kind of request (see [`LoginThrottle::purpose`]).
+    purpose: Option<&'static str>,
 }
 
 impl std::fmt::Debug for LoginThrottle {
@@ -57,7 +59,7 @@ impl FromRequest for LoginThrottle {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(match Flow::of(req) {
-            Ok(state) => Ok(LoginThrottle { req: req.clone(), state }),
+            Ok(state) => Ok(LoginThrottle { req: req.clone(), state, purpose: None }),
             Err(err) => Err(into_actix_error(req, err)),
         })
     }
@@ -78,6 +80,31 @@ impl std::fmt::Debug for LoginAttempt {
 }
 
 impl LoginThrottle {
+    /// The same limits, counted in counters of their own for `purpose` (a short label,
+    /// such as `"password-reset"`): for requests that must not be repeated at will but
+    /// must never lock anyone out of logging in, such as asking for a password-reset
+    /// link. Pair it with [`LoginAttempt::keep`] when every request counts.
+    ///
+    /// ```
+    /// use actix_web::{post, web, HttpResponse};
+    /// use login_actix::LoginThrottle;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Forgot { username: String }
+    ///
+    /// #[post("/password/forgot")]
+    /// async fn forgot(form: web::Form<Forgot>, throttle: LoginThrottle) -> actix_web::Result<HttpResponse> {
+    ///     // 429 over the limit, whether or not the user exists.
+    ///     throttle.purpose("password-reset").attempt(&form.username).await?.keep();
+    ///     // ... mail a link if the user exists; answer the same page either way.
+    ///     Ok(HttpResponse::Ok().body("If that account exists, a link is on its way."))
+    /// }
+    /// ```
+    pub fn purpose(mut self, purpose: &'static str) -> Self {
+        self.purpose = Some(purpose);
+        self
+    }
+
     /// The client IP the throttle counts: the peer address, or with
     /// [`trust_proxy`](login_core::LoginConfigBuilder::trust_proxy) the last valid
     /// `X-Forwarded-For` entry.
@@ -107,7 +134,11 @@ impl LoginThrottle {
         let settings = self.state.config.throttle();
         let store = self.state.config.throttle_store();
         let now = self.state.config.now();
-        let (user_key, ip_key) = throttle_keys(username, self.client_ip());
+        let (mut user_key, mut ip_key) = throttle_keys(username, self.client_ip());
+        if let Some(purpose) = self.purpose {
+            user_key = format!("{purpose}:{user_key}");
+            ip_key = format!("{purpose}:{ip_key}");
+        }
         // The IP first: a client over its limit creates no per-username counter.
         let per_ip = store.hit(&ip_key, now, settings.window).await?;
         let over = if per_ip.count > settings.per_ip {
@@ -122,7 +153,8 @@ impl LoginThrottle {
                 client = %ip_key,
                 retry_after,
                 per_ip = per_ip.count,
-                "login attempt throttled (password not checked)"
+                purpose = self.purpose.unwrap_or("login"),
+                "attempt throttled (the credential was not checked)"
             );
             self.state.emit(&self.req, &LoginEvent::Throttled { client: ip_key, retry_after });
             return Err(LoginError::Throttled { retry_after });
@@ -136,6 +168,10 @@ impl LoginAttempt {
     pub fn failed(self) {
         tracing::info!(client = %self.ip_key, "login failed: bad credentials");
     }
+
+    /// The attempt stays counted, whatever came of it: for requests where no outcome
+    /// resets the count (asking for a password-reset link).
+    pub fn keep(self) {}
 
     /// The credential was right: the (username, IP) counter is forgotten and the
     /// attempt taken back from the IP's count.

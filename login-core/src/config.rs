@@ -16,6 +16,12 @@ use crate::{
 /// The shortest accepted application secret, in bytes.
 pub const MIN_SECRET_LEN: usize = 32;
 
+/// The default [`remember_grace`](LoginConfigBuilder::remember_grace): 10 seconds.
+pub const DEFAULT_REMEMBER_GRACE: Duration = Duration::from_secs(10);
+
+/// The longest accepted [`remember_grace`](LoginConfigBuilder::remember_grace): 5 minutes.
+pub const MAX_REMEMBER_GRACE: Duration = Duration::from_secs(300);
+
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The `SameSite` attribute of the remember cookie.
@@ -84,6 +90,7 @@ impl Default for CookieSettings {
 /// | [`cookie_host_prefix`](LoginConfigBuilder::cookie_host_prefix) | off |
 /// | [`touch_interval`](LoginConfigBuilder::touch_interval) | 60 seconds (and at most a tenth of the idle timeout) |
 /// | [`max_logins_per_user`](LoginConfigBuilder::max_logins_per_user) | 100 (the oldest login ends) |
+/// | [`remember_grace`](LoginConfigBuilder::remember_grace) | 10 seconds |
 ///
 /// ```
 /// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
@@ -116,6 +123,7 @@ struct ConfigInner {
     idle_timeout: Option<Duration>,
     touch_interval: Duration,
     max_logins_per_user: usize,
+    remember_grace: Duration,
     restore_limiter: Arc<crate::restore_limit::RestoreLimiter>,
     fresh_for: Duration,
     keys: Keys,
@@ -157,6 +165,7 @@ impl LoginConfig {
             idle_timeout: None,
             touch_interval: Duration::from_secs(60),
             max_logins_per_user: crate::memory_registry::DEFAULT_MAX_LOGINS_PER_USER,
+            remember_grace: DEFAULT_REMEMBER_GRACE,
             fresh_for: Duration::from_secs(30 * 60),
             cross_origin: CrossOriginPolicy::default(),
             bad_origins: Vec::new(),
@@ -278,6 +287,12 @@ impl LoginConfig {
         }
     }
 
+    /// How long a retired remember token still restores its login (see
+    /// [`remember_grace`](LoginConfigBuilder::remember_grace)).
+    pub fn remember_grace(&self) -> Duration {
+        self.inner.remember_grace
+    }
+
     /// The derived keys.
     #[doc(hidden)]
     pub fn keys(&self) -> &Keys {
@@ -327,6 +342,7 @@ impl fmt::Debug for LoginConfig {
             .field("leeway", &i.leeway)
             .field("idle_timeout", &i.idle_timeout)
             .field("touch_interval", &i.touch_interval)
+            .field("remember_grace", &i.remember_grace)
             .field("fresh_for", &i.fresh_for)
             .field("cross_origin", &i.cross_origin)
             .field("throttle", &i.throttle)
@@ -350,6 +366,7 @@ pub struct LoginConfigBuilder {
     idle_timeout: Option<Duration>,
     touch_interval: Duration,
     max_logins_per_user: usize,
+    remember_grace: Duration,
     fresh_for: Duration,
     cross_origin: CrossOriginPolicy,
     bad_origins: Vec<String>,
@@ -571,6 +588,18 @@ impl LoginConfigBuilder {
         self
     }
 
+    /// How long a retired remember token still works. Every remember restore rotates
+    /// the token (a new one for the same login, keeping its expiry); the one presented
+    /// is retired. Within this window after the rotation it still restores the login
+    /// and is answered with the current token (parallel requests, a restored tab);
+    /// presented after it, it is taken for a stolen copy: the login ends, for the
+    /// thief and the owner alike, with `Ended` reason `RememberTokenReused`. Default 10
+    /// seconds; at most 5 minutes.
+    pub fn remember_grace(mut self, grace: Duration) -> Self {
+        self.remember_grace = grace;
+        self
+    }
+
     /// The most live logins one user may hold, in any store. A login beyond it ends the
     /// user's oldest login (by creation time), never the one logging in, and emits
     /// `Ended` with reason `TooManyLogins`. The library enforces it after every
@@ -657,6 +686,9 @@ impl LoginConfigBuilder {
                 cookie.name = format!("__Host-{}", cookie.name);
             }
         }
+        if self.remember_grace > MAX_REMEMBER_GRACE {
+            return Err(ConfigError::BadDuration { setting: "remember_grace", detail: "at most 5 minutes".into() });
+        }
         if self.leeway > Duration::from_secs(60) {
             return Err(ConfigError::BadDuration { setting: "leeway", detail: "at most 60 seconds".into() });
         }
@@ -673,6 +705,7 @@ impl LoginConfigBuilder {
                 idle_timeout: self.idle_timeout,
                 touch_interval: self.touch_interval,
                 max_logins_per_user: self.max_logins_per_user,
+                remember_grace: self.remember_grace,
                 restore_limiter: crate::restore_limit::RestoreLimiter::for_scope(self.registry_scope),
                 fresh_for: self.fresh_for,
                 keys: self.keys,

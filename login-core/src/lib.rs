@@ -61,6 +61,8 @@ mod registry;
 #[cfg(feature = "flow")]
 mod remember;
 #[cfg(feature = "flow")]
+mod remember_rotation;
+#[cfg(feature = "flow")]
 mod restore_limit;
 #[cfg(feature = "flow")]
 mod session_record;
@@ -70,7 +72,10 @@ mod throttle;
 mod user;
 
 #[cfg(feature = "flow")]
-pub use config::{Clock, CookieSettings, LoginConfig, LoginConfigBuilder, SameSite, ThrottleSettings, MIN_SECRET_LEN};
+pub use config::{
+    Clock, CookieSettings, LoginConfig, LoginConfigBuilder, SameSite, ThrottleSettings, DEFAULT_REMEMBER_GRACE,
+    MAX_REMEMBER_GRACE, MIN_SECRET_LEN,
+};
 #[cfg(feature = "flow")]
 pub use cross_origin::{CrossOriginPolicy, CrossOriginRefusal};
 #[cfg(feature = "flow")]
@@ -84,6 +89,8 @@ pub use next::{is_safe_next, login_redirect_url, login_redirect_url_with, next_f
 pub use registry::{user_agent_label, user_key, LiveLogin, LoginRegistry, LoginTimes, USER_AGENT_LABEL_MAX};
 #[cfg(feature = "flow")]
 pub use remember::Remember;
+#[cfg(feature = "flow")]
+pub use remember_rotation::{token_standing, TokenStanding};
 #[cfg(feature = "flow")]
 pub use throttle::{throttle_keys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS};
 #[cfg(feature = "flow")]

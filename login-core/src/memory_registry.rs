@@ -93,9 +93,23 @@ impl std::hash::Hasher for IdHasher {
 
 type IdMap<V> = HashMap<LoginId, V, std::hash::BuildHasherDefault<IdHasher>>;
 
+/// A login as this store holds it: the login and its remember token's generation.
+#[derive(Debug)]
+struct Held {
+    login: LiveLogin,
+    remember_gen: u32,
+    rotated_at: u64,
+}
+
+impl Held {
+    fn times(&self) -> LoginTimes {
+        LoginTimes { remember_gen: self.remember_gen, rotated_at: self.rotated_at, ..self.login.times() }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Inner {
-    logins: IdMap<LiveLogin>,
+    logins: IdMap<Held>,
     /// Each user's logins, oldest first.
     by_user: HashMap<String, BTreeSet<(u64, LoginId)>>,
     by_expiry: BTreeSet<(u64, LoginId)>,
@@ -194,25 +208,35 @@ impl MemoryRegistry {
             logins.len()
         };
         inner.recount(&login.user_key, count - 1, count);
-        inner.logins.insert(login.id, login);
+        inner.logins.insert(login.id, Held { login, remember_gen: 0, rotated_at: 0 });
         Ok(())
     }
 
     fn lookup_sync(&self, id: LoginId, now: u64) -> Result<Option<LoginTimes>, StoreError> {
         let inner = self.lock()?;
-        Ok(inner.logins.get(&id).filter(|l| l.expires_at > now).map(LiveLogin::times))
+        Ok(inner.logins.get(&id).filter(|h| h.login.expires_at > now).map(Held::times))
     }
 
     fn touch_sync(&self, id: LoginId, now: u64) -> Result<(), StoreError> {
-        if let Some(login) = self.lock()?.logins.get_mut(&id) {
-            login.last_seen_at = login.last_seen_at.max(now);
+        if let Some(held) = self.lock()?.logins.get_mut(&id) {
+            held.login.last_seen_at = held.login.last_seen_at.max(now);
         }
         Ok(())
     }
 
+    fn rotate_sync(&self, id: LoginId, from: u32, now: u64) -> Result<Option<LoginTimes>, StoreError> {
+        let mut inner = self.lock()?;
+        let Some(held) = inner.logins.get_mut(&id).filter(|h| h.login.expires_at > now) else { return Ok(None) };
+        if held.remember_gen == from {
+            held.remember_gen = from.saturating_add(1);
+            held.rotated_at = now;
+        }
+        Ok(Some(held.times()))
+    }
+
     fn extend_sync(&self, id: LoginId, expires_at: u64, remembered: bool) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
-        let Some(login) = inner.logins.get_mut(&id) else { return Ok(()) };
+        let Some(Held { login, .. }) = inner.logins.get_mut(&id) else { return Ok(()) };
         let old = login.expires_at;
         let new = old.max(expires_at);
         login.expires_at = new;
@@ -240,8 +264,8 @@ impl MemoryRegistry {
             .into_iter()
             .flatten()
             .filter_map(|(_, id)| inner.logins.get(id))
-            .filter(|l| l.expires_at > now)
-            .cloned()
+            .filter(|h| h.login.expires_at > now)
+            .map(|h| h.login.clone())
             .collect();
         logins.sort_by_key(|l| (l.created_at, l.id));
         Ok(logins)
@@ -251,7 +275,7 @@ impl MemoryRegistry {
 impl Inner {
     /// Removes a login from every index; `true` when it was held.
     fn drop_login(&mut self, id: LoginId) -> bool {
-        let Some(login) = self.logins.remove(&id) else { return false };
+        let Some(Held { login, .. }) = self.logins.remove(&id) else { return false };
         self.by_expiry.remove(&(login.expires_at, id));
         if let Some(ids) = self.by_user.get_mut(&login.user_key) {
             ids.remove(&(login.created_at, id));
@@ -302,6 +326,10 @@ impl LoginRegistry for MemoryRegistry {
         Box::pin(ready(self.extend_sync(id, expires_at, remembered)))
     }
 
+    fn rotate(&self, id: LoginId, from: u32, now: u64) -> BoxFuture<'_, Result<Option<LoginTimes>, StoreError>> {
+        Box::pin(ready(self.rotate_sync(id, from, now)))
+    }
+
     fn remove(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>> {
         Box::pin(ready(self.lock().map(|mut inner| inner.drop_login(id))))
     }
@@ -337,7 +365,7 @@ mod tests {
         let r = MemoryRegistry::new();
         let a = login("1", 10, 100);
         block_on(r.insert(a.clone())).expect("insert");
-        assert!(matches!(r.lookup_now(a.id, 50), Some(Ok(Some(LoginTimes { last_seen_at: 10, expires_at: 100 })))));
+        assert!(matches!(r.lookup_now(a.id, 50), Some(Ok(Some(LoginTimes { last_seen_at: 10, expires_at: 100, .. })))));
         assert_eq!(block_on(r.lookup(a.id, 100)).expect("lookup"), None);
         block_on(r.touch(a.id, 60)).expect("touch");
         assert_eq!(block_on(r.lookup(a.id, 61)).expect("lookup").map(|t| t.last_seen_at), Some(60));

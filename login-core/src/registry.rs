@@ -39,19 +39,31 @@ pub struct LiveLogin {
     pub user_agent: String,
 }
 
-/// The times a per-request check needs: copied out without allocating.
+/// What a per-request check needs of a live login: copied out without allocating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginTimes {
     /// Last request seen.
     pub last_seen_at: u64,
     /// The absolute end of the login.
     pub expires_at: u64,
+    /// The generation of the login's current remember token: `0` at the login, one more
+    /// at each [`rotate`](LoginRegistry::rotate).
+    pub remember_gen: u32,
+    /// When the current generation replaced the one before (`0`: never rotated).
+    pub rotated_at: u64,
+}
+
+impl LoginTimes {
+    /// The times of a login never rotated.
+    pub fn new(last_seen_at: u64, expires_at: u64) -> Self {
+        LoginTimes { last_seen_at, expires_at, remember_gen: 0, rotated_at: 0 }
+    }
 }
 
 impl LiveLogin {
-    /// The times of this login.
+    /// The times of this login as it is inserted (never rotated).
     pub fn times(&self) -> LoginTimes {
-        LoginTimes { last_seen_at: self.last_seen_at, expires_at: self.expires_at }
+        LoginTimes::new(self.last_seen_at, self.expires_at)
     }
 }
 
@@ -111,6 +123,14 @@ pub trait LoginRegistry: Send + Sync + 'static {
     /// cookie): its expiry becomes the later of the current one and `expires_at`, and it
     /// is remembered if it was or `remembered` is set. Never shortens, never forgets.
     fn extend(&self, id: LoginId, expires_at: u64, remembered: bool) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// Rotates the remember token of live login `id`: when its
+    /// [`remember_gen`](LoginTimes::remember_gen) is `from`, it becomes `from + 1` with
+    /// [`rotated_at`](LoginTimes::rotated_at) `now`, atomically (a compare-and-set:
+    /// of two rotations from the same generation, on any instance, one moves it).
+    /// Otherwise nothing changes. Returns the login's times after the call, `None`
+    /// when it is not live at `now`. Never touches the expiry.
+    fn rotate(&self, id: LoginId, from: u32, now: u64) -> BoxFuture<'_, Result<Option<LoginTimes>, StoreError>>;
 
     /// Ends login `id`; `true` when it was live.
     fn remove(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>>;

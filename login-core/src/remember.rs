@@ -139,6 +139,14 @@ pub struct RememberClaims<Id> {
     /// inactive.
     #[serde(rename = "frc", default, skip_serializing_if = "std::ops::Not::not")]
     pub forced: bool,
+    /// The token's generation in its login (claim `gen`, absent when `0`): each remember
+    /// restore rotates the token to the login's next generation.
+    #[serde(rename = "gen", default, skip_serializing_if = "is_zero")]
+    pub remember_gen: u32,
+}
+
+fn is_zero(gen: &u32) -> bool {
+    *gen == 0
 }
 
 /// Encodes and verifies remember tokens with the configuration's derived key.
@@ -202,8 +210,16 @@ impl RememberCodec {
             login_id,
             auth_tag,
             forced,
+            remember_gen: 0,
         };
-        let payload = serde_json::to_vec(&claims).map_err(|e| TokenError::Encode(std::sync::Arc::new(e)))?;
+        Ok((self.sign(&claims)?, claims.exp))
+    }
+
+    /// The token of `claims` (as [`verify`](RememberCodec::verify) gave them, perhaps
+    /// with another generation or auth tag): its times are kept, so a rotated token
+    /// ends when the first one would have.
+    pub fn sign<Id: Serialize>(&self, claims: &RememberClaims<Id>) -> Result<String, TokenError> {
+        let payload = serde_json::to_vec(claims).map_err(|e| TokenError::Encode(std::sync::Arc::new(e)))?;
         let mut token = String::with_capacity(self.header.len() + payload.len() * 4 / 3 + 48);
         token.push_str(&self.header);
         token.push('.');
@@ -213,7 +229,7 @@ impl RememberCodec {
         let signature = mac.finalize().into_bytes();
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(signature, &mut token);
-        Ok((token, claims.exp))
+        Ok(token)
     }
 
     /// Verifies a token and returns its claims. Any failure is a [`TokenError`]; the
@@ -339,6 +355,7 @@ mod tests {
             login_id: LoginId::random(),
             auth_tag: None,
             forced: false,
+            remember_gen: 0,
         };
         let t = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&[1u8; 64]))
             .expect("test fixture");
@@ -367,6 +384,7 @@ mod tests {
             login_id: LoginId::random(),
             auth_tag: None,
             forced: false,
+            remember_gen: 0,
         };
         let key = config(1);
         let t = encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(key.keys().remember_key()))

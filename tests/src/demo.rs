@@ -34,6 +34,9 @@ pub fn test_settings(store: SessionStoreKind, db: Option<std::path::PathBuf>) ->
         session_store: store,
         db,
         secure_cookies: false,
+        outbox: None,
+        reset_timeout: Duration::from_secs(3600),
+        remember_grace: Duration::from_secs(10),
     }
 }
 

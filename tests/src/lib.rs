@@ -189,6 +189,14 @@ impl login_actix::registry::LoginRegistry for FlakyRegistry {
     ) -> BoxFuture<'_, Result<(), login_actix::registry::StoreError>> {
         flaky!(self.extend(id, expires_at, remembered))
     }
+    fn rotate(
+        &self,
+        id: login_actix::registry::LoginId,
+        from: u32,
+        now: u64,
+    ) -> BoxFuture<'_, Result<Option<login_actix::registry::LoginTimes>, login_actix::registry::StoreError>> {
+        flaky!(self.rotate(id, from, now))
+    }
     fn remove(
         &self,
         id: login_actix::registry::LoginId,

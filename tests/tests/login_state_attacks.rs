@@ -346,6 +346,9 @@ impl LoginRegistry for YieldingRegistry {
     fn extend(&self, id: LoginId, expires_at: u64, remembered: bool) -> BoxFuture<'_, Result<(), StoreError>> {
         yielding!(self.extend(id, expires_at, remembered))
     }
+    fn rotate(&self, id: LoginId, from: u32, now: u64) -> BoxFuture<'_, Result<Option<LoginTimes>, StoreError>> {
+        yielding!(self.rotate(id, from, now))
+    }
     fn remove(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>> {
         yielding!(self.remove(id))
     }

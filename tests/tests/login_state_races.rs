@@ -147,7 +147,9 @@ async fn session_data_without_a_login_record_never_joins_the_login() {
     assert_eq!(send(&app, &mut control, post("/my-cart", "cart-0")).await.status(), 200);
     assert_eq!(text(&app, &mut control, get("/my-cart")).await.1, "alice:cart-0", "control");
 
-    // A second restarted browser session of alice, two requests at once.
+    // A second restarted browser session of alice, two requests at once, with the
+    // token the control's restore rotated to.
+    let token = control.get("_remember").expect("the rotated token").to_owned();
     t.advance(120);
     let mut first_tab = remember_only(&token);
     assert_eq!(text(&app, &mut first_tab, get("/")).await.1, "user alice");

@@ -241,12 +241,7 @@ async fn the_demos_password_change_throttles_the_current_password() {
         .clock(move || c.load(Ordering::SeqCst))
         .build()
         .expect("config");
-    let parts = server::AppParts {
-        db: web::Data::new(Db::open(None).expect("db")),
-        config,
-        key: Key::derive_from(&secret),
-        secure: false,
-    };
+    let parts = server::AppParts::new(Db::open(None).expect("db"), config, Key::derive_from(&secret), false);
     let app = test::init_service(server::app(parts, CookieSessionStore::default())).await;
     let mut jar = Jar::new();
     let res = send(&app, &mut jar, login_req("alice", "wonderland")).await;

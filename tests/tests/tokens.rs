@@ -15,7 +15,6 @@ use actix_web::{
     dev::{Service, ServiceResponse},
     http::header::HeaderValue,
     test::{self, TestRequest},
-    web,
 };
 use login_actix::{registry::MemoryRegistry, throttle::MemoryThrottle, LoginConfig};
 use login_examples::{db::Db, server};
@@ -36,12 +35,7 @@ macro_rules! demo {
             .clock(move || c.load(Ordering::SeqCst))
             .build()
             .expect("config");
-        let parts = server::AppParts {
-            db: web::Data::new(Db::open(None).expect("db")),
-            config,
-            key: Key::derive_from(&SECRET),
-            secure: false,
-        };
+        let parts = server::AppParts::new(Db::open(None).expect("db"), config, Key::derive_from(&SECRET), false);
         test::init_service(server::app(parts, CookieSessionStore::default())).await
     }};
 }

@@ -6,7 +6,7 @@ use std::{any::TypeId, future::ready, rc::Rc, time::Duration};
 use actix_session::{Session, SessionExt, SessionStatus};
 use actix_web::{dev::Payload, http::header, FromRequest, HttpMessage, HttpRequest};
 use login_core::{
-    internal::{RememberClaims, SessionRecord, SESSION_KEY},
+    internal::{RememberClaims, SessionRecord, REMEMBER_AUDIENCE, SESSION_KEY},
     user_agent_label, user_key, AuthUser, LiveLogin, LoginId, Remember,
 };
 
@@ -94,8 +94,8 @@ impl LoginSession {
         }
     }
 
-    /// Issues a remember token for `login_id` and schedules its cookie; returns the
-    /// token's expiry.
+    /// Issues a remember token for `login` (its current generation), lasting
+    /// `lifetime` from `now`, and schedules its cookie; returns the token's expiry.
     fn issue_remember<Id: serde::Serialize>(
         &self,
         user_id: &Id,
@@ -104,14 +104,18 @@ impl LoginSession {
         now: u64,
         lifetime: Duration,
     ) -> Result<u64, LoginError> {
-        let (token, expires_at) =
-            self.state.codec.issue_login(user_id, login.id, auth_tag, login.forced, now, lifetime)?;
-        remember_cookie::schedule(
-            &self.state,
-            &self.req,
-            remember_cookie::remember_cookie(self.state.config.cookie(), token, lifetime),
-        );
-        Ok(expires_at)
+        let claims = RememberClaims {
+            user_id,
+            iat: now,
+            exp: now.saturating_add(lifetime.as_secs()),
+            aud: REMEMBER_AUDIENCE.to_owned(),
+            login_id: login.id,
+            auth_tag,
+            forced: login.forced,
+            remember_gen: login.remember_gen,
+        };
+        remember_cookie::schedule_token(&self.state, &self.req, &claims, now)?;
+        Ok(claims.exp)
     }
 
     /// The claims of the request's remember cookie, when it carries a valid one.
@@ -253,11 +257,13 @@ impl LoginSession {
         // auth hash (re-authentication); every other one ends, so that no login this
         // browser held outlives a logout here.
         let mut continued: Option<LoginId> = None;
+        let mut remember_gen = 0;
         for (owner, login_id, tag) in named {
             if continued.is_none() && owner == user_id && tag == auth_tag {
                 if let Some(times) = lookup(&self.state, login_id, now).await? {
                     if !config.is_idle(times.last_seen_at, now) {
                         continued = Some(login_id);
+                        remember_gen = times.remember_gen;
                         continue;
                     }
                 }
@@ -278,7 +284,7 @@ impl LoginSession {
         }
         let login_id = continued.unwrap_or_else(LoginId::random);
         let authenticated_at = if fresh { now } else { 0 };
-        let login = LoginRef { id: login_id, authenticated_at, forced: force };
+        let login = LoginRef { id: login_id, authenticated_at, forced: force, remember_gen };
         let lifetime_end = now.saturating_add(config.session_lifetime().as_secs());
         let remember_end = match remember.duration(config) {
             Some(lifetime) => Some(self.issue_remember(&user_id, login, auth_tag, now, lifetime)?),

@@ -8,9 +8,11 @@
 //!    and the session is left as it was. Whenever a record is dropped, for any reason,
 //!    the whole session is cleared, so nothing of the previous user survives.
 //! 2. Else the remember cookie: verified (HS256, derived key, times), its login must be
-//!    live, the user loaded and the auth hash checked; a token failing any step is
-//!    ignored and its cookie deleted. On success the same login continues in a new
-//!    session (new id), never fresh.
+//!    live, its generation current (or just retired, within the grace window: see
+//!    [`token_standing`]), the user loaded and the auth hash checked; a token failing
+//!    any step is ignored and its cookie deleted, and a reused retired token ends its
+//!    login. On success the same login continues in a new session (new id), never
+//!    fresh, and the response carries the login's next token (rotation).
 //! 3. Activity is written to the registry at most once per touch interval.
 
 use std::rc::Rc;
@@ -19,7 +21,7 @@ use actix_session::{Session, SessionExt, SessionStatus};
 use actix_web::HttpRequest;
 use login_core::{
     internal::{SessionRecord, SESSION_KEY},
-    AuthUser, LoginId, LoginTimes,
+    token_standing, AuthUser, LoginId, LoginTimes, TokenStanding,
 };
 
 use crate::{
@@ -74,14 +76,17 @@ fn end_message(reason: EndReason) -> &'static str {
         EndReason::UserDeleted => "login ended: the user no longer exists",
         EndReason::AuthHashChanged => "login ended: auth hash changed (password change or logout everywhere)",
         EndReason::Inactive => "login ended: the user is inactive",
+        EndReason::RememberTokenReused => {
+            "login ended: a retired remember token came back after its grace window (a copied cookie)"
+        }
         _ => "login ended",
     }
 }
 
 /// What a login named by a cookie turned out to be.
 enum Continued<U> {
-    /// Live, not idle, its user loaded and still valid.
-    User(U),
+    /// Live, not idle, its user loaded and still valid; the login's state as looked up.
+    User(U, LoginTimes),
     /// Not in the registry (logged out, ended, expired): a replayed cookie.
     NotLive,
     /// Ended now (the registry entry is removed; the reason is logged and emitted).
@@ -99,6 +104,8 @@ struct Named<Id> {
     auth_tag: Option<u64>,
     /// A forced login: `is_active` is not checked.
     forced: bool,
+    /// The remember token's generation; `None` for the session record.
+    remember_gen: Option<u32>,
 }
 
 /// The one check both cookies go through: the login must be live and not idle, the
@@ -112,16 +119,25 @@ async fn continue_login<L: UserLoader>(
     named: Named<<L::User as AuthUser>::Id>,
     now: u64,
 ) -> Result<Continued<L::User>, LoginError> {
-    let Named { user_id, login_id, auth_tag, forced } = named;
+    let Named { user_id, login_id, auth_tag, forced, remember_gen } = named;
     let Some(times) = lookup(state, login_id, now).await? else {
         tracing::info!(user_id = ?user_id, "rejected a cookie whose login is not live (logged out, ended or expired)");
         let event = LoginEvent::Refused { user_id: Some(id_value(&user_id)), reason: RefusalReason::LoginNotLive };
         state.emit(req, &event);
         return Ok(Continued::NotLive);
     };
+    let standing = remember_gen.map(|gen| token_standing(gen, times, now, state.config.remember_grace()));
+    if standing == Some(TokenStanding::Unknown) {
+        tracing::info!(user_id = ?user_id, "rejected a remember token of a generation its login never reached");
+        let event = LoginEvent::Refused { user_id: Some(id_value(&user_id)), reason: RefusalReason::BadRememberToken };
+        state.emit(req, &event);
+        return Ok(Continued::NotLive);
+    }
     let idle = state.config.is_idle(times.last_seen_at, now);
     let logged_id = user_id.clone();
-    let ended = if idle {
+    let ended = if standing == Some(TokenStanding::Reused) {
+        EndReason::RememberTokenReused
+    } else if idle {
         EndReason::Idle
     } else {
         match loader.load(user_id, req).await.map_err(LoginError::loader)? {
@@ -132,7 +148,7 @@ async fn continue_login<L: UserLoader>(
             Some(user) if !forced && !user.is_active() => EndReason::Inactive,
             Some(user) => {
                 touch(state, login_id, times, now).await?;
-                return Ok(Continued::User(user));
+                return Ok(Continued::User(user, times));
             }
         }
     };
@@ -217,12 +233,12 @@ async fn from_session<L: UserLoader>(
     now: u64,
 ) -> Result<SessionOutcome, LoginError> {
     let SessionRecord { user_id, login_id, authenticated_at, auth_tag, forced } = record;
-    let named = Named { user_id, login_id, auth_tag, forced };
+    let named = Named { user_id, login_id, auth_tag, forced, remember_gen: None };
     match continue_login(loader, state, req, named, now).await? {
-        Continued::User(user) => {
+        Continued::User(user, times) => {
             let fresh = state.config.is_fresh(authenticated_at, now);
             let via = if authenticated_at == 0 { Via::Remembered } else { Via::Session };
-            let login = Some(LoginRef { id: login_id, authenticated_at, forced });
+            let login = Some(LoginRef { id: login_id, authenticated_at, forced, remember_gen: times.remember_gen });
             Ok(SessionOutcome::User(Authed { user: Rc::new(user), fresh, via, login }))
         }
         Continued::NotLive => {
@@ -250,7 +266,7 @@ async fn from_remember<L: UserLoader>(
         let Some(cookie) = jar.iter().find(|c| c.name() == state.config.cookie().name) else { return Ok(None) };
         state.codec.verify::<<L::User as AuthUser>::Id>(cookie.value(), now)
     };
-    let claims = match verified {
+    let mut claims = match verified {
         Ok(claims) => claims,
         Err(err) => {
             tracing::debug!(reason = %err, "ignoring a bad remember cookie");
@@ -259,14 +275,32 @@ async fn from_remember<L: UserLoader>(
             return Ok(None);
         }
     };
-    let (login_id, auth_tag, forced) = (claims.login_id, claims.auth_tag, claims.forced);
-    let named = Named { user_id: claims.user_id, login_id, auth_tag, forced };
-    let Continued::User(user) = continue_login(loader, state, req, named, now).await? else {
+    let (login_id, auth_tag, forced, gen) = (claims.login_id, claims.auth_tag, claims.forced, claims.remember_gen);
+    let named = Named { user_id: claims.user_id.clone(), login_id, auth_tag, forced, remember_gen: Some(gen) };
+    let Continued::User(user, times) = continue_login(loader, state, req, named, now).await? else {
         remember_cookie::schedule_delete(state, req);
         return Ok(None);
     };
+    // Rotation: the current token moves the login to its next generation (a
+    // compare-and-set: of parallel restores with it, one moves it and all get the new
+    // generation); a token retired within its grace window gets the current one.
+    let current = if gen == times.remember_gen {
+        match state.config.registry().rotate(login_id, gen, now).await? {
+            Some(rotated) => rotated.remember_gen,
+            None => {
+                tracing::info!(user_id = ?claims.user_id, "rejected a remember cookie whose login ended meanwhile");
+                remember_cookie::schedule_delete(state, req);
+                return Ok(None);
+            }
+        }
+    } else {
+        tracing::debug!(user_id = ?claims.user_id, "a retired remember token within its grace window: answered with the current one");
+        times.remember_gen
+    };
+    claims.remember_gen = current;
+    remember_cookie::schedule_token(state, req, &claims, now)?;
     let user_id = user.id();
-    let login = Some(LoginRef { id: login_id, authenticated_at: 0, forced });
+    let login = Some(LoginRef { id: login_id, authenticated_at: 0, forced, remember_gen: current });
     let authed = Authed { user: Rc::new(user), fresh: false, via: Via::Remembered, login };
     // What a restore writes. A session the request brought with data of its own is
     // always replaced by a new, empty one. Otherwise the first restore of this login in

@@ -30,6 +30,9 @@ pub(crate) struct LoginRef {
     pub(crate) authenticated_at: u64,
     /// Whether the login was forced (`is_active` not checked).
     pub(crate) forced: bool,
+    /// The generation of the login's current remember token (what a token issued for
+    /// this login now carries).
+    pub(crate) remember_gen: u32,
 }
 
 /// Where the request's login state comes from.

@@ -7,9 +7,9 @@ use actix_web::{
     cookie::{time, Cookie, SameSite as CookieSameSite},
     HttpMessage, HttpRequest,
 };
-use login_core::{CookieSettings, SameSite};
+use login_core::{internal::RememberClaims, CookieSettings, SameSite};
 
-use crate::state::context::LoginContext;
+use crate::{error::LoginError, state::context::LoginContext};
 
 /// Builds the remember cookie with the configured attributes.
 pub(crate) fn remember_cookie(settings: &CookieSettings, value: String, max_age: Duration) -> Cookie<'static> {
@@ -48,6 +48,19 @@ pub(crate) fn schedule(state: &LoginContext, req: &HttpRequest, cookie: Cookie<'
     if req.extensions_mut().insert(PendingCookie(cookie)).is_none() {
         state.pending_cookies.set(state.pending_cookies.get() + 1);
     }
+}
+
+/// Signs `claims` and schedules their cookie, lasting until the token's expiry.
+pub(crate) fn schedule_token<Id: serde::Serialize>(
+    state: &LoginContext,
+    req: &HttpRequest,
+    claims: &RememberClaims<Id>,
+    now: u64,
+) -> Result<(), LoginError> {
+    let token = state.codec.sign(claims)?;
+    let lifetime = Duration::from_secs(claims.exp.saturating_sub(now));
+    schedule(state, req, remember_cookie(state.config.cookie(), token, lifetime));
+    Ok(())
 }
 
 /// Schedules the removal of the remember cookie (same name, Path, Domain, attributes).

@@ -131,10 +131,26 @@ return 1";
 /// "log out everywhere" finds every login through that set, so a login it could miss
 /// is never trusted.
 const LOOKUP: &str = r"
-local v = redis.call('HMGET', KEYS[1], 'user_key', 'last_seen_at', 'expires_at')
+local v = redis.call('HMGET', KEYS[1], 'user_key', 'last_seen_at', 'expires_at', 'gen', 'rotated_at')
 if not v[1] or not v[2] or not v[3] then return false end
 if redis.call('SISMEMBER', ARGV[1] .. v[1], ARGV[2]) == 0 then return false end
-return {v[2], v[3]}";
+return {v[2], v[3], v[4] or '0', v[5] or '0'}";
+
+/// Moves the remember generation of a live login from ARGV[3] to the next (a
+/// compare-and-set), then answers as [`LOOKUP`] does.
+const ROTATE: &str = r"
+local v = redis.call('HMGET', KEYS[1], 'user_key', 'last_seen_at', 'expires_at', 'gen', 'rotated_at')
+if not v[1] or not v[2] or not v[3] then return false end
+if redis.call('SISMEMBER', ARGV[1] .. v[1], ARGV[2]) == 0 then return false end
+if tonumber(v[3]) <= tonumber(ARGV[4]) then return false end
+local gen = v[4] or '0'
+local rotated = v[5] or '0'
+if gen == ARGV[3] then
+  gen = tostring(tonumber(gen) + 1)
+  rotated = ARGV[4]
+  redis.call('HSET', KEYS[1], 'gen', gen, 'rotated_at', rotated)
+end
+return {v[2], v[3], gen, rotated}";
 
 /// Removes a login and its user-set membership.
 const REMOVE: &str = r"
@@ -233,6 +249,16 @@ fn parse_login(id: LoginId, fields: &[Option<String>]) -> Option<LiveLogin> {
     })
 }
 
+/// The times a lookup or rotate script answered, when the login is live at `now`.
+fn live_times(times: Option<(u64, u64, u32, u64)>, now: u64) -> Option<LoginTimes> {
+    match times {
+        Some((last_seen_at, expires_at, remember_gen, rotated_at)) if expires_at > now => {
+            Some(LoginTimes { last_seen_at, expires_at, remember_gen, rotated_at })
+        }
+        _ => None,
+    }
+}
+
 impl LoginRegistry for RedisRegistry {
     fn insert(&self, login: LiveLogin) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
@@ -256,12 +282,20 @@ impl LoginRegistry for RedisRegistry {
             static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(LOOKUP));
             let mut call = SCRIPT.key(self.login_key(id));
             call.arg(self.user_prefix()).arg(id.to_string());
-            let times: Option<(u64, u64)> =
+            let times: Option<(u64, u64, u32, u64)> =
                 self.conn.run(|mut c| async move { call.invoke_async(&mut c).await }).await?;
-            Ok(match times {
-                Some((last_seen_at, expires_at)) if expires_at > now => Some(LoginTimes { last_seen_at, expires_at }),
-                _ => None,
-            })
+            Ok(live_times(times, now))
+        })
+    }
+
+    fn rotate(&self, id: LoginId, from: u32, now: u64) -> BoxFuture<'_, Result<Option<LoginTimes>, StoreError>> {
+        Box::pin(async move {
+            static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(ROTATE));
+            let mut call = SCRIPT.key(self.login_key(id));
+            call.arg(self.user_prefix()).arg(id.to_string()).arg(from).arg(now);
+            let times: Option<(u64, u64, u32, u64)> =
+                self.conn.run(|mut c| async move { call.invoke_async(&mut c).await }).await?;
+            Ok(live_times(times, now))
         })
     }
 

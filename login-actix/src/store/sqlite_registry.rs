@@ -54,7 +54,9 @@ CREATE TABLE IF NOT EXISTS login_registry (
     last_seen_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
     remembered INTEGER NOT NULL,
-    user_agent TEXT NOT NULL
+    user_agent TEXT NOT NULL,
+    remember_gen INTEGER NOT NULL DEFAULT 0,
+    rotated_at INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS login_registry_user ON login_registry (user_key);
 CREATE INDEX IF NOT EXISTS login_registry_expiry ON login_registry (expires_at);
@@ -93,7 +95,24 @@ impl SqliteRegistry {
     fn prepare(conn: Connection) -> Result<Connection, StoreError> {
         conn.busy_timeout(Duration::from_secs(5)).map_err(db_error)?;
         conn.execute_batch(SCHEMA).map_err(db_error)?;
+        Self::migrate(&conn).map_err(db_error)?;
         Ok(conn)
+    }
+
+    /// Brings a table of 0.2 up to date: the remember token's generation columns
+    /// (existing logins start at generation 0, which their tokens carry).
+    fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+        let mut columns = conn.prepare("SELECT name FROM pragma_table_info('login_registry')")?;
+        let names = columns.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        for (column, sql) in [
+            ("remember_gen", "ALTER TABLE login_registry ADD COLUMN remember_gen INTEGER NOT NULL DEFAULT 0"),
+            ("rotated_at", "ALTER TABLE login_registry ADD COLUMN rotated_at INTEGER NOT NULL DEFAULT 0"),
+        ] {
+            if !names.iter().any(|n| n == column) {
+                conn.execute(sql, [])?;
+            }
+        }
+        Ok(())
     }
 
     /// Runs `f` on the connection on a blocking thread.
@@ -115,10 +134,17 @@ impl SqliteRegistry {
 
 /// The times of a live login: one row by primary key, through a cached statement.
 fn read_times(c: &Connection, id: LoginId, now: u64) -> rusqlite::Result<Option<LoginTimes>> {
-    let mut stmt =
-        c.prepare_cached("SELECT last_seen_at, expires_at FROM login_registry WHERE id = ?1 AND expires_at > ?2")?;
+    let mut stmt = c.prepare_cached(
+        "SELECT last_seen_at, expires_at, remember_gen, rotated_at FROM login_registry
+         WHERE id = ?1 AND expires_at > ?2",
+    )?;
     stmt.query_row(params![id.to_string(), int(now)], |r| {
-        Ok(LoginTimes { last_seen_at: uint(r.get(0)?), expires_at: uint(r.get(1)?) })
+        Ok(LoginTimes {
+            last_seen_at: uint(r.get(0)?),
+            expires_at: uint(r.get(1)?),
+            remember_gen: u32::try_from(r.get::<_, i64>(2)?).unwrap_or(u32::MAX),
+            rotated_at: uint(r.get(3)?),
+        })
     })
     .optional()
 }
@@ -180,6 +206,18 @@ impl LoginRegistry for SqliteRegistry {
                 params![id.to_string(), int(expires_at), remembered],
             )
             .map(drop)
+        })
+    }
+
+    fn rotate(&self, id: LoginId, from: u32, now: u64) -> BoxFuture<'_, Result<Option<LoginTimes>, StoreError>> {
+        self.run(move |c| {
+            // One statement: a compare-and-set, atomic across connections and processes.
+            c.execute(
+                "UPDATE login_registry SET remember_gen = remember_gen + 1, rotated_at = ?3
+                 WHERE id = ?1 AND remember_gen = ?2 AND expires_at > ?3",
+                params![id.to_string(), i64::from(from), int(now)],
+            )?;
+            read_times(c, id, now)
         })
     }
 

@@ -76,12 +76,40 @@ pub async fn registry_contract(registry: &dyn LoginRegistry) {
     assert_eq!(row.user_agent, "contract", "list_user keeps the user agent");
     assert_eq!(row.user_key, alice, "list_user keeps the user key");
 
+    // Rotation: a compare-and-set of the remember generation, times kept.
+    let fresh = registry.lookup(second.id, now).await.expect("lookup").expect("live");
+    assert_eq!((fresh.remember_gen, fresh.rotated_at), (0, 0), "a new login is at remember generation 0");
+    let rotated = registry.rotate(second.id, 0, now - 3).await.expect("rotate").expect("rotating a live login");
+    assert_eq!((rotated.remember_gen, rotated.rotated_at), (1, now - 3), "rotate from the current generation moves it");
+    assert_eq!(rotated.expires_at, fresh.expires_at, "rotate keeps the login's expiry");
+    let again = registry.rotate(second.id, 0, now).await.expect("rotate").expect("live");
+    assert_eq!(
+        (again.remember_gen, again.rotated_at),
+        (1, now - 3),
+        "rotate from a generation already left changes nothing (one of two parallel rotations moves it)"
+    );
+    let looked = registry.lookup(second.id, now).await.expect("lookup").expect("live");
+    assert_eq!((looked.remember_gen, looked.rotated_at), (1, now - 3), "lookup returns the rotated generation");
+    if let Some(answer) = registry.lookup_now(second.id, now) {
+        assert_eq!(answer.expect("lookup_now"), Some(looked), "lookup_now returns the rotated generation");
+    }
+    registry.touch(second.id, now).await.expect("touch");
+    registry.extend(second.id, hour, false).await.expect("extend");
+    let kept = registry.lookup(second.id, now).await.expect("lookup").expect("live");
+    assert_eq!(kept.remember_gen, 1, "touch and extend keep the remember generation");
+    assert!(
+        registry.rotate(LoginId::random(), 0, now).await.expect("rotate").is_none(),
+        "an unknown login rotates not"
+    );
+    assert!(registry.rotate(second.id, 1, hour).await.expect("rotate").is_none(), "an expired login rotates not");
+
     // Remove: true once, then false; nothing brings a removed login back.
     assert!(registry.remove(third.id).await.expect("remove"), "remove of a live login answers true");
     assert!(!registry.remove(third.id).await.expect("remove"), "a second remove answers false");
     registry.touch(third.id, now).await.expect("touch");
     registry.extend(third.id, hour + 9_999, true).await.expect("extend");
     assert!(registry.lookup(third.id, now).await.expect("lookup").is_none(), "touch and extend never revive");
+    assert!(registry.rotate(third.id, 0, now).await.expect("rotate").is_none(), "rotate never revives");
     assert!(
         registry.list_user(&alice, now).await.expect("list").iter().all(|l| l.id != third.id),
         "a removed login is not listed"

@@ -18,12 +18,14 @@ pub async fn load_user(id: i64, db: web::Data<Db>) -> Result<Option<User>, DbErr
     db.user(id).await
 }
 
-fn see_other(location: &str) -> HttpResponse {
+pub mod password_reset;
+
+pub(crate) fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
 /// The `429` page of a throttled credential check (other errors pass through).
-fn throttled(err: LoginError) -> actix_web::Result<HttpResponse> {
+pub(crate) fn throttled(err: LoginError) -> actix_web::Result<HttpResponse> {
     let LoginError::Throttled { retry_after } = err else { return Err(err.into()) };
     Ok(HttpResponse::TooManyRequests()
         .insert_header((header::RETRY_AFTER, retry_after.to_string()))
@@ -102,6 +104,8 @@ async fn login(
         Err(LoginError::Inactive) => return Ok(see_other("/login?error=disabled")),
         Err(other) => return Err(other.into()),
     };
+    // A completed login: reset links made before it are dead.
+    db.record_login(user.id, unix_now()).await?;
     Ok(redirect.next(form.next.as_deref()).fallback("/").into_response())
 }
 
@@ -383,7 +387,7 @@ pub fn log_event(req: &actix_web::HttpRequest, event: &login_actix::events::Logi
 }
 
 /// Seconds since the Unix epoch.
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -414,6 +418,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(create_token)
         .service(revoke_token)
         .service(activity)
+        .configure(password_reset::configure)
         .service(
             // API routes: 401 JSON instead of redirects, and bearer tokens accepted.
             web::scope("/api").app_data(LoginMode::Api).service(api_me).service(api_sessions).service(api_admin_users),

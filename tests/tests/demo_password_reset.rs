@@ -1,0 +1,255 @@
+//! The demo's account recovery over real HTTP: `/password/forgot` answers the same
+//! whatever the name and mails a link through the outbox; `/password/reset` sets the
+//! password once with it and ends every login of the user; the link dies at use, at a
+//! login, at a password change and at its expiry; asking for links is throttled with
+//! counters of its own.
+
+use std::{path::PathBuf, time::Duration};
+
+use login_examples::settings::{SessionStoreKind, Settings};
+use login_tests::demo::{isolated_settings, Browser, DemoServer};
+
+/// A demo with an outbox of its own; the directory is removed on drop.
+struct Demo {
+    server: DemoServer,
+    outbox: PathBuf,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        self.server.stop();
+        let _ = std::fs::remove_dir_all(&self.outbox);
+    }
+}
+
+fn demo_with(change: impl FnOnce(&mut Settings)) -> Demo {
+    let outbox = std::env::temp_dir().join(format!("demo-outbox-{}", login_actix::registry::LoginId::random()));
+    let mut settings = isolated_settings(SessionStoreKind::Cookie, None);
+    settings.outbox = Some(outbox.clone());
+    change(&mut settings);
+    Demo { server: DemoServer::start(settings).expect("demo starts"), outbox }
+}
+
+fn demo() -> Demo {
+    demo_with(|_| {})
+}
+
+/// The messages in the outbox, oldest first, as text.
+fn messages(demo: &Demo) -> Vec<String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&demo.outbox)
+        .map(|dir| {
+            dir.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "txt")).collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files.iter().map(|p| std::fs::read_to_string(p).expect("readable message")).collect()
+}
+
+/// The reset link's path (`/password/reset?token=...`) in a message.
+fn link(message: &str) -> String {
+    let start = message.find("/password/reset?token=").expect("a reset link in the message");
+    message[start..].split_whitespace().next().expect("link").to_owned()
+}
+
+fn token(link: &str) -> String {
+    link.split_once("token=").expect("token").1.to_owned()
+}
+
+/// Asks for a link for `username` and returns the newest message's link.
+fn ask_link(demo: &Demo, username: &str) -> String {
+    let mut b = Browser::new(demo.server.addr);
+    assert_eq!(b.post("/password/forgot", &[("username", username)]).status, 200);
+    link(messages(demo).last().expect("a message"))
+}
+
+#[test]
+fn the_forgot_page_answers_the_same_whether_or_not_the_account_exists() {
+    let demo = demo();
+    let mut b = Browser::new(demo.server.addr);
+    let page = b.get("/password/forgot");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(r#"name="username""#) && page.body.contains(r#"action="/password/forgot""#));
+    let known = b.post("/password/forgot", &[("username", "alice")]);
+    let unknown = b.post("/password/forgot", &[("username", "mallory")]);
+    assert_eq!((known.status, unknown.status), (200, 200));
+    assert_eq!(known.body, unknown.body, "the answer tells nothing about the account");
+    assert_eq!(known.set_cookies.len(), unknown.set_cookies.len());
+    let sent = messages(&demo);
+    assert_eq!(sent.len(), 1, "one message, for the existing user only");
+    let mut lines = sent[0].lines();
+    assert_eq!(lines.next(), Some("To: alice"));
+    assert!(lines.next().is_some_and(|l| l.starts_with("Subject: ")));
+    assert_eq!(lines.next(), Some(""));
+    assert!(link(&sent[0]).starts_with("/password/reset?token="));
+}
+
+#[test]
+fn a_deactivated_user_gets_no_message_and_the_same_page() {
+    let demo = demo();
+    let mut admin = Browser::new(demo.server.addr);
+    assert_eq!(admin.login("alice", "wonderland", None).status, 303);
+    assert_eq!(admin.post("/admin/users/bob/deactivate", &[]).status, 303);
+    let mut b = Browser::new(demo.server.addr);
+    let bob = b.post("/password/forgot", &[("username", "bob")]);
+    let nobody = b.post("/password/forgot", &[("username", "nobody")]);
+    assert_eq!((bob.status, bob.body), (200, nobody.body));
+    assert!(messages(&demo).is_empty(), "no link for a deactivated account");
+}
+
+#[test]
+fn a_reset_sets_the_password_ends_every_login_and_does_not_log_in() {
+    let demo = demo();
+    let addr = demo.server.addr;
+    let mut laptop = Browser::new(addr);
+    assert_eq!(laptop.login("alice", "wonderland", Some("on")).status, 303);
+    let remember_only = laptop.jar.get("_remember").expect("remember").to_owned();
+    let link = ask_link(&demo, "alice");
+
+    let mut b = Browser::new(addr);
+    let form = b.get(&link);
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains(r#"name="new_password""#));
+    assert!(form.body.contains(&format!(r#"name="token" value="{}""#, token(&link))));
+    let r = b.post("/password/reset", &[("token", &token(&link)), ("new_password", "looking-glass")]);
+    assert_eq!((r.status, r.location.as_str()), (303, "/login"));
+    assert_eq!(b.get("/dashboard").status, 302, "a reset logs nobody in");
+
+    assert_eq!(laptop.get("/dashboard").status, 302, "the laptop's session ended");
+    let mut restored = Browser::new(addr);
+    restored.jar.set("_remember", &remember_only);
+    assert_eq!(restored.get("/dashboard").status, 302, "the remember cookie ended");
+
+    let mut fresh = Browser::new(addr);
+    assert_eq!(fresh.login("alice", "wonderland", None).location, "/login?error=1", "the old password is gone");
+    assert_eq!(fresh.login("alice", "looking-glass", None).location, "/");
+
+    // Used: dead for the form and for the post.
+    assert_eq!(Browser::new(addr).get(&link).status, 400);
+    let again = Browser::new(addr).post("/password/reset", &[("token", &token(&link)), ("new_password", "x")]);
+    assert_eq!(again.status, 400);
+    assert_eq!(Browser::new(addr).login("alice", "x", None).location, "/login?error=1");
+}
+
+#[test]
+fn an_empty_new_password_is_refused_and_the_link_keeps_working() {
+    let demo = demo();
+    let link = ask_link(&demo, "bob");
+    let mut b = Browser::new(demo.server.addr);
+    let r = b.post("/password/reset", &[("token", &token(&link)), ("new_password", "")]);
+    assert_eq!(r.status, 400);
+    assert_eq!(b.get(&link).status, 200, "the link still works");
+    assert_eq!(Browser::new(demo.server.addr).login("bob", "builder", None).location, "/", "nothing changed");
+}
+
+#[test]
+fn blank_garbled_and_forged_tokens_are_refused() {
+    let demo = demo();
+    let good = token(&ask_link(&demo, "bob"));
+    let (claims, tag) = good.split_once('.').expect("claims.tag");
+    let mut forged_tag = tag.to_owned();
+    forged_tag.replace_range(0..1, if tag.starts_with('A') { "B" } else { "A" });
+    // Claims naming alice with bob's tag.
+    let alice_claims = {
+        use base64::Engine as _;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let json = String::from_utf8(engine.decode(claims).expect("base64")).expect("json");
+        engine.encode(json.replacen(r#""uid":2"#, r#""uid":1"#, 1))
+    };
+    let mut b = Browser::new(demo.server.addr);
+    for bad in ["", ".", "garbage", "%00", &format!("{claims}.{forged_tag}"), &format!("{alice_claims}.{tag}"), claims]
+    {
+        assert_eq!(b.get(&format!("/password/reset?token={bad}")).status, 400, "{bad:?}");
+        let r = b.post("/password/reset", &[("token", bad), ("new_password", "owned")]);
+        assert_eq!(r.status, 400, "{bad:?}");
+    }
+    assert_eq!(b.get("/password/reset").status, 400, "no token at all");
+    assert_eq!(Browser::new(demo.server.addr).login("alice", "wonderland", None).location, "/");
+    assert_eq!(Browser::new(demo.server.addr).login("bob", "builder", None).location, "/");
+}
+
+#[test]
+fn a_completed_login_kills_the_link() {
+    let demo = demo();
+    let link = ask_link(&demo, "bob");
+    assert_eq!(Browser::new(demo.server.addr).login("bob", "builder", None).status, 303);
+    assert_eq!(Browser::new(demo.server.addr).get(&link).status, 400);
+}
+
+#[test]
+fn a_failed_login_leaves_the_link_alive() {
+    let demo = demo();
+    let link = ask_link(&demo, "bob");
+    assert_eq!(Browser::new(demo.server.addr).login("bob", "wrong", None).location, "/login?error=1");
+    assert_eq!(Browser::new(demo.server.addr).get(&link).status, 200);
+}
+
+#[test]
+fn a_password_change_kills_the_link() {
+    let demo = demo();
+    let link = ask_link(&demo, "bob");
+    let mut b = Browser::new(demo.server.addr);
+    b.login("bob", "builder", None);
+    // The login itself already kills it; a newer link dies with the password change.
+    let newer = ask_link(&demo, "bob");
+    assert_eq!(Browser::new(demo.server.addr).get(&newer).status, 200);
+    let r = b.post("/settings/password", &[("current_password", "builder"), ("new_password", "bricks")]);
+    assert_eq!(r.location, "/settings?changed=1");
+    assert_eq!(Browser::new(demo.server.addr).get(&newer).status, 400);
+    assert_eq!(Browser::new(demo.server.addr).get(&link).status, 400);
+}
+
+#[test]
+fn a_link_expires_after_the_reset_timeout() {
+    let demo = demo_with(|s| s.reset_timeout = Duration::from_secs(1));
+    let link = ask_link(&demo, "bob");
+    assert_eq!(Browser::new(demo.server.addr).get(&link).status, 200);
+    // Past the timeout (and the verifier's few seconds of leeway for clock skew).
+    std::thread::sleep(Duration::from_millis(2_100));
+    let r =
+        Browser::new(demo.server.addr).post("/password/reset", &[("token", &token(&link)), ("new_password", "late")]);
+    assert_eq!(r.status, 400);
+    assert_eq!(Browser::new(demo.server.addr).login("bob", "builder", None).location, "/");
+}
+
+#[test]
+fn asking_for_links_is_throttled_with_counters_of_its_own() {
+    let demo = demo();
+    let mut b = Browser::new(demo.server.addr);
+    for _ in 0..5 {
+        assert_eq!(b.post("/password/forgot", &[("username", "alice")]).status, 200);
+    }
+    let over = b.post("/password/forgot", &[("username", "alice")]);
+    assert_eq!(over.status, 429, "every request counts, none resets the count");
+    assert!(over.body.contains("retry-after"), "the same 429 page as /login");
+    assert_eq!(messages(&demo).len(), 5, "the throttled request writes no message");
+    for _ in 0..5 {
+        assert_eq!(b.post("/password/forgot", &[("username", "mallory")]).status, 200);
+    }
+    assert_eq!(b.post("/password/forgot", &[("username", "mallory")]).status, 429, "the same for unknown names");
+    // Logins have counters of their own: alice logs in from the same address.
+    assert_eq!(b.login("alice", "wonderland", None).location, "/");
+}
+
+/// The answer for an existing account takes no measurably longer than for an unknown
+/// name: both look the name up, make a token and make one trip to a blocking thread.
+/// Medians of interleaved requests (five per name and address: the throttle's limit).
+#[test]
+fn the_forgot_answer_takes_as_long_for_an_unknown_name() {
+    let demo = demo();
+    let mut b = Browser::new(demo.server.addr);
+    b.get("/healthz");
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for round in 0..5 {
+        for (name, times) in [("alice", &mut known), (&*format!("nobody-{round}"), &mut unknown)] {
+            let start = std::time::Instant::now();
+            assert_eq!(b.post("/password/forgot", &[("username", name)]).status, 200);
+            times.push(start.elapsed());
+        }
+    }
+    known.sort();
+    unknown.sort();
+    let (k, u) = (known[2], unknown[2]);
+    let gap = k.abs_diff(u);
+    assert!(gap < Duration::from_millis(5) + u / 2, "existing {k:?} against unknown {u:?}");
+}
