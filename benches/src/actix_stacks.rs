@@ -150,8 +150,16 @@ where
         let res = self.sys.block_on(test::call_service(&self.svc, req.to_request()));
         assert_eq!(res.status().as_u16(), self.status, "{}", self.path);
         if let Some(name) = self.keep {
-            if let Some(c) = res.response().cookies().find(|c| c.name() == name) {
-                self.cookie = Some(format!("{}={}", c.name(), c.value()));
+            // As a browser's cookie store would, without a full cookie parse (which
+            // would add the client's work to the figure): `name=value;` of the first
+            // `Set-Cookie` for `name`.
+            let fresh = res.headers().get_all(header::SET_COOKIE).find_map(|v| {
+                let text = v.to_str().ok()?;
+                let pair = text.split(';').next()?;
+                pair.strip_prefix(name)?.strip_prefix('=').map(|_| pair.to_owned())
+            });
+            if let Some(pair) = fresh {
+                self.cookie = Some(pair);
             }
         }
     }

@@ -61,21 +61,21 @@ pub enum ConfigError {
 pub enum TokenError {
     /// The token is not a well-formed HS256 JWT signed with our key, or its audience
     /// is wrong.
-    #[error("remember token is invalid: {0}")]
+    #[error("token is invalid: {0}")]
     Invalid(&'static str),
     /// The claims are not the ones this codec issues (a required claim is missing or
     /// of the wrong type).
-    #[error("remember token claims are invalid")]
+    #[error("token claims are invalid")]
     Claims(#[source] Arc<serde_json::Error>),
     /// The token's `exp` is in the past.
-    #[error("remember token has expired")]
+    #[error("token has expired")]
     Expired,
     /// The token was issued in the future, or longer ago than the maximum remember
     /// duration allows.
-    #[error("remember token issue time is out of range")]
+    #[error("token issue time is out of range")]
     IssuedAtOutOfRange,
     /// The token could not be created (serialising the user id failed).
-    #[error("remember token could not be encoded")]
+    #[error("token could not be encoded")]
     Encode(#[source] Arc<serde_json::Error>),
 }
 

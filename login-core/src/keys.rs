@@ -18,6 +18,10 @@ pub const REMEMBER_TOKEN_PURPOSE: &str = "login-actix/v1/remember-token";
 pub const AUTH_HASH_PURPOSE: &str = "login-actix/v1/session-auth-hash";
 /// Purpose label of the recovery-token key (password reset, email confirmation).
 pub const RECOVERY_TOKEN_PURPOSE: &str = "login-actix/v1/recovery-token";
+/// Purpose label of the recovery codes' hashing key.
+pub const RECOVERY_CODES_PURPOSE: &str = "login-actix/v1/recovery-codes";
+/// Purpose label of the device cookie's signing key.
+pub const DEVICE_COOKIE_PURPOSE: &str = "login-actix/v1/device-cookie";
 /// Purpose label of the scope that names an app's process-wide memory registry.
 pub const REGISTRY_SCOPE_PURPOSE: &str = "login-actix/v1/registry-scope";
 
@@ -36,6 +40,8 @@ pub fn derive_key(secret: &[u8], purpose: &str) -> [u8; 32] {
 pub struct Keys {
     remember: [u8; 32],
     recovery: [u8; 32],
+    recovery_codes: [u8; 32],
+    device: [u8; 32],
     auth_hash: HmacSha256,
 }
 
@@ -46,8 +52,20 @@ impl Keys {
         Keys {
             remember: derive_key(secret, REMEMBER_TOKEN_PURPOSE),
             recovery: derive_key(secret, RECOVERY_TOKEN_PURPOSE),
+            recovery_codes: derive_key(secret, RECOVERY_CODES_PURPOSE),
+            device: derive_key(secret, DEVICE_COOKIE_PURPOSE),
             auth_hash: <HmacSha256 as Mac>::new_from_slice(&auth_key).unwrap_or_else(|_| unreachable!()),
         }
+    }
+
+    /// The HMAC key of recovery codes' stored hashes.
+    pub fn recovery_codes_key(&self) -> &[u8; 32] {
+        &self.recovery_codes
+    }
+
+    /// The HS256 key of device cookies.
+    pub fn device_key(&self) -> &[u8; 32] {
+        &self.device
     }
 
     /// The HMAC key of recovery tokens.

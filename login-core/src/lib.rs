@@ -44,7 +44,11 @@ mod config;
 #[cfg(feature = "flow")]
 mod cross_origin;
 #[cfg(feature = "flow")]
+pub mod device;
+#[cfg(feature = "flow")]
 mod error;
+#[cfg(feature = "flow")]
+mod jws;
 #[cfg(feature = "flow")]
 mod keys;
 #[cfg(feature = "flow")]
@@ -53,9 +57,13 @@ mod login_id;
 mod memory_registry;
 mod next;
 #[cfg(feature = "flow")]
+pub mod pending;
+#[cfg(feature = "flow")]
 mod process_scope;
 #[cfg(feature = "flow")]
 pub mod recovery;
+#[cfg(feature = "two-factor")]
+pub mod recovery_codes;
 #[cfg(feature = "flow")]
 mod registry;
 #[cfg(feature = "flow")]
@@ -68,6 +76,8 @@ mod restore_limit;
 mod session_record;
 #[cfg(feature = "flow")]
 mod throttle;
+#[cfg(feature = "two-factor")]
+pub mod totp;
 #[cfg(feature = "flow")]
 mod user;
 
@@ -90,7 +100,7 @@ pub use registry::{user_agent_label, user_key, LiveLogin, LoginRegistry, LoginTi
 #[cfg(feature = "flow")]
 pub use remember::Remember;
 #[cfg(feature = "flow")]
-pub use remember_rotation::{token_standing, TokenStanding};
+pub use remember_rotation::{token_standing, TokenStanding, RETIRED_IN_GRACE};
 #[cfg(feature = "flow")]
 pub use throttle::{throttle_keys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS};
 #[cfg(feature = "flow")]

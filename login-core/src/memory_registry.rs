@@ -10,6 +10,7 @@ use futures_util::future::{ready, BoxFuture};
 use crate::{
     error::StoreError,
     login_id::LoginId,
+    pending::PendingLogin,
     process_scope::{shared, ScopeSlot},
     registry::{LiveLogin, LoginRegistry, LoginTimes},
 };
@@ -115,6 +116,43 @@ struct Inner {
     by_expiry: BTreeSet<(u64, LoginId)>,
     /// Users by how many logins they hold, for eviction at the global cap.
     by_count: BTreeSet<(usize, String)>,
+    /// Each second-factor user's last TOTP step and device epoch.
+    second_factor: HashMap<String, (u64, u64)>,
+    /// Pending logins, by id, by user and by expiry.
+    pending: IdMap<PendingLogin>,
+    pending_by_user: HashMap<String, BTreeSet<LoginId>>,
+    pending_by_expiry: BTreeSet<(u64, LoginId)>,
+}
+
+/// The most pending logins a [`MemoryRegistry`] holds; past it, the one ending soonest
+/// goes (each lasts minutes, so only a flood of right passwords gets here).
+pub const MAX_PENDING_LOGINS: usize = 100_000;
+
+impl Inner {
+    fn drop_pending(&mut self, id: LoginId) -> bool {
+        let Some(p) = self.pending.remove(&id) else { return false };
+        self.pending_by_expiry.remove(&(p.expires_at, id));
+        if let Some(ids) = self.pending_by_user.get_mut(&p.user_key) {
+            ids.remove(&id);
+            if ids.is_empty() {
+                self.pending_by_user.remove(&p.user_key);
+            }
+        }
+        true
+    }
+
+    fn insert_pending(&mut self, pending: PendingLogin) {
+        while let Some(&(exp, id)) = self.pending_by_expiry.first() {
+            if exp > pending.created_at && self.pending.len() < MAX_PENDING_LOGINS {
+                break;
+            }
+            self.drop_pending(id);
+        }
+        self.drop_pending(pending.id);
+        self.pending_by_expiry.insert((pending.expires_at, pending.id));
+        self.pending_by_user.entry(pending.user_key.clone()).or_default().insert(pending.id);
+        self.pending.insert(pending.id, pending);
+    }
 }
 
 impl Default for MemoryRegistry {
@@ -340,6 +378,67 @@ impl LoginRegistry for MemoryRegistry {
 
     fn list_user(&self, user_key: &str, now: u64) -> BoxFuture<'_, Result<Vec<LiveLogin>, StoreError>> {
         Box::pin(ready(self.list_user_sync(user_key, now)))
+    }
+
+    fn use_totp_step(&self, user_key: &str, step: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let answer = self.lock().map(|mut inner| {
+            let state = inner.second_factor.entry(user_key.to_owned()).or_insert((0, 0));
+            let fresh = step > state.0;
+            if fresh {
+                state.0 = step;
+            }
+            fresh
+        });
+        Box::pin(ready(answer))
+    }
+
+    fn device_epoch(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
+        Box::pin(ready(self.lock().map(|inner| inner.second_factor.get(user_key).map_or(0, |s| s.1))))
+    }
+
+    fn forget_devices(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
+        let answer = self.lock().map(|mut inner| {
+            let state = inner.second_factor.entry(user_key.to_owned()).or_insert((0, 0));
+            state.1 += 1;
+            state.1
+        });
+        Box::pin(ready(answer))
+    }
+
+    fn insert_pending(&self, pending: PendingLogin) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(ready(self.lock().map(|mut inner| inner.insert_pending(pending))))
+    }
+
+    fn pending(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<PendingLogin>, StoreError>> {
+        let answer = self.lock().map(|inner| inner.pending.get(&id).filter(|p| p.expires_at > now).cloned());
+        Box::pin(ready(answer))
+    }
+
+    fn fail_pending(&self, id: LoginId, max: u32, now: u64) -> BoxFuture<'_, Result<Option<u32>, StoreError>> {
+        let answer = self.lock().map(|mut inner| {
+            let failures = {
+                let pending = inner.pending.get_mut(&id).filter(|p| p.expires_at > now)?;
+                pending.failures += 1;
+                pending.failures
+            };
+            if failures >= max {
+                inner.drop_pending(id);
+            }
+            Some(failures)
+        });
+        Box::pin(ready(answer))
+    }
+
+    fn remove_pending(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>> {
+        Box::pin(ready(self.lock().map(|mut inner| inner.drop_pending(id))))
+    }
+
+    fn remove_pending_of(&self, user_key: &str) -> BoxFuture<'_, Result<usize, StoreError>> {
+        let answer = self.lock().map(|mut inner| {
+            let ids: Vec<LoginId> = inner.pending_by_user.get(user_key).into_iter().flatten().copied().collect();
+            ids.into_iter().filter(|id| inner.drop_pending(*id)).count()
+        });
+        Box::pin(ready(answer))
     }
 }
 

@@ -20,15 +20,9 @@
 
 use std::time::Duration;
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
-use hmac::{Hmac, Mac};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use sha2::Sha256;
 
-use crate::{config::LoginConfig, error::TokenError, login_id::LoginId};
-
-/// The JOSE header of every remember token (what `jsonwebtoken` writes for HS256).
-const JWS_HEADER: &str = r#"{"typ":"JWT","alg":"HS256"}"#;
+use crate::{config::LoginConfig, error::TokenError, jws::JwsCodec, login_id::LoginId};
 
 /// The `aud` claim of every remember token.
 pub const REMEMBER_AUDIENCE: &str = "login-actix:remember";
@@ -152,10 +146,7 @@ fn is_zero(gen: &u32) -> bool {
 /// Encodes and verifies remember tokens with the configuration's derived key.
 #[derive(Clone)]
 pub struct RememberCodec {
-    /// HMAC-SHA256 keyed once with the remember key.
-    mac: Hmac<Sha256>,
-    /// The exact header segment of the tokens this codec issues.
-    header: String,
+    jws: JwsCodec,
     max_age: u64,
     leeway: u64,
 }
@@ -169,11 +160,8 @@ impl std::fmt::Debug for RememberCodec {
 impl RememberCodec {
     /// A codec for the configuration's key, leeway and maximum remember duration.
     pub fn new(config: &LoginConfig) -> Self {
-        let key = config.keys().remember_key();
         RememberCodec {
-            // HMAC takes keys of any length.
-            mac: <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!()),
-            header: URL_SAFE_NO_PAD.encode(JWS_HEADER),
+            jws: JwsCodec::new(config.keys().remember_key()),
             max_age: config.max_remember_duration().as_secs(),
             leeway: config.leeway().as_secs(),
         }
@@ -219,41 +207,15 @@ impl RememberCodec {
     /// with another generation or auth tag): its times are kept, so a rotated token
     /// ends when the first one would have.
     pub fn sign<Id: Serialize>(&self, claims: &RememberClaims<Id>) -> Result<String, TokenError> {
-        let payload = serde_json::to_vec(claims).map_err(|e| TokenError::Encode(std::sync::Arc::new(e)))?;
-        let mut token = String::with_capacity(self.header.len() + payload.len() * 4 / 3 + 48);
-        token.push_str(&self.header);
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(payload, &mut token);
-        let mut mac = self.mac.clone();
-        mac.update(token.as_bytes());
-        let signature = mac.finalize().into_bytes();
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
-        Ok(token)
+        self.jws.sign(claims)
     }
 
     /// Verifies a token and returns its claims. Any failure is a [`TokenError`]; the
     /// caller ignores the token and deletes its cookie.
     pub fn verify<Id: DeserializeOwned>(&self, token: &str, now: u64) -> Result<RememberClaims<Id>, TokenError> {
-        let invalid = TokenError::Invalid;
-        // Far larger than any token we issue: refuse to work on obvious garbage.
-        if token.len() > 4096 {
-            return Err(invalid("token too long"));
-        }
-        let (signed, signature) = token.rsplit_once('.').ok_or_else(|| invalid("not a compact JWS"))?;
-        let (header, payload) = signed.split_once('.').ok_or_else(|| invalid("not a compact JWS"))?;
-        if header != self.header {
-            return Err(invalid("unexpected header (only the HS256 header this codec issues is accepted)"));
-        }
-        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| invalid("signature is not base64url"))?;
-        let mut mac = self.mac.clone();
-        mac.update(signed.as_bytes());
-        mac.verify_slice(&signature).map_err(|_| invalid("bad signature"))?;
-        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid("claims are not base64url"))?;
-        let claims: RememberClaims<Id> =
-            serde_json::from_slice(&payload).map_err(|e| TokenError::Claims(std::sync::Arc::new(e)))?;
+        let claims: RememberClaims<Id> = self.jws.open(token)?;
         if claims.aud != REMEMBER_AUDIENCE {
-            return Err(invalid("wrong audience"));
+            return Err(TokenError::Invalid("wrong audience"));
         }
         if claims.exp.saturating_add(self.leeway) < now {
             return Err(TokenError::Expired);
@@ -272,6 +234,7 @@ impl RememberCodec {
 mod tests {
     use super::*;
     use crate::clock::now_secs;
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
     use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 
     fn config(secret: u8) -> LoginConfig {

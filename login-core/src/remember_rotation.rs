@@ -2,27 +2,33 @@
 //! restores it, and which one is a stolen copy.
 //!
 //! Every remember restore moves the login to its next generation and answers with a
-//! token of it; the token presented is retired. A retired token of the generation just
-//! before the current one still restores within the grace window after the rotation
-//! (parallel requests and restored tabs present the same old token at once), and is
-//! answered with the current token, never with a further rotation. Any other retired
-//! token, or the one before after its grace window, is theft: someone else restored
-//! the login with a copy, and the login ends for both.
+//! token of it; the token presented is retired. A token of one of the
+//! [`RETIRED_IN_GRACE`] generations before the current one still restores while the
+//! latest rotation is within the grace window (parallel requests, restored tabs, and a
+//! slow request overtaken by the same client's next ones present old tokens at once),
+//! and is answered with the current token, never with a further rotation. Any older
+//! token, or a retired one after the window, is theft: someone else restored the login
+//! with a copy, and the login ends for both.
 
 use std::time::Duration;
 
 use crate::registry::LoginTimes;
+
+/// How many retired generations restore inside the grace window: a few requests that
+/// overtook each other, never a copy kept for later.
+pub const RETIRED_IN_GRACE: u32 = 3;
 
 /// What a remember token's generation is worth against its login's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenStanding {
     /// The login's current token: the restore rotates it.
     Current,
-    /// Retired by the latest rotation, within its grace window: the restore answers
-    /// with the current token and rotates nothing.
+    /// Retired by one of the latest rotations while the latest is within the grace
+    /// window: the restore answers with the current token and rotates nothing.
     InGrace,
-    /// Retired and presented after its grace window, or retired by an earlier
-    /// rotation: a copy of the token is in two hands; the login ends.
+    /// Retired and presented after the grace window, or more than
+    /// [`RETIRED_IN_GRACE`] generations old: a copy of the token is in two hands; the
+    /// login ends.
     Reused,
     /// A generation the login never reached (a registry restored from an old backup):
     /// the token is ignored, the login left alone.
@@ -43,7 +49,9 @@ pub enum TokenStanding {
 /// assert_eq!(token_standing(3, times, 1_005, grace), TokenStanding::Current);
 /// assert_eq!(token_standing(2, times, 1_010, grace), TokenStanding::InGrace);
 /// assert_eq!(token_standing(2, times, 1_011, grace), TokenStanding::Reused);
-/// assert_eq!(token_standing(1, times, 1_001, grace), TokenStanding::Reused);
+/// assert_eq!(token_standing(0, times, 1_001, grace), TokenStanding::InGrace, "overtaken");
+/// let later = LoginTimes { remember_gen: 9, ..times };
+/// assert_eq!(token_standing(5, later, 1_001, grace), TokenStanding::Reused, "too old");
 /// assert_eq!(token_standing(4, times, 1_001, grace), TokenStanding::Unknown);
 /// ```
 pub fn token_standing(gen: u32, times: LoginTimes, now: u64, grace: Duration) -> TokenStanding {
@@ -52,7 +60,7 @@ pub fn token_standing(gen: u32, times: LoginTimes, now: u64, grace: Duration) ->
         TokenStanding::Current
     } else if gen > current {
         TokenStanding::Unknown
-    } else if gen == current - 1 && now <= times.rotated_at.saturating_add(grace.as_secs()) {
+    } else if current - gen <= RETIRED_IN_GRACE && now <= times.rotated_at.saturating_add(grace.as_secs()) {
         TokenStanding::InGrace
     } else {
         TokenStanding::Reused
@@ -83,10 +91,12 @@ mod tests {
     }
 
     #[test]
-    fn only_the_generation_just_retired_has_a_grace_window() {
+    fn only_a_few_retired_generations_have_a_grace_window() {
         let grace = Duration::from_secs(10);
-        assert_eq!(token_standing(3, at(5, 100), 100, grace), TokenStanding::Reused);
+        assert_eq!(token_standing(2, at(5, 100), 100, grace), TokenStanding::InGrace);
+        assert_eq!(token_standing(1, at(5, 100), 100, grace), TokenStanding::Reused);
         assert_eq!(token_standing(0, at(5, 100), 100, grace), TokenStanding::Reused);
+        assert_eq!(token_standing(2, at(5, 100), 111, grace), TokenStanding::Reused);
     }
 
     #[test]

@@ -253,3 +253,78 @@ fn the_forgot_answer_takes_as_long_for_an_unknown_name() {
     let gap = k.abs_diff(u);
     assert!(gap < Duration::from_millis(5) + u / 2, "existing {k:?} against unknown {u:?}");
 }
+
+#[test]
+fn of_two_resets_at_once_with_one_link_one_wins() {
+    let demo = demo();
+    let token = token(&ask_link(&demo, "bob"));
+    let addr = demo.server.addr;
+    let handles: Vec<_> = ["first-pass", "second-pass"]
+        .into_iter()
+        .map(|pw| {
+            let token = token.clone();
+            std::thread::spawn(move || {
+                Browser::new(addr).post("/password/reset", &[("token", &token), ("new_password", pw)]).status
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = handles.into_iter().map(|h| h.join().expect("thread")).collect();
+    statuses.sort();
+    assert_eq!(statuses, vec![303, 400]);
+    let ok = ["first-pass", "second-pass"]
+        .iter()
+        .filter(|pw| Browser::new(addr).login("bob", pw, None).location == "/")
+        .count();
+    assert_eq!(ok, 1);
+}
+
+#[test]
+fn the_forgot_answer_is_alike_and_bad_reset_input_is_never_a_server_error() {
+    let demo = demo();
+    let mut b = Browser::new(demo.server.addr);
+    let known = b.post("/password/forgot", &[("username", "alice")]);
+    let unknown = b.post("/password/forgot", &[("username", "zed")]);
+    let inactive_like = b.post("/password/forgot", &[("username", " alice ")]);
+    assert_eq!((known.status, unknown.status, inactive_like.status), (200, 200, 200));
+    assert_eq!(known.body, unknown.body);
+    assert_eq!(known.set_cookies, unknown.set_cookies);
+    assert_eq!(known.content_type, unknown.content_type);
+    for path in [
+        "/password/reset",
+        "/password/reset?token=",
+        "/password/reset?token=.",
+        "/password/reset?token=%FF%FE",
+        "/password/reset?token=a&token=b",
+        "/password/reset?token=eyJ1aWQiOi0xLCJpYXQiOjF9.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "/password/reset?token=eyJ1aWQiOiJhIiwiaWF0IjoxfQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ] {
+        let s = b.get(path).status;
+        assert!((400..500).contains(&s), "{path}: {s}");
+    }
+    let big = "A".repeat(100_000);
+    for form in [vec![("token", "")], vec![("new_password", "x")], vec![("token", big.as_str()), ("new_password", "x")]]
+    {
+        let s = b.post("/password/reset", &form).status;
+        assert!((400..500).contains(&s), "{form:?}: {s}");
+    }
+    let s = b.post("/password/forgot", &[("username", big.as_str())]).status;
+    assert!(s < 500, "{s}");
+}
+
+#[test]
+fn a_link_dies_at_logout_everywhere_and_resets_only_its_own_user() {
+    let demo = demo();
+    let addr = demo.server.addr;
+    let link = ask_link(&demo, "alice");
+    let mut b = Browser::new(addr);
+    assert_eq!(b.login("alice", "wonderland", Some("on")).location, "/");
+    assert_eq!(Browser::new(addr).get(&format!("{link}")).status, 400);
+    let link = ask_link(&demo, "alice");
+    assert_eq!(b.post("/logout/all", &[]).status, 303);
+    assert_eq!(Browser::new(addr).get(&format!("{link}")).status, 400);
+    // A token for alice cannot reset bob, whatever the form says.
+    let link = ask_link(&demo, "alice");
+    let r = Browser::new(addr).post("/password/reset", &[("token", &token(&link)), ("new_password", "p"), ("user", "bob")]);
+    assert_eq!(r.status, 303);
+    assert_eq!(Browser::new(addr).login("bob", "builder", None).location, "/");
+}

@@ -95,3 +95,18 @@ fn two_requests_at_once_with_one_cookie_both_succeed() {
         assert_eq!(with_remember(&server, kept).get("/dashboard").status, 200);
     }
 }
+
+/// The owner's restarted browser, holding only the copied (now retired) cookie, logs in
+/// with the password: the copy's login ends.
+#[test]
+fn a_password_login_with_a_retired_cookie_logs_the_copy_out() {
+    let server = server(1);
+    let copied = remembered_login(&server);
+    let mut thief = with_remember(&server, &copied);
+    assert_eq!(thief.get("/dashboard").status, 200, "the copy restores first");
+    std::thread::sleep(Duration::from_millis(2_100));
+    let mut owner = with_remember(&server, &copied);
+    assert_eq!(owner.login("alice", "wonderland", Some("on")).location, "/");
+    assert_eq!(thief.get("/dashboard").status, 302, "the copy's login ended");
+    assert_eq!(owner.get("/dashboard").status, 200);
+}

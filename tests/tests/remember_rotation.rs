@@ -162,14 +162,16 @@ async fn a_retired_token_after_the_grace_window_ends_the_login_for_everyone() {
 }
 
 #[actix_rt::test]
-async fn a_token_retired_by_an_earlier_rotation_is_reuse_even_inside_the_grace_window() {
+async fn a_token_more_than_a_few_generations_old_is_reuse_even_inside_the_grace_window() {
     let t = Harness::new();
     let app = service!(t, t.builder(SECRET).build().expect("config"));
     let (_, first) = remembered_login(&app).await;
-    let second = set_remember(&send(&app, &mut restarted_browser(&first), get("/")).await).expect("rotated");
-    let third = set_remember(&send(&app, &mut restarted_browser(&second), get("/")).await).expect("rotated");
+    let mut token = first.clone();
+    for _ in 0..=login_actix::registry::RETIRED_IN_GRACE {
+        token = set_remember(&send(&app, &mut restarted_browser(&token), get("/")).await).expect("rotated");
+    }
     assert_eq!(text(&app, &mut restarted_browser(&first), get("/")).await.1, "anonymous");
-    assert_eq!(text(&app, &mut restarted_browser(&third), get("/")).await.1, "anonymous", "the login ended");
+    assert_eq!(text(&app, &mut restarted_browser(&token), get("/")).await.1, "anonymous", "the login ended");
 }
 
 #[actix_rt::test]
@@ -269,4 +271,44 @@ async fn a_session_request_does_not_rotate() {
     assert_eq!(res.status(), 200);
     assert_eq!(set_remember(&res), None, "a request of the session sets no remember cookie");
     assert!(jar.get(SESSION).is_some());
+}
+
+/// A password login in a browser that still holds a retired remember token (a copy
+/// restored the login first, the owner's browser restarted): the token is reuse, so
+/// the login it names ends (the copy's holder is out) instead of being continued.
+#[actix_rt::test]
+async fn a_password_login_with_a_reused_remember_token_ends_the_copied_login() {
+    let t = Harness::new();
+    let events = Events::default();
+    let app = service!(t, t.builder(SECRET).build().expect("config"), events);
+    let (_, copied) = remembered_login(&app).await;
+    let mut thief = restarted_browser(&copied);
+    assert_eq!(text(&app, &mut thief, get("/dashboard")).await, (200, "hi alice".to_owned()));
+    t.advance(30);
+    let mut owner = restarted_browser(&copied);
+    assert_eq!(send(&app, &mut owner, login_req(1, Some("on"))).await.status(), 303);
+    assert_eq!(text(&app, &mut owner, get("/")).await.1, "user alice", "the owner is logged in anew");
+    assert_eq!(text(&app, &mut thief, get("/")).await.1, "anonymous", "the copied login ended");
+    let reused = events
+        .lock()
+        .expect("events")
+        .iter()
+        .any(|e| matches!(e, LoginEvent::Ended { reason: EndReason::RememberTokenReused, .. }));
+    assert!(reused, "an event says the token was reused");
+}
+
+/// One client that keeps only its remember cookie sends two requests at once with T0;
+/// the first is answered with T1, its next request rotates to T2, and then the other
+/// one arrives with T0: a few generations back, inside the window, it still restores.
+#[actix_rt::test]
+async fn a_request_overtaken_by_the_same_clients_next_ones_still_restores() {
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).build().expect("config"));
+    let (_, t0) = remembered_login(&app).await;
+    let t1 = set_remember(&send(&app, &mut restarted_browser(&t0), get("/dashboard")).await).expect("rotated");
+    let t2 = set_remember(&send(&app, &mut restarted_browser(&t1), get("/dashboard")).await).expect("rotated");
+    t.advance(1);
+    let mut straggler = restarted_browser(&t0);
+    assert_eq!(text(&app, &mut straggler, get("/dashboard")).await, (200, "hi alice".to_owned()));
+    assert_eq!(straggler.get("_remember"), Some(t2.as_str()), "answered with the current token");
 }

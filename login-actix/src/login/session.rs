@@ -7,7 +7,7 @@ use actix_session::{Session, SessionExt, SessionStatus};
 use actix_web::{dev::Payload, http::header, FromRequest, HttpMessage, HttpRequest};
 use login_core::{
     internal::{RememberClaims, SessionRecord, REMEMBER_AUDIENCE, SESSION_KEY},
-    user_agent_label, user_key, AuthUser, LiveLogin, LoginId, Remember,
+    token_standing, user_agent_label, user_key, AuthUser, LiveLogin, LoginId, Remember, TokenStanding,
 };
 
 use crate::{
@@ -246,11 +246,15 @@ impl LoginSession {
         // The logins this browser names: its session record's and its remember token's.
         let token_login = self.remember_claims::<U::Id>(now);
         let record_login = self.record::<U::Id>(&session).map(|r| (r.user_id, r.login_id, r.auth_tag));
-        let mut named: Vec<(U::Id, LoginId, Option<u64>)> = Vec::with_capacity(2);
-        named.extend(record_login.clone());
+        // (owner, login, auth tag, the remember token's generation when it names it)
+        let mut named: Vec<(U::Id, LoginId, Option<u64>, Option<u32>)> = Vec::with_capacity(2);
+        named.extend(record_login.clone().map(|(owner, id, tag)| (owner, id, tag, None)));
         if let Some(claims) = &token_login {
-            if named.iter().all(|(_, id, _)| *id != claims.login_id) {
-                named.push((claims.user_id.clone(), claims.login_id, claims.auth_tag));
+            match named.iter_mut().find(|(_, id, _, _)| *id == claims.login_id) {
+                Some(entry) => entry.3 = Some(claims.remember_gen),
+                None => {
+                    named.push((claims.user_id.clone(), claims.login_id, claims.auth_tag, Some(claims.remember_gen)))
+                }
             }
         }
         // Continue one of them if it is this user's, live, not idle and of the current
@@ -258,19 +262,24 @@ impl LoginSession {
         // browser held outlives a logout here.
         let mut continued: Option<LoginId> = None;
         let mut remember_gen = 0;
-        for (owner, login_id, tag) in named {
-            if continued.is_none() && owner == user_id && tag == auth_tag {
-                if let Some(times) = lookup(&self.state, login_id, now).await? {
-                    if !config.is_idle(times.last_seen_at, now) {
-                        continued = Some(login_id);
-                        remember_gen = times.remember_gen;
-                        continue;
-                    }
+        for (owner, login_id, tag, token_gen) in named {
+            let times = lookup(&self.state, login_id, now).await?;
+            // A retired remember token past its window names a login a copy of the
+            // cookie restored: it ends (for the copy's holder too), as at a restore.
+            let reused = token_gen.zip(times).is_some_and(|(gen, times)| {
+                token_standing(gen, times, now, config.remember_grace()) == TokenStanding::Reused
+            });
+            if continued.is_none() && owner == user_id && tag == auth_tag && !reused {
+                if let Some(times) = times.filter(|t| !config.is_idle(t.last_seen_at, now)) {
+                    continued = Some(login_id);
+                    remember_gen = times.remember_gen;
+                    continue;
                 }
             }
             if registry.remove(login_id).await? {
-                tracing::info!(user_id = ?owner, "login ended: replaced by a new login in the same browser");
-                let event = LoginEvent::Ended { user_id: id_value(&owner), reason: EndReason::Replaced };
+                let reason = if reused { EndReason::RememberTokenReused } else { EndReason::Replaced };
+                tracing::info!(user_id = ?owner, reason = ?reason, "login ended: replaced by a new login in the same browser");
+                let event = LoginEvent::Ended { user_id: id_value(&owner), reason };
                 self.state.emit(&self.req, &event);
             }
         }

@@ -68,16 +68,16 @@ where
                 })
             }
         };
-        if let Some(cookie) = remember_cookie::take(this.login, res.request()) {
+        for cookie in remember_cookie::take(this.login, res.request()) {
             apply_cookie(&mut res, &cookie);
         }
         Poll::Ready(Ok(res.map_into_left_body()))
     }
 }
 
-/// On the way out: sets or deletes the remember cookie as the request decided.
+/// On the way out: sets or deletes a login cookie as the request decided.
 fn apply_cookie<B>(res: &mut ServiceResponse<B>, cookie: &actix_web::cookie::Cookie<'static>) {
     if let Err(err) = res.response_mut().add_cookie(cookie) {
-        tracing::error!(error = %err, "could not set the remember cookie header");
+        tracing::error!(error = %err, cookie = cookie.name(), "could not set a login cookie header");
     }
 }

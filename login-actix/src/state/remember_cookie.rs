@@ -1,5 +1,6 @@
-//! The remember cookie: its one builder, its removal with the same attributes, and the
-//! change a request schedules for its response.
+//! The login's cookies (remember, and the device cookie of the second factor): their
+//! one builder, their removal with the same attributes, and the changes a request
+//! schedules for its response.
 
 use std::time::Duration;
 
@@ -13,7 +14,18 @@ use crate::{error::LoginError, state::context::LoginContext};
 
 /// Builds the remember cookie with the configured attributes.
 pub(crate) fn remember_cookie(settings: &CookieSettings, value: String, max_age: Duration) -> Cookie<'static> {
-    let mut cookie = Cookie::new(settings.name.clone(), value);
+    named_cookie(settings, settings.name.clone(), value, max_age)
+}
+
+/// Builds cookie `name` with the remember cookie's attributes (Path, Domain, Secure,
+/// HttpOnly, SameSite).
+pub(crate) fn named_cookie(
+    settings: &CookieSettings,
+    name: String,
+    value: String,
+    max_age: Duration,
+) -> Cookie<'static> {
+    let mut cookie = Cookie::new(name, value);
     cookie.set_path(settings.path.clone());
     if let Some(domain) = &settings.domain {
         cookie.set_domain(domain.clone());
@@ -38,15 +50,23 @@ pub(crate) fn removal_cookie(settings: &CookieSettings) -> Cookie<'static> {
     cookie
 }
 
-/// The cookie the response must carry: a new remember cookie or its removal. The last
-/// change a request schedules wins.
-#[derive(Debug, Clone)]
-pub(crate) struct PendingCookie(pub(crate) Cookie<'static>);
+/// The cookies the response must carry: new values or removals. Per cookie name, the
+/// last change a request schedules wins.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PendingCookies(pub(crate) Vec<Cookie<'static>>);
 
 /// Schedules `cookie` for the response.
 pub(crate) fn schedule(state: &LoginContext, req: &HttpRequest, cookie: Cookie<'static>) {
-    if req.extensions_mut().insert(PendingCookie(cookie)).is_none() {
-        state.pending_cookies.set(state.pending_cookies.get() + 1);
+    let mut extensions = req.extensions_mut();
+    match extensions.get_mut::<PendingCookies>() {
+        Some(pending) => {
+            pending.0.retain(|c| c.name() != cookie.name());
+            pending.0.push(cookie);
+        }
+        None => {
+            extensions.insert(PendingCookies(vec![cookie]));
+            state.pending_cookies.set(state.pending_cookies.get() + 1);
+        }
     }
 }
 
@@ -76,13 +96,13 @@ pub(crate) fn delete_if_present(state: &LoginContext, req: &HttpRequest) {
     }
 }
 
-/// The scheduled cookie, taken (for the response). While no request of this worker
+/// The scheduled cookies, taken (for the response). While no request of this worker
 /// has one pending (nearly always), this is a counter read, not an extensions lookup.
-pub(crate) fn take(state: &LoginContext, req: &HttpRequest) -> Option<Cookie<'static>> {
+pub(crate) fn take(state: &LoginContext, req: &HttpRequest) -> Vec<Cookie<'static>> {
     if state.pending_cookies.get() == 0 {
-        return None;
+        return Vec::new();
     }
-    let pending = req.extensions_mut().remove::<PendingCookie>()?;
+    let Some(pending) = req.extensions_mut().remove::<PendingCookies>() else { return Vec::new() };
     state.pending_cookies.set(state.pending_cookies.get().saturating_sub(1));
-    Some(pending.0)
+    pending.0
 }

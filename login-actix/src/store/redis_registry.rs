@@ -39,7 +39,7 @@
 use std::{sync::LazyLock, time::Duration};
 
 use futures_util::future::BoxFuture;
-use login_core::{LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError};
+use login_core::{pending::PendingLogin, LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError};
 use redis::{AsyncCommands, Script};
 
 use crate::store::redis_connection::RedisConnection;
@@ -159,6 +159,30 @@ local gone = redis.call('DEL', KEYS[1])
 if user then redis.call('SREM', ARGV[1] .. user, ARGV[2]) end
 return gone";
 
+/// Accepts a TOTP step only when later than the user's last one.
+const USE_STEP: &str = r"
+local last = tonumber(redis.call('HGET', KEYS[1], 'step') or '0')
+if tonumber(ARGV[1]) <= last then return 0 end
+redis.call('HSET', KEYS[1], 'step', ARGV[1])
+return 1";
+
+/// Adds a pending login: its hash (the record and its failures) expiring with it, and
+/// its membership of the user's pending set.
+const INSERT_PENDING: &str = r"
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'failures', ARGV[2], 'user_key', ARGV[3])
+redis.call('EXPIREAT', KEYS[1], ARGV[4])
+redis.call('SADD', KEYS[2], ARGV[5])
+local ttl = redis.call('TTL', KEYS[2])
+if ttl < 0 or tonumber(ARGV[6]) + ttl < tonumber(ARGV[4]) then redis.call('EXPIREAT', KEYS[2], ARGV[4]) end
+return 1";
+
+/// Counts a wrong code; ends the pending login at the limit.
+const FAIL_PENDING: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local n = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+if n >= tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]) end
+return n";
+
 const FIELDS: [&str; 6] = ["user_key", "created_at", "last_seen_at", "expires_at", "remembered", "user_agent"];
 
 impl RedisRegistry {
@@ -187,6 +211,18 @@ impl RedisRegistry {
 
     fn user_set(&self, user_key: &str) -> String {
         format!("{}u:{user_key}", self.prefix)
+    }
+
+    fn second_factor_key(&self, user_key: &str) -> String {
+        format!("{}f:{user_key}", self.prefix)
+    }
+
+    fn pending_key(&self, id: LoginId) -> String {
+        format!("{}p:{id}", self.prefix)
+    }
+
+    fn pending_set(&self, user_key: &str) -> String {
+        format!("{}pu:{user_key}", self.prefix)
     }
 
     /// One server setting, `None` when it cannot be read (a managed Redis refusing
@@ -342,6 +378,94 @@ impl LoginRegistry for RedisRegistry {
                 pipe.del(self.login_key(*id));
             }
             pipe.srem(self.user_set(&user_key), ending.iter().map(ToString::to_string).collect::<Vec<_>>()).ignore();
+            let deleted: Vec<usize> = self.conn.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            Ok(deleted.into_iter().sum())
+        })
+    }
+
+    fn use_totp_step(&self, user_key: &str, step: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let key = self.second_factor_key(user_key);
+        Box::pin(async move {
+            static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(USE_STEP));
+            let mut call = SCRIPT.key(key);
+            call.arg(step);
+            self.conn.run(|mut c| async move { call.invoke_async::<i64>(&mut c).await }).await.map(|n| n == 1)
+        })
+    }
+
+    fn device_epoch(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
+        let key = self.second_factor_key(user_key);
+        Box::pin(async move {
+            let epoch: Option<u64> = self.conn.run(|mut c| async move { c.hget(key, "epoch").await }).await?;
+            Ok(epoch.unwrap_or(0))
+        })
+    }
+
+    fn forget_devices(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
+        let key = self.second_factor_key(user_key);
+        Box::pin(async move { self.conn.run(|mut c| async move { c.hincr(key, "epoch", 1).await }).await })
+    }
+
+    fn insert_pending(&self, pending: PendingLogin) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let record = serde_json::to_string(&pending)
+                .map_err(|e| StoreError::with_source("pending login not encodable", e))?;
+            static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(INSERT_PENDING));
+            let mut call = SCRIPT.key(self.pending_key(pending.id));
+            call.key(self.pending_set(&pending.user_key))
+                .arg(record)
+                .arg(pending.failures)
+                .arg(&pending.user_key)
+                .arg(pending.expires_at)
+                .arg(pending.id.to_string())
+                .arg(login_core::internal::now_secs());
+            self.conn.run(|mut c| async move { call.invoke_async::<i64>(&mut c).await }).await.map(drop)
+        })
+    }
+
+    fn pending(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<PendingLogin>, StoreError>> {
+        let key = self.pending_key(id);
+        Box::pin(async move {
+            let (record, failures): (Option<String>, Option<u32>) =
+                self.conn.run(|mut c| async move { c.hget(key, &["record", "failures"]).await }).await?;
+            let Some(mut pending) = record.and_then(|r| serde_json::from_str::<PendingLogin>(&r).ok()) else {
+                return Ok(None);
+            };
+            pending.failures = failures.unwrap_or(0);
+            Ok((pending.expires_at > now && pending.id == id).then_some(pending))
+        })
+    }
+
+    fn fail_pending(&self, id: LoginId, max: u32, now: u64) -> BoxFuture<'_, Result<Option<u32>, StoreError>> {
+        Box::pin(async move {
+            if self.pending(id, now).await?.is_none() {
+                return Ok(None);
+            }
+            static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(FAIL_PENDING));
+            let mut call = SCRIPT.key(self.pending_key(id));
+            call.arg(max);
+            self.conn.run(|mut c| async move { call.invoke_async::<Option<u32>>(&mut c).await }).await
+        })
+    }
+
+    fn remove_pending(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let key = self.pending_key(id);
+        Box::pin(async move {
+            let gone: i64 = self.conn.run(|mut c| async move { c.del(key).await }).await?;
+            Ok(gone > 0)
+        })
+    }
+
+    fn remove_pending_of(&self, user_key: &str) -> BoxFuture<'_, Result<usize, StoreError>> {
+        let set = self.pending_set(user_key);
+        Box::pin(async move {
+            let key = set.clone();
+            let ids: Vec<String> = self.conn.run(|mut c| async move { c.smembers(key).await }).await?;
+            let mut pipe = redis::pipe();
+            for id in ids.iter().filter_map(|id| id.parse::<LoginId>().ok()) {
+                pipe.del(self.pending_key(id));
+            }
+            pipe.del(set).ignore();
             let deleted: Vec<usize> = self.conn.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
             Ok(deleted.into_iter().sum())
         })

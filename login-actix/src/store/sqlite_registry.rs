@@ -2,8 +2,10 @@
 //! `sqlite`).
 //!
 //! One table, `login_registry` (with its indexes `login_registry_user` and
-//! `login_registry_expiry`), in any SQLite file: the app's own database works (the demo
-//! keeps it next to its users), as long as the app has no table of that name. Two
+//! `login_registry_expiry`), and two for the second factor (`login_second_factor`: a
+//! row per user with the last TOTP step and the device epoch; `login_pending`: pending
+//! logins), in any SQLite file: the app's own database works (the demo keeps it next to
+//! its users), as long as the app has no tables of those names. Two
 //! processes on one file see each other's logins and logouts at once: nothing is
 //! cached. Every write runs on a blocking thread, off the async workers, with a
 //! 5-second busy timeout; expired rows are deleted (through an index) whenever a login
@@ -22,7 +24,7 @@ use std::{
 };
 
 use futures_util::future::BoxFuture;
-use login_core::{LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError};
+use login_core::{pending::PendingLogin, LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Live logins in a SQLite file.
@@ -60,6 +62,20 @@ CREATE TABLE IF NOT EXISTS login_registry (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS login_registry_user ON login_registry (user_key);
 CREATE INDEX IF NOT EXISTS login_registry_expiry ON login_registry (expires_at);
+CREATE TABLE IF NOT EXISTS login_second_factor (
+    user_key TEXT PRIMARY KEY,
+    last_step INTEGER NOT NULL DEFAULT 0,
+    device_epoch INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS login_pending (
+    id TEXT PRIMARY KEY,
+    user_key TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    record TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS login_pending_user ON login_pending (user_key);
+CREATE INDEX IF NOT EXISTS login_pending_expiry ON login_pending (expires_at);
 ";
 
 /// SQLite stores signed 64-bit integers; times beyond that are clamped.
@@ -231,6 +247,102 @@ impl LoginRegistry for SqliteRegistry {
         self.run(move |c| {
             c.execute("DELETE FROM login_registry WHERE user_key = ?1 AND id != ?2", params![user_key, keep])
         })
+    }
+
+    fn use_totp_step(&self, user_key: &str, step: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let user_key = user_key.to_owned();
+        self.run(move |c| {
+            // One statement: only a later step moves it, on any connection.
+            let changed = c.execute(
+                "INSERT INTO login_second_factor (user_key, last_step) VALUES (?1, ?2)
+                 ON CONFLICT (user_key) DO UPDATE SET last_step = excluded.last_step
+                 WHERE excluded.last_step > login_second_factor.last_step",
+                params![user_key, int(step)],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    fn device_epoch(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
+        let user_key = user_key.to_owned();
+        self.run(move |c| {
+            let epoch: Option<i64> = c
+                .query_row("SELECT device_epoch FROM login_second_factor WHERE user_key = ?1", [user_key], |r| r.get(0))
+                .optional()?;
+            Ok(epoch.map_or(0, uint))
+        })
+    }
+
+    fn forget_devices(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
+        let user_key = user_key.to_owned();
+        self.run(move |c| {
+            c.query_row(
+                "INSERT INTO login_second_factor (user_key, device_epoch) VALUES (?1, 1)
+                 ON CONFLICT (user_key) DO UPDATE SET device_epoch = device_epoch + 1
+                 RETURNING device_epoch",
+                [user_key],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(uint)
+        })
+    }
+
+    fn insert_pending(&self, pending: PendingLogin) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.run(move |c| {
+            c.execute("DELETE FROM login_pending WHERE expires_at <= ?1", [int(pending.created_at)])?;
+            let record =
+                serde_json::to_string(&pending).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+            c.execute(
+                "INSERT OR REPLACE INTO login_pending (id, user_key, expires_at, failures, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![pending.id.to_string(), pending.user_key, int(pending.expires_at), pending.failures, record],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn pending(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<PendingLogin>, StoreError>> {
+        self.run(move |c| {
+            let row: Option<(String, u32)> = c
+                .query_row(
+                    "SELECT record, failures FROM login_pending WHERE id = ?1 AND expires_at > ?2",
+                    params![id.to_string(), int(now)],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            // A record this registry did not write is no pending login.
+            Ok(row.and_then(|(record, failures)| {
+                let mut pending: PendingLogin = serde_json::from_str(&record).ok()?;
+                pending.failures = failures;
+                Some(pending)
+            }))
+        })
+    }
+
+    fn fail_pending(&self, id: LoginId, max: u32, now: u64) -> BoxFuture<'_, Result<Option<u32>, StoreError>> {
+        self.run(move |c| {
+            let failures: Option<u32> = c
+                .query_row(
+                    "UPDATE login_pending SET failures = failures + 1 WHERE id = ?1 AND expires_at > ?2
+                     RETURNING failures",
+                    params![id.to_string(), int(now)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if failures.is_some_and(|n| n >= max) {
+                c.execute("DELETE FROM login_pending WHERE id = ?1", [id.to_string()])?;
+            }
+            Ok(failures)
+        })
+    }
+
+    fn remove_pending(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.run(move |c| c.execute("DELETE FROM login_pending WHERE id = ?1", [id.to_string()]).map(|n| n > 0))
+    }
+
+    fn remove_pending_of(&self, user_key: &str) -> BoxFuture<'_, Result<usize, StoreError>> {
+        let user_key = user_key.to_owned();
+        self.run(move |c| c.execute("DELETE FROM login_pending WHERE user_key = ?1", [user_key]))
     }
 
     fn list_user(&self, user_key: &str, now: u64) -> BoxFuture<'_, Result<Vec<LiveLogin>, StoreError>> {
