@@ -246,8 +246,7 @@ impl LoginSession {
         // The logins this browser names: its session record's and its remember token's.
         let token_login = self.remember_claims::<U::Id>(now);
         let record_login = self.record::<U::Id>(&session).map(|r| (r.user_id, r.login_id, r.auth_tag));
-        // (owner, login, auth tag, the remember token's generation when it names it)
-        let mut named: Vec<(U::Id, LoginId, Option<u64>, Option<u32>)> = Vec::with_capacity(2);
+        let mut named: Vec<NamedLogin<U::Id>> = Vec::with_capacity(2);
         named.extend(record_login.clone().map(|(owner, id, tag)| (owner, id, tag, None)));
         if let Some(claims) = &token_login {
             match named.iter_mut().find(|(_, id, _, _)| *id == claims.login_id) {
@@ -539,6 +538,10 @@ impl LoginSession {
         Ok(true)
     }
 }
+
+/// A login a browser's cookies name: (owner, login, auth tag, the remember token's
+/// generation when the token names it).
+type NamedLogin<Id> = (Id, LoginId, Option<u64>, Option<u32>);
 
 /// A login in preparation: set its options, then `.await` it. See [`LoginSession::login`].
 #[must_use = "a login does nothing until it is awaited"]
