@@ -66,6 +66,12 @@ pub enum LoginError {
     #[cfg(feature = "password")]
     #[error(transparent)]
     Password(PasswordError),
+    /// `complete_second_factor` without a live pending login (`303`-worthy: the login
+    /// must start over; `400` by default): it ended (5 wrong codes, the timeout, a
+    /// logout) or a parallel request completed it. Feature `two-factor`.
+    #[cfg(feature = "two-factor")]
+    #[error("no pending login to complete")]
+    NoPendingLogin,
     /// Creating a remember token failed (`500`).
     #[error(transparent)]
     Token(#[from] TokenError),
@@ -87,6 +93,8 @@ impl ResponseError for LoginError {
             LoginError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             LoginError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             LoginError::Inactive | LoginError::CrossOriginLogin => StatusCode::FORBIDDEN,
+            #[cfg(feature = "two-factor")]
+            LoginError::NoPendingLogin => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

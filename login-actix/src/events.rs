@@ -40,6 +40,13 @@ pub enum LoginEvent {
         /// Why.
         reason: RefusalReason,
     },
+    /// A step of the second factor (feature `two-factor`).
+    SecondFactor {
+        /// The user.
+        user_id: serde_json::Value,
+        /// What happened.
+        step: SecondFactorStep,
+    },
     /// A credential attempt was over the throttle's limit (the password was not checked).
     Throttled {
         /// The client's throttle key (its IP, or its IPv6 /64).
@@ -47,6 +54,29 @@ pub enum LoginEvent {
         /// Seconds until the attempt window ends.
         retry_after: u64,
     },
+}
+
+/// A step of the second factor, as [`LoginEvent::SecondFactor`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SecondFactorStep {
+    /// A right password made a pending login; the code is to come.
+    Pending,
+    /// A right code completed the pending login.
+    Completed,
+    /// A wrong, replayed or malformed code.
+    FailedCode,
+    /// A recovery code was used (it is spent).
+    RecoveryCodeUsed,
+    /// The user enabled the second factor.
+    Enabled,
+    /// The user disabled it.
+    Disabled,
+    /// The user asked this browser to skip the second factor from now on.
+    BrowserTrusted,
+    /// The user forgot every browser ("forget devices").
+    BrowsersForgotten,
 }
 
 /// Why a login ended without this browser logging out.

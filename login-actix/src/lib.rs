@@ -130,6 +130,8 @@ mod store;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 pub mod throttle;
+#[cfg(feature = "two-factor")]
+pub mod two_factor;
 
 pub use current_user::{CurrentUser, OptionalUser};
 pub use error::LoginError;

@@ -71,6 +71,8 @@ pub struct LoginAttempt {
     state: Rc<Flow>,
     user_key: String,
     ip_key: String,
+    /// The account's counter, when this attempt counted in it.
+    account_key: Option<String>,
 }
 
 impl std::fmt::Debug for LoginAttempt {
@@ -130,23 +132,76 @@ impl LoginThrottle {
     /// Counts an attempt to log in as `username`. Over a limit it is
     /// [`LoginError::Throttled`] (`429` with `Retry-After`): do not check the password.
     /// A store that cannot count is [`LoginError::Store`] (`503`): fail closed.
+    ///
+    /// With feature `two-factor`, attempts are also counted per account, and over
+    /// [`login_attempts_per_account`](login_core::LoginConfigBuilder::login_attempts_per_account)
+    /// this refuses every browser: use [`attempt_for`](LoginThrottle::attempt_for),
+    /// which lets the account's known browsers through.
     pub async fn attempt(&self, username: &str) -> Result<LoginAttempt, LoginError> {
+        self.count(username, |_| async { Ok(false) }).await
+    }
+
+    /// [`attempt`](LoginThrottle::attempt) for the account of `user` (`None` for an
+    /// unknown name, which is counted just the same: the limit tells nothing): over
+    /// the per-account limit, only a browser with a valid device cookie of this user
+    /// may try (the others get `429`, the password unchecked, whether it was right or
+    /// not). The per-(username, IP) and per-IP limits hold for every browser.
+    #[cfg(feature = "two-factor")]
+    pub async fn attempt_for<U: login_core::AuthUser>(
+        &self,
+        username: &str,
+        user: Option<&U>,
+    ) -> Result<LoginAttempt, LoginError> {
+        let now = self.state.config.now();
+        self.count(username, |_| async move {
+            match user {
+                Some(user) => {
+                    Ok(crate::two_factor::device_cookie::valid_for(&self.state, &self.req, user, now).await?.is_some())
+                }
+                None => Ok(false),
+            }
+        })
+        .await
+    }
+
+    /// Counts the attempt in every counter; `known_browser` is asked only when the
+    /// account is over its limit.
+    async fn count<F, Fut>(&self, username: &str, known_browser: F) -> Result<LoginAttempt, LoginError>
+    where
+        F: FnOnce(()) -> Fut,
+        Fut: std::future::Future<Output = Result<bool, LoginError>>,
+    {
         let settings = self.state.config.throttle();
         let store = self.state.config.throttle_store();
         let now = self.state.config.now();
         let (mut user_key, mut ip_key) = throttle_keys(username, self.client_ip());
+        // The account's key: the username's part of the (username, IP) key.
+        let mut account_key = format!("a:{}", user_key.rsplit(':').next().unwrap_or_default());
         if let Some(purpose) = self.purpose {
             user_key = format!("{purpose}:{user_key}");
             ip_key = format!("{purpose}:{ip_key}");
+            account_key = format!("{purpose}:{account_key}");
         }
+        let per_account = cfg!(feature = "two-factor") && self.purpose.is_none();
         // The IP first: a client over its limit creates no per-username counter.
         let per_ip = store.hit(&ip_key, now, settings.window).await?;
-        let over = if per_ip.count > settings.per_ip {
+        let mut over = if per_ip.count > settings.per_ip {
             Some(per_ip)
         } else {
             let per_user = store.hit(&user_key, now, settings.window).await?;
             (per_user.count > settings.per_user_ip).then_some(per_user)
         };
+        let mut counted_account = false;
+        if over.is_none() && per_account {
+            let account = store.hit(&account_key, now, settings.window).await?;
+            counted_account = true;
+            if account.count > settings.per_account && !known_browser(()).await? {
+                tracing::info!(
+                    "login attempt refused: the account is over its limit and this browser is unknown to it"
+                );
+                over = Some(account);
+            }
+        }
         if let Some(hit) = over {
             let retry_after = hit.window_end.saturating_sub(now).max(1);
             tracing::info!(
@@ -159,7 +214,8 @@ impl LoginThrottle {
             self.state.emit(&self.req, &LoginEvent::Throttled { client: ip_key, retry_after });
             return Err(LoginError::Throttled { retry_after });
         }
-        Ok(LoginAttempt { state: Rc::clone(&self.state), user_key, ip_key })
+        let account_key = counted_account.then_some(account_key);
+        Ok(LoginAttempt { state: Rc::clone(&self.state), user_key, ip_key, account_key })
     }
 }
 
@@ -173,12 +229,29 @@ impl LoginAttempt {
     /// resets the count (asking for a password-reset link).
     pub fn keep(self) {}
 
-    /// The credential was right: the (username, IP) counter is forgotten and the
-    /// attempt taken back from the IP's count.
+    /// The credential was right and the login is complete: the (username, IP) counter
+    /// is forgotten, and the attempt taken back from the IP's and the account's counts
+    /// (a success never resets the account's count: its failures stand).
     pub async fn succeeded(self) -> Result<(), LoginError> {
         let store = self.state.config.throttle_store();
         store.forget(&self.user_key).await?;
         store.undo(&self.ip_key).await?;
+        if let Some(account) = &self.account_key {
+            store.undo(account).await?;
+        }
+        Ok(())
+    }
+
+    /// The password was right but the second factor is to come: the attempt is taken
+    /// back from every count, and nothing is reset (the (username, IP) counter resets
+    /// only at a completed login).
+    pub async fn pending(self) -> Result<(), LoginError> {
+        let store = self.state.config.throttle_store();
+        store.undo(&self.user_key).await?;
+        store.undo(&self.ip_key).await?;
+        if let Some(account) = &self.account_key {
+            store.undo(account).await?;
+        }
         Ok(())
     }
 }

@@ -91,6 +91,7 @@ impl Default for CookieSettings {
 /// | [`touch_interval`](LoginConfigBuilder::touch_interval) | 60 seconds (and at most a tenth of the idle timeout) |
 /// | [`max_logins_per_user`](LoginConfigBuilder::max_logins_per_user) | 100 (the oldest login ends) |
 /// | [`remember_grace`](LoginConfigBuilder::remember_grace) | 10 seconds |
+/// | [`two_factor_timeout`](LoginConfigBuilder::two_factor_timeout) / [`device_lifetime`](LoginConfigBuilder::device_lifetime) / [`login_attempts_per_account`](LoginConfigBuilder::login_attempts_per_account) | 5 minutes / 30 days / 20 (feature `two-factor`) |
 ///
 /// ```
 /// # mod login_actix { pub use login_core::*; pub mod config { pub use login_core::*; } pub mod registry { pub use login_core::*; } pub mod next { pub use login_core::*; } pub mod throttle { pub use login_core::*; } }
@@ -124,6 +125,8 @@ struct ConfigInner {
     touch_interval: Duration,
     max_logins_per_user: usize,
     remember_grace: Duration,
+    two_factor_timeout: Duration,
+    device_lifetime: Duration,
     restore_limiter: Arc<crate::restore_limit::RestoreLimiter>,
     fresh_for: Duration,
     keys: Keys,
@@ -141,6 +144,9 @@ pub struct ThrottleSettings {
     pub per_user_ip: u32,
     /// Attempts per client IP in a window.
     pub per_ip: u32,
+    /// Failed attempts per account (any IP) in a window before only browsers the
+    /// account knows may try (feature `two-factor` of login-actix).
+    pub per_account: u32,
     /// The window, in seconds.
     pub window: u64,
     /// Whether the client IP comes from `X-Forwarded-For` (a trusted proxy in front).
@@ -169,7 +175,15 @@ impl LoginConfig {
             fresh_for: Duration::from_secs(30 * 60),
             cross_origin: CrossOriginPolicy::default(),
             bad_origins: Vec::new(),
-            throttle: ThrottleSettings { per_user_ip: 5, per_ip: 100, window: 15 * 60, trust_proxy: false },
+            throttle: ThrottleSettings {
+                per_user_ip: 5,
+                per_ip: 100,
+                per_account: 20,
+                window: 15 * 60,
+                trust_proxy: false,
+            },
+            two_factor_timeout: Duration::from_secs(300),
+            device_lifetime: 30 * DAY,
             throttle_store: None,
             host_prefix: false,
             registry: None,
@@ -293,6 +307,18 @@ impl LoginConfig {
         self.inner.remember_grace
     }
 
+    /// How long a pending login waits for its second factor (see
+    /// [`two_factor_timeout`](LoginConfigBuilder::two_factor_timeout)).
+    pub fn two_factor_timeout(&self) -> Duration {
+        self.inner.two_factor_timeout
+    }
+
+    /// How long a device cookie lasts (see
+    /// [`device_lifetime`](LoginConfigBuilder::device_lifetime)).
+    pub fn device_lifetime(&self) -> Duration {
+        self.inner.device_lifetime
+    }
+
     /// The derived keys.
     #[doc(hidden)]
     pub fn keys(&self) -> &Keys {
@@ -367,6 +393,8 @@ pub struct LoginConfigBuilder {
     touch_interval: Duration,
     max_logins_per_user: usize,
     remember_grace: Duration,
+    two_factor_timeout: Duration,
+    device_lifetime: Duration,
     fresh_for: Duration,
     cross_origin: CrossOriginPolicy,
     bad_origins: Vec<String>,
@@ -600,6 +628,29 @@ impl LoginConfigBuilder {
         self
     }
 
+    /// How long a pending login (the password was right, the second factor is to come)
+    /// lasts. Default 5 minutes; from 10 seconds to an hour.
+    pub fn two_factor_timeout(mut self, timeout: Duration) -> Self {
+        self.two_factor_timeout = timeout;
+        self
+    }
+
+    /// How long the device cookie (`_device`: a browser that completed a login for a
+    /// user) lasts from each completed login, and how long "trust this browser" lasts
+    /// from when it was ticked. Default 30 days.
+    pub fn device_lifetime(mut self, lifetime: Duration) -> Self {
+        self.device_lifetime = lifetime;
+        self
+    }
+
+    /// Failed credential attempts per account, from any IP, in the window; over it only
+    /// browsers with a valid device cookie of that account may try (the others get
+    /// `429`, the password unchecked). Feature `two-factor` of login-actix. Default 20.
+    pub fn login_attempts_per_account(mut self, attempts: u32) -> Self {
+        self.throttle.per_account = attempts;
+        self
+    }
+
     /// The most live logins one user may hold, in any store. A login beyond it ends the
     /// user's oldest login (by creation time), never the one logging in, and emits
     /// `Ended` with reason `TooManyLogins`. The library enforces it after every
@@ -668,7 +719,11 @@ impl LoginConfigBuilder {
         if let Some(bad) = self.bad_origins.first() {
             return Err(ConfigError::BadOrigin { value: bad.clone() });
         }
-        if self.throttle.per_user_ip == 0 || self.throttle.per_ip == 0 || self.throttle.window == 0 {
+        if self.throttle.per_user_ip == 0
+            || self.throttle.per_ip == 0
+            || self.throttle.per_account == 0
+            || self.throttle.window == 0
+        {
             return Err(ConfigError::BadDuration {
                 setting: "login_attempts",
                 detail: "attempt limits and the window must be at least 1".into(),
@@ -685,6 +740,15 @@ impl LoginConfigBuilder {
             if !cookie.name.starts_with("__Host-") {
                 cookie.name = format!("__Host-{}", cookie.name);
             }
+        }
+        if !(Duration::from_secs(10)..=Duration::from_secs(3_600)).contains(&self.two_factor_timeout) {
+            return Err(ConfigError::BadDuration {
+                setting: "two_factor_timeout",
+                detail: "from 10 seconds to an hour".into(),
+            });
+        }
+        if self.device_lifetime < Duration::from_secs(60) {
+            return Err(ConfigError::BadDuration { setting: "device_lifetime", detail: "at least a minute".into() });
         }
         if self.remember_grace > MAX_REMEMBER_GRACE {
             return Err(ConfigError::BadDuration { setting: "remember_grace", detail: "at most 5 minutes".into() });
@@ -706,6 +770,8 @@ impl LoginConfigBuilder {
                 touch_interval: self.touch_interval,
                 max_logins_per_user: self.max_logins_per_user,
                 remember_grace: self.remember_grace,
+                two_factor_timeout: self.two_factor_timeout,
+                device_lifetime: self.device_lifetime,
                 restore_limiter: crate::restore_limit::RestoreLimiter::for_scope(self.registry_scope),
                 fresh_for: self.fresh_for,
                 keys: self.keys,

@@ -160,6 +160,11 @@ macro_rules! flaky {
     };
 }
 
+use login_actix::{
+    registry::{LoginId, StoreError},
+    two_factor::PendingLogin,
+};
+
 impl login_actix::registry::LoginRegistry for FlakyRegistry {
     fn insert(
         &self,
@@ -216,6 +221,30 @@ impl login_actix::registry::LoginRegistry for FlakyRegistry {
         now: u64,
     ) -> BoxFuture<'_, Result<Vec<login_actix::registry::LiveLogin>, login_actix::registry::StoreError>> {
         flaky!(self.list_user(user_key, now))
+    }
+    fn use_totp_step(&self, user_key: &str, step: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
+        flaky!(self.use_totp_step(user_key, step))
+    }
+    fn device_epoch(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
+        flaky!(self.device_epoch(user_key))
+    }
+    fn forget_devices(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
+        flaky!(self.forget_devices(user_key))
+    }
+    fn insert_pending(&self, pending: PendingLogin) -> BoxFuture<'_, Result<(), StoreError>> {
+        flaky!(self.insert_pending(pending))
+    }
+    fn pending(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<PendingLogin>, StoreError>> {
+        flaky!(self.pending(id, now))
+    }
+    fn fail_pending(&self, id: LoginId, max: u32, now: u64) -> BoxFuture<'_, Result<Option<u32>, StoreError>> {
+        flaky!(self.fail_pending(id, max, now))
+    }
+    fn remove_pending(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>> {
+        flaky!(self.remove_pending(id))
+    }
+    fn remove_pending_of(&self, user_key: &str) -> BoxFuture<'_, Result<usize, StoreError>> {
+        flaky!(self.remove_pending_of(user_key))
     }
 }
 

@@ -324,7 +324,8 @@ fn a_link_dies_at_logout_everywhere_and_resets_only_its_own_user() {
     assert_eq!(Browser::new(addr).get(&link).status, 400);
     // A token for alice cannot reset bob, whatever the form says.
     let link = ask_link(&demo, "alice");
-    let r = Browser::new(addr).post("/password/reset", &[("token", &token(&link)), ("new_password", "p"), ("user", "bob")]);
+    let r =
+        Browser::new(addr).post("/password/reset", &[("token", &token(&link)), ("new_password", "p"), ("user", "bob")]);
     assert_eq!(r.status, 303);
     assert_eq!(Browser::new(addr).login("bob", "builder", None).location, "/");
 }

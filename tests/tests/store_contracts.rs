@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use login_actix::{
     registry::{MemoryRegistry, RedisRegistry, SqliteRegistry},
-    test_util::{registry_contract, throttle_contract},
+    test_util::{registry_contract, second_factor_contract, throttle_contract},
     throttle::{MemoryThrottle, RedisThrottle},
 };
 use login_tests::{redis::redis_server, FlakyRegistry};
@@ -85,4 +85,18 @@ async fn the_sqlite_registry_never_waits_in_the_workers_thread() {
     other.execute_batch("COMMIT;").expect("commit");
     assert!(matches!(registry.lookup_now(id, now), Some(Ok(None))), "the committed delete is seen at once");
     let _ = std::fs::remove_file(&file);
+}
+
+#[actix_rt::test]
+async fn every_in_process_store_keeps_the_second_factor_contract() {
+    second_factor_contract(&MemoryRegistry::new()).await;
+    second_factor_contract(&SqliteRegistry::open_in_memory().expect("sqlite")).await;
+    second_factor_contract(&FlakyRegistry::default()).await;
+}
+
+#[actix_rt::test]
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
+async fn the_redis_registry_keeps_the_second_factor_contract() {
+    let redis = redis_server();
+    second_factor_contract(&RedisRegistry::connect(redis.url()).await.expect("connects")).await;
 }

@@ -4,6 +4,8 @@
 
 pub(crate) mod info;
 pub(crate) mod redirect;
+#[cfg(feature = "two-factor")]
+pub(crate) mod second_factor;
 pub(crate) mod session;
 
 pub use info::{LoggedOut, LoginInfo};

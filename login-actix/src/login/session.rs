@@ -57,8 +57,8 @@ use crate::{
 /// }
 /// ```
 pub struct LoginSession {
-    req: HttpRequest,
-    state: Rc<Flow>,
+    pub(crate) req: HttpRequest,
+    pub(crate) state: Rc<Flow>,
 }
 
 impl std::fmt::Debug for LoginSession {
@@ -80,7 +80,7 @@ impl FromRequest for LoginSession {
 }
 
 impl LoginSession {
-    fn session(&self) -> Result<Session, LoginError> {
+    pub(crate) fn session(&self) -> Result<Session, LoginError> {
         ensure_session(&self.req, &self.state)?;
         Ok(self.req.get_session())
     }
@@ -209,12 +209,13 @@ impl LoginSession {
         LoginBuilder { auth: self, user, remember: Remember::No, fresh: true, force: false }
     }
 
-    async fn log_in<U: AuthUser>(
+    pub(crate) async fn log_in<U: AuthUser>(
         &self,
         user: &U,
         remember: Remember,
         fresh: bool,
         force: bool,
+        trust_browser: bool,
     ) -> Result<LoginRedirect, LoginError> {
         self.check_user_type::<U>()?;
         if self.req.extensions().contains::<BearerExempt>() {
@@ -243,50 +244,15 @@ impl LoginSession {
         let user_id = user.id();
         let auth_tag = config.keys().auth_tag(user.session_auth_hash().as_deref());
 
-        // The logins this browser names: its session record's and its remember token's.
-        let token_login = self.remember_claims::<U::Id>(now);
-        let record_login = self.record::<U::Id>(&session).map(|r| (r.user_id, r.login_id, r.auth_tag));
-        let mut named: Vec<NamedLogin<U::Id>> = Vec::with_capacity(2);
-        named.extend(record_login.clone().map(|(owner, id, tag)| (owner, id, tag, None)));
-        if let Some(claims) = &token_login {
-            match named.iter_mut().find(|(_, id, _, _)| *id == claims.login_id) {
-                Some(entry) => entry.3 = Some(claims.remember_gen),
-                None => {
-                    named.push((claims.user_id.clone(), claims.login_id, claims.auth_tag, Some(claims.remember_gen)))
-                }
-            }
-        }
-        // Continue one of them if it is this user's, live, not idle and of the current
-        // auth hash (re-authentication); every other one ends, so that no login this
-        // browser held outlives a logout here.
-        let mut continued: Option<LoginId> = None;
-        let mut remember_gen = 0;
-        for (owner, login_id, tag, token_gen) in named {
-            let times = lookup(&self.state, login_id, now).await?;
-            // A retired remember token past its window names a login a copy of the
-            // cookie restored: it ends (for the copy's holder too), as at a restore.
-            let reused = token_gen.zip(times).is_some_and(|(gen, times)| {
-                token_standing(gen, times, now, config.remember_grace()) == TokenStanding::Reused
-            });
-            if continued.is_none() && owner == user_id && tag == auth_tag && !reused {
-                if let Some(times) = times.filter(|t| !config.is_idle(t.last_seen_at, now)) {
-                    continued = Some(login_id);
-                    remember_gen = times.remember_gen;
-                    continue;
-                }
-            }
-            if registry.remove(login_id).await? {
-                let reason = if reused { EndReason::RememberTokenReused } else { EndReason::Replaced };
-                tracing::info!(user_id = ?owner, reason = ?reason, "login ended: replaced by a new login in the same browser");
-                let event = LoginEvent::Ended { user_id: id_value(&owner), reason };
-                self.state.emit(&self.req, &event);
-            }
-        }
+        let named = self.settle_named_logins::<U>(&session, Some((&user_id, auth_tag)), now).await?;
+        let NamedLogins { continued, remember_gen, record_login, token_login } = named;
         // What a login starts from: the session's data survives only when its own record
         // names the login that continues (a live login of this user). A login continuing
         // the remember token's login, replacing another user's, or after a missing or
         // dropped record starts from an empty session.
-        let keeps_session = continued.is_some() && record_login.as_ref().map(|r| r.1) == continued;
+        let keeps_session = continued.is_some() && record_login == continued;
+        #[cfg(feature = "two-factor")]
+        crate::login::second_factor::end_browsers_pending(self, &session).await?;
         if !keeps_session {
             session.clear();
         }
@@ -325,6 +291,10 @@ impl LoginSession {
                 .await?;
             self.enforce_cap(&user_id, &user_key, login_id, now).await?;
         }
+        #[cfg(feature = "two-factor")]
+        crate::two_factor::device_cookie::renew(&self.state, &self.req, user, trust_browser, now).await?;
+        #[cfg(not(feature = "two-factor"))]
+        let _ = trust_browser;
         let record = self.write_record::<U>(&session, user_id, login, auth_tag)?;
         tracing::info!(
             user_id = ?record.user_id,
@@ -337,6 +307,58 @@ impl LoginSession {
         let event = LoginEvent::LoggedIn { user_id: id_value(&record.user_id), remembered: remember_end.is_some() };
         self.state.emit(&self.req, &event);
         Ok(LoginRedirect::new(self.req.clone()))
+    }
+
+    /// The logins this browser's cookies name (its session record's and its remember
+    /// token's): one continues when it is `continue_as`'s user's, live, not idle, of the
+    /// current auth tag and not named by a reused remember token (re-authentication);
+    /// every other one ends, so that no login this browser held outlives a new login
+    /// or a logout here.
+    pub(crate) async fn settle_named_logins<U: AuthUser>(
+        &self,
+        session: &Session,
+        continue_as: Option<(&U::Id, Option<u64>)>,
+        now: u64,
+    ) -> Result<NamedLogins<U::Id>, LoginError> {
+        let config = &self.state.config;
+        let registry = config.registry();
+        let token_login = self.remember_claims::<U::Id>(now);
+        let record_login = self.record::<U::Id>(session).map(|r| (r.user_id, r.login_id, r.auth_tag));
+        let mut named: Vec<NamedLogin<U::Id>> = Vec::with_capacity(2);
+        named.extend(record_login.clone().map(|(owner, id, tag)| (owner, id, tag, None)));
+        if let Some(claims) = &token_login {
+            match named.iter_mut().find(|(_, id, _, _)| *id == claims.login_id) {
+                Some(entry) => entry.3 = Some(claims.remember_gen),
+                None => {
+                    named.push((claims.user_id.clone(), claims.login_id, claims.auth_tag, Some(claims.remember_gen)))
+                }
+            }
+        }
+        let mut continued: Option<LoginId> = None;
+        let mut remember_gen = 0;
+        for (owner, login_id, tag, token_gen) in named {
+            let times = lookup(&self.state, login_id, now).await?;
+            // A retired remember token past its window names a login a copy of the
+            // cookie restored: it ends (for the copy's holder too), as at a restore.
+            let reused = token_gen.zip(times).is_some_and(|(gen, times)| {
+                token_standing(gen, times, now, config.remember_grace()) == TokenStanding::Reused
+            });
+            let same_user = continue_as.is_some_and(|(id, auth_tag)| owner == *id && tag == auth_tag);
+            if continued.is_none() && same_user && !reused {
+                if let Some(times) = times.filter(|t| !config.is_idle(t.last_seen_at, now)) {
+                    continued = Some(login_id);
+                    remember_gen = times.remember_gen;
+                    continue;
+                }
+            }
+            if registry.remove(login_id).await? {
+                let reason = if reused { EndReason::RememberTokenReused } else { EndReason::Replaced };
+                tracing::info!(user_id = ?owner, reason = ?reason, "login ended: replaced by a new login in the same browser");
+                let event = LoginEvent::Ended { user_id: id_value(&owner), reason };
+                self.state.emit(&self.req, &event);
+            }
+        }
+        Ok(NamedLogins { continued, remember_gen, record_login: record_login.map(|r| r.1), token_login })
     }
 
     /// The per-user cap, for every store: past
@@ -397,6 +419,8 @@ impl LoginSession {
                 user_id = user_id.or(Some(claims.user_id));
             }
         }
+        #[cfg(feature = "two-factor")]
+        crate::login::second_factor::end_browsers_pending(self, &session).await?;
         session.purge();
         remember_cookie::schedule_delete(&self.state, &self.req);
         Memo::settle(&self.req, Ok(None));
@@ -427,6 +451,8 @@ impl LoginSession {
     pub async fn end_logins_of<U: AuthUser>(&self, user_id: &U::Id) -> Result<usize, LoginError> {
         self.check_user_type::<U>()?;
         let ended = self.state.config.registry().remove_user(&user_key(user_id), None).await?;
+        #[cfg(feature = "two-factor")]
+        self.state.config.registry().remove_pending_of(&user_key(user_id)).await?;
         tracing::info!(user_id = ?user_id, ended, "every login of the user ended by request");
         if ended > 0 {
             let event = LoginEvent::Ended { user_id: id_value(user_id), reason: EndReason::EndedByRequest };
@@ -443,6 +469,8 @@ impl LoginSession {
         let ended = match self.current_login::<U>().await? {
             Some((user_id, _)) => {
                 let ended = self.state.config.registry().remove_user(&user_key(&user_id), None).await?;
+                #[cfg(feature = "two-factor")]
+                self.state.config.registry().remove_pending_of(&user_key(&user_id)).await?;
                 if ended > 1 {
                     let event = LoginEvent::Ended { user_id: id_value(&user_id), reason: EndReason::EndedEverywhere };
                     self.state.emit(&self.req, &event);
@@ -479,6 +507,8 @@ impl LoginSession {
             );
         }
         let ended = config.registry().remove_user(&user_key(&user_id), Some(login.id)).await?;
+        #[cfg(feature = "two-factor")]
+        config.registry().remove_pending_of(&user_key(&user_id)).await?;
         if ended > 0 {
             let event = LoginEvent::Ended { user_id: id_value(&user_id), reason: EndReason::EndedEverywhere };
             self.state.emit(&self.req, &event);
@@ -543,6 +573,18 @@ impl LoginSession {
 /// generation when the token names it).
 type NamedLogin<Id> = (Id, LoginId, Option<u64>, Option<u32>);
 
+/// What [`LoginSession::settle_named_logins`] left.
+pub(crate) struct NamedLogins<Id> {
+    /// The login that continues, if one does.
+    pub(crate) continued: Option<LoginId>,
+    /// Its remember generation.
+    pub(crate) remember_gen: u32,
+    /// The login the session record named.
+    pub(crate) record_login: Option<LoginId>,
+    /// The claims of the request's valid remember token.
+    pub(crate) token_login: Option<RememberClaims<Id>>,
+}
+
 /// A login in preparation: set its options, then `.await` it. See [`LoginSession::login`].
 #[must_use = "a login does nothing until it is awaited"]
 pub struct LoginBuilder<'a, U> {
@@ -591,6 +633,6 @@ impl<'a, U: AuthUser> std::future::IntoFuture for LoginBuilder<'a, U> {
     type IntoFuture = futures_util::future::LocalBoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.auth.log_in(self.user, self.remember, self.fresh, self.force))
+        Box::pin(self.auth.log_in(self.user, self.remember, self.fresh, self.force, false))
     }
 }

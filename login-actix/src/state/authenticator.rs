@@ -33,7 +33,15 @@ pub(crate) trait Authenticator {
     fn user_type(&self) -> (TypeId, &'static str);
     /// Whether the (type-erased) user holds `permission`.
     fn has_permission(&self, user: &dyn Any, permission: &str) -> bool;
+    /// Loads the user whose registry key (the id as JSON text) is `user_key`: `None`
+    /// for a key that is no id of this user type, or a user the loader does not find.
+    #[cfg(feature = "two-factor")]
+    fn load_by_key(&self, req: HttpRequest, user_key: String) -> LocalBoxFuture<'static, LoadedUser>;
 }
+
+/// A user loaded by key, type-erased.
+#[cfg(feature = "two-factor")]
+pub(crate) type LoadedUser = Result<Option<Rc<dyn Any>>, crate::error::LoginError>;
 
 /// The authenticator of a concrete loader (and, for API routes, its request loader).
 pub(crate) struct LoaderAuthenticator<L: UserLoader> {
@@ -68,5 +76,15 @@ impl<L: UserLoader> Authenticator for LoaderAuthenticator<L> {
 
     fn has_permission(&self, user: &dyn Any, permission: &str) -> bool {
         user.downcast_ref::<L::User>().is_some_and(|u| u.has_permission(permission))
+    }
+
+    #[cfg(feature = "two-factor")]
+    fn load_by_key(&self, req: HttpRequest, user_key: String) -> LocalBoxFuture<'static, LoadedUser> {
+        let loader = Rc::clone(&self.loader);
+        Box::pin(async move {
+            let Ok(id) = serde_json::from_str::<<L::User as AuthUser>::Id>(&user_key) else { return Ok(None) };
+            let user = loader.load(id, &req).await.map_err(crate::error::LoginError::loader)?;
+            Ok(user.map(|u| Rc::new(u) as Rc<dyn Any>))
+        })
     }
 }

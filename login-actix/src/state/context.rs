@@ -5,6 +5,8 @@
 use std::cell::Cell;
 
 use actix_web::HttpRequest;
+#[cfg(feature = "two-factor")]
+use login_core::device::DeviceCodec;
 use login_core::{internal::RememberCodec, LoginConfig};
 
 use crate::events::{EventHook, LoginEvent};
@@ -13,6 +15,9 @@ use crate::events::{EventHook, LoginEvent};
 pub(crate) struct LoginContext {
     pub(crate) config: LoginConfig,
     pub(crate) codec: RememberCodec,
+    /// The device cookie's codec.
+    #[cfg(feature = "two-factor")]
+    pub(crate) device: DeviceCodec,
     pub(crate) event_hook: Option<EventHook>,
     /// Set once a request showed that `SessionMiddleware` is in place.
     pub(crate) session_seen: Cell<bool>,
@@ -29,6 +34,8 @@ impl LoginContext {
     pub(crate) fn new(config: LoginConfig, event_hook: Option<EventHook>, has_request_loader: bool) -> Self {
         LoginContext {
             codec: RememberCodec::new(&config),
+            #[cfg(feature = "two-factor")]
+            device: DeviceCodec::new(&config),
             config,
             event_hook,
             session_seen: Cell::new(false),

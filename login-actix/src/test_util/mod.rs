@@ -51,9 +51,13 @@ pub(crate) mod hook;
 /// `async fn log_in<S, B>(app: &S) where S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>, B: MessageBody + 'static`.
 pub use actix_http::Request;
 mod registry_contract;
+#[cfg(feature = "two-factor")]
+mod second_factor_contract;
 mod throttle_contract;
 
 pub use registry_contract::registry_contract;
+#[cfg(feature = "two-factor")]
+pub use second_factor_contract::second_factor_contract;
 pub use throttle_contract::throttle_contract;
 
 use crate::{login::session::LoginSession, test_util::hook::TestLoginRequest};

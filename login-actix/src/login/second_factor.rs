@@ -1,0 +1,150 @@
+//! The login handle's second-factor steps (feature `two-factor`): start a pending
+//! login after the password, complete it after the code, check TOTP codes once, and
+//! the browsers the account knows.
+
+use actix_session::Session;
+use login_core::{pending::PendingLogin, totp::TotpSecret, user_key, AuthUser, LoginId, Remember};
+
+use crate::{
+    error::LoginError,
+    events::{id_value, LoginEvent, SecondFactorStep},
+    login::{redirect::LoginRedirect, session::LoginSession},
+    state::remember_cookie,
+    two_factor::{device_cookie, pending_user::PENDING_KEY, PendingUser, RecoveryCodes},
+};
+
+/// Ends the pending login the browser's session names, if any.
+pub(crate) async fn end_browsers_pending(auth: &LoginSession, session: &Session) -> Result<(), LoginError> {
+    let named = session.get::<String>(PENDING_KEY).ok().flatten().and_then(|id| id.parse::<LoginId>().ok());
+    if let Some(id) = named {
+        if auth.state.config.registry().remove_pending(id).await? {
+            tracing::info!("pending login ended: another login or a logout in the browser");
+        }
+    }
+    Ok(())
+}
+
+impl LoginSession {
+    /// The password of `user` was right and the user has a second factor: makes a
+    /// *pending* login instead of a login. Every login this browser named ends, the
+    /// session starts empty with a new id, a remember cookie the request carried is
+    /// deleted; no login exists in the registry and no remember cookie is set until
+    /// [`complete_second_factor`](LoginSession::complete_second_factor). `remember` and
+    /// the safe `next` are kept server-side for the completion; `username` is the name
+    /// the throttle counted (the code step counts under it too).
+    ///
+    /// Every guard refuses the browser meanwhile (anonymous); [`PendingUser`] is the
+    /// code page's extractor.
+    pub async fn begin_second_factor<U: AuthUser>(
+        &self,
+        user: &U,
+        remember: impl Into<Remember>,
+        username: &str,
+        next: Option<&str>,
+    ) -> Result<(), LoginError> {
+        let session = self.session()?;
+        let config = &self.state.config;
+        let now = config.now();
+        self.settle_named_logins::<U>(&session, None, now).await?;
+        end_browsers_pending(self, &session).await?;
+        session.clear();
+        session.renew();
+        remember_cookie::delete_if_present(&self.state, &self.req);
+        let next = next.filter(|n| login_core::is_safe_next(n)).map(str::to_owned);
+        let pending = PendingLogin {
+            id: LoginId::random(),
+            user_key: user_key(&user.id()),
+            username: username.to_owned(),
+            created_at: now,
+            expires_at: now.saturating_add(config.two_factor_timeout().as_secs()),
+            remember_secs: remember.into().duration(config).map(|d| d.as_secs()),
+            next,
+            failures: 0,
+            auth_tag: config.keys().auth_tag(user.session_auth_hash().as_deref()),
+        };
+        let id = pending.id;
+        config.registry().insert_pending(pending).await?;
+        session.insert(PENDING_KEY, id.to_string()).map_err(LoginError::session)?;
+        tracing::info!(user_id = ?user.id(), "password accepted; the second factor is pending");
+        self.emit_step(user, SecondFactorStep::Pending);
+        Ok(())
+    }
+
+    /// The pending user gave a right code: the pending login ends and a fresh login
+    /// starts (a new session id, in the registry, the remember cookie now if the
+    /// password step asked for it, the device cookie renewed; `trust_browser` lets this
+    /// browser skip the second factor for the device lifetime). Returns the redirect
+    /// after the login; send it on to [`PendingUser::next`].
+    ///
+    /// Without a live pending login (ended, expired, completed by a parallel request)
+    /// it is [`LoginError::NoPendingLogin`].
+    pub async fn complete_second_factor<U: AuthUser>(
+        &self,
+        pending: &PendingUser<U>,
+        trust_browser: bool,
+    ) -> Result<LoginRedirect, LoginError> {
+        let (Some(user), Some(record)) = (pending.user(), pending.record()) else {
+            return Err(LoginError::NoPendingLogin);
+        };
+        // One completion per pending login, on every instance.
+        if !self.state.config.registry().remove_pending(record.id).await? {
+            return Err(LoginError::NoPendingLogin);
+        }
+        let remember = record.remember_secs.map_or(Remember::No, |s| Remember::For(std::time::Duration::from_secs(s)));
+        let redirect = self.log_in(user, remember, true, false, trust_browser).await?;
+        tracing::info!(user_id = ?user.id(), trusted = trust_browser, "second factor accepted; logged in");
+        self.emit_step(user, SecondFactorStep::Completed);
+        if trust_browser {
+            self.emit_step(user, SecondFactorStep::BrowserTrusted);
+        }
+        Ok(redirect)
+    }
+
+    /// Whether `code` is a current TOTP code of `secret` (one step of drift each way)
+    /// whose time step was never accepted for `user` before; the step is recorded in the
+    /// registry's store, so the same code is refused afterwards everywhere (other
+    /// instances, after a restart with a durable store), whatever it is used for
+    /// (login, sudo, disabling). An empty or malformed code is `false`.
+    pub async fn check_totp<U: AuthUser>(&self, user: &U, secret: &TotpSecret, code: &str) -> Result<bool, LoginError> {
+        let now = self.state.config.now();
+        let Some(step) = secret.matching_step(code, now) else { return Ok(false) };
+        let fresh = self.state.config.registry().use_totp_step(&user_key(&user.id()), step).await?;
+        if !fresh {
+            tracing::info!(user_id = ?user.id(), "refused a TOTP code already used");
+        }
+        Ok(fresh)
+    }
+
+    /// Whether this browser's device cookie trusts it for `user` (ticked at an earlier
+    /// code step, not expired, the same auth hash, no "forget every browser" since):
+    /// the second factor may be skipped.
+    pub async fn trusts_browser<U: AuthUser>(&self, user: &U) -> Result<bool, LoginError> {
+        device_cookie::trusted_for(&self.state, &self.req, user, self.state.config.now()).await
+    }
+
+    /// "Forget every browser": no device cookie of `user` is valid any more (neither
+    /// trusted nor known to the per-account throttle), on every instance.
+    pub async fn forget_browsers<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
+        self.state.config.registry().forget_devices(&user_key(&user.id())).await?;
+        tracing::info!(user_id = ?user.id(), "every browser of the user forgotten");
+        self.emit_step(user, SecondFactorStep::BrowsersForgotten);
+        Ok(())
+    }
+
+    /// Recovery codes keyed from the app secret (make a set at enrolment, check one at
+    /// the code step).
+    pub fn recovery_codes(&self) -> RecoveryCodes {
+        RecoveryCodes::new(&self.state.config)
+    }
+
+    /// Logs and emits a second-factor step the app itself performed (enabling,
+    /// disabling, spending a recovery code).
+    pub fn second_factor_event<U: AuthUser>(&self, user: &U, step: SecondFactorStep) {
+        tracing::info!(user_id = ?user.id(), step = ?step, "second factor");
+        self.emit_step(user, step);
+    }
+
+    fn emit_step<U: AuthUser>(&self, user: &U, step: SecondFactorStep) {
+        self.state.emit(&self.req, &LoginEvent::SecondFactor { user_id: id_value(&user.id()), step });
+    }
+}

@@ -1,0 +1,75 @@
+//! The contract of a [`LoginRegistry`]'s second-factor state (feature `two-factor`),
+//! as one suite: the memory, SQLite and Redis registries run it, and the author of
+//! another store runs it against theirs:
+//!
+//! ```
+//! # actix_web::rt::System::new().block_on(async {
+//! use login_actix::{registry::MemoryRegistry, test_util::second_factor_contract};
+//!
+//! second_factor_contract(&MemoryRegistry::new()).await;
+//! # });
+//! ```
+
+use login_core::{internal::now_secs, pending::PendingLogin, LoginId, LoginRegistry};
+
+fn pending(user_key: &str, now: u64) -> PendingLogin {
+    PendingLogin {
+        id: LoginId::random(),
+        user_key: user_key.to_owned(),
+        username: "contract".to_owned(),
+        created_at: now,
+        expires_at: now + 300,
+        remember_secs: Some(86_400),
+        next: Some("/next".to_owned()),
+        failures: 0,
+        auth_tag: Some(7),
+    }
+}
+
+/// Runs every rule of the second-factor contract against `registry`; panics at the
+/// first one it breaks.
+pub async fn second_factor_contract(registry: &dyn LoginRegistry) {
+    let now = now_secs();
+    let run = LoginId::random().to_string();
+    let (alice, bob) = (format!("\"2fa-alice-{run}\""), format!("\"2fa-bob-{run}\""));
+
+    // A TOTP step is accepted once, and never an older one.
+    assert!(registry.use_totp_step(&alice, 100).await.expect("step"), "a first step is accepted");
+    assert!(!registry.use_totp_step(&alice, 100).await.expect("step"), "the same step is refused");
+    assert!(!registry.use_totp_step(&alice, 99).await.expect("step"), "an older step is refused");
+    assert!(registry.use_totp_step(&alice, 101).await.expect("step"), "a later step is accepted");
+    assert!(registry.use_totp_step(&bob, 100).await.expect("step"), "steps are per user");
+
+    // Device epochs start at 0 and only move on.
+    assert_eq!(registry.device_epoch(&alice).await.expect("epoch"), 0, "a user starts at epoch 0");
+    assert_eq!(registry.forget_devices(&alice).await.expect("forget"), 1);
+    assert_eq!(registry.device_epoch(&alice).await.expect("epoch"), 1, "forget_devices moves the epoch");
+    assert_eq!(registry.device_epoch(&bob).await.expect("epoch"), 0, "epochs are per user");
+
+    // Pending logins: kept whole, counted, ended.
+    let first = pending(&alice, now);
+    registry.insert_pending(first.clone()).await.expect("insert");
+    assert_eq!(registry.pending(first.id, now).await.expect("pending"), Some(first.clone()), "kept whole");
+    assert_eq!(registry.pending(first.id, now + 300).await.expect("pending"), None, "not pending at its expiry");
+    assert_eq!(registry.pending(LoginId::random(), now).await.expect("pending"), None, "unknown ids are not pending");
+    assert_eq!(registry.fail_pending(first.id, 3, now).await.expect("fail"), Some(1));
+    assert_eq!(registry.pending(first.id, now).await.expect("pending").map(|p| p.failures), Some(1), "failures kept");
+    assert_eq!(registry.fail_pending(first.id, 3, now).await.expect("fail"), Some(2));
+    assert_eq!(registry.fail_pending(first.id, 3, now).await.expect("fail"), Some(3), "the last failure counts");
+    assert_eq!(registry.pending(first.id, now).await.expect("pending"), None, "at `max` failures it ends");
+    assert_eq!(registry.fail_pending(first.id, 3, now).await.expect("fail"), None, "an ended one counts nothing");
+
+    let second = pending(&alice, now);
+    registry.insert_pending(second.clone()).await.expect("insert");
+    assert!(registry.remove_pending(second.id).await.expect("remove"), "remove of a pending login answers true");
+    assert!(!registry.remove_pending(second.id).await.expect("remove"), "a second remove answers false");
+
+    let (a, b, c) = (pending(&alice, now), pending(&alice, now), pending(&bob, now));
+    for p in [&a, &b, &c] {
+        registry.insert_pending(p.clone()).await.expect("insert");
+    }
+    assert_eq!(registry.remove_pending_of(&alice).await.expect("remove all"), 2, "every pending login of the user");
+    assert_eq!(registry.pending(a.id, now).await.expect("pending"), None);
+    assert!(registry.pending(c.id, now).await.expect("pending").is_some(), "other users' are untouched");
+    assert!(registry.remove_pending(c.id).await.expect("remove"));
+}

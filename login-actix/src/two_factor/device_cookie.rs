@@ -1,0 +1,88 @@
+//! The device cookie (`_device`) on the wire: reading it for a user, and renewing it at
+//! each completed login. Its claims and their signature are `login_core::device`.
+
+use std::time::Duration;
+
+use actix_web::HttpRequest;
+use login_core::{
+    device::{DeviceClaims, DEVICE_AUDIENCE},
+    user_key, AuthUser,
+};
+
+use crate::{
+    error::LoginError,
+    state::{context::LoginContext, remember_cookie},
+};
+
+/// The device cookie's name.
+pub const DEVICE_COOKIE: &str = "_device";
+
+/// The claims of the request's device cookie when it is valid for `user` now: signed
+/// here, not expired, naming this user, of the user's current auth hash and device
+/// epoch. `None` otherwise (another user's cookie is worth nothing for this one).
+pub(crate) async fn valid_for<U: AuthUser>(
+    ctx: &LoginContext,
+    req: &HttpRequest,
+    user: &U,
+    now: u64,
+) -> Result<Option<DeviceClaims<U::Id>>, LoginError> {
+    let Some(cookie) = req.cookie(DEVICE_COOKIE) else { return Ok(None) };
+    let Ok(claims) = ctx.device.verify::<U::Id>(cookie.value(), now) else {
+        tracing::debug!("ignoring a bad device cookie");
+        return Ok(None);
+    };
+    if claims.user_id != user.id()
+        || !ctx.config.keys().auth_tag_matches(claims.auth_tag, user.session_auth_hash().as_deref())
+    {
+        return Ok(None);
+    }
+    let epoch = ctx.config.registry().device_epoch(&user_key(&user.id())).await?;
+    Ok((claims.epoch == epoch).then_some(claims))
+}
+
+/// Whether the request's device cookie trusts this browser for `user` now (the second
+/// factor may be skipped).
+pub(crate) async fn trusted_for<U: AuthUser>(
+    ctx: &LoginContext,
+    req: &HttpRequest,
+    user: &U,
+    now: u64,
+) -> Result<bool, LoginError> {
+    let claims = valid_for(ctx, req, user, now).await?;
+    Ok(claims.and_then(|c| c.trusted_until).is_some_and(|until| until > now))
+}
+
+/// Renews the device cookie at a completed login of `user`: a new cookie naming the
+/// user, lasting the device lifetime from now. A trust the browser already had for
+/// this user keeps its end (a later login never extends it); `trust` starts one now.
+/// Another user's cookie in this browser is replaced, with no trust.
+pub(crate) async fn renew<U: AuthUser>(
+    ctx: &LoginContext,
+    req: &HttpRequest,
+    user: &U,
+    trust: bool,
+    now: u64,
+) -> Result<(), LoginError> {
+    let lifetime = ctx.config.device_lifetime().as_secs();
+    let kept = valid_for(ctx, req, user, now).await?.and_then(|c| c.trusted_until).filter(|until| *until > now);
+    let trusted_until = if trust { Some(now.saturating_add(lifetime)) } else { kept };
+    let epoch = ctx.config.registry().device_epoch(&user_key(&user.id())).await?;
+    let claims = DeviceClaims {
+        user_id: user.id(),
+        iat: now,
+        exp: now.saturating_add(lifetime),
+        aud: DEVICE_AUDIENCE.to_owned(),
+        auth_tag: ctx.config.keys().auth_tag(user.session_auth_hash().as_deref()),
+        epoch,
+        trusted_until,
+    };
+    let token = ctx.device.sign(&claims)?;
+    let cookie = remember_cookie::named_cookie(
+        ctx.config.cookie(),
+        DEVICE_COOKIE.to_owned(),
+        token,
+        Duration::from_secs(lifetime),
+    );
+    remember_cookie::schedule(ctx, req, cookie);
+    Ok(())
+}
