@@ -29,10 +29,22 @@ pub struct User {
     /// Unix seconds of the last completed credential login (`0`: never): a reset link
     /// made before it is dead.
     pub last_login_at: i64,
+    /// The TOTP secret (base32) once the second factor is enabled.
+    pub totp_secret: Option<String>,
+    /// The stored hashes of the unused recovery codes.
+    pub recovery_codes: Vec<String>,
+}
+
+impl User {
+    /// Whether the second factor is on.
+    pub fn two_factor(&self) -> bool {
+        self.totp_secret.is_some()
+    }
 }
 
 /// The columns every user query reads, in [`User::from_row`]'s order.
-const USER_COLUMNS: &str = "id, username, password_hash, session_epoch, active, permissions, last_login_at";
+const USER_COLUMNS: &str =
+    "id, username, password_hash, session_epoch, active, permissions, last_login_at, totp_secret, recovery_codes";
 
 impl User {
     /// A user that is no one, for work that must take the same time with or without a
@@ -46,6 +58,8 @@ impl User {
             active: false,
             permissions: Vec::new(),
             last_login_at: 0,
+            totp_secret: None,
+            recovery_codes: Vec::new(),
         }
     }
 
@@ -59,8 +73,15 @@ impl User {
             active: r.get(4)?,
             permissions: permissions.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect(),
             last_login_at: r.get(6)?,
+            totp_secret: r.get(7)?,
+            recovery_codes: split_list(&r.get::<_, String>(8)?),
         })
     }
+}
+
+/// A comma-separated list, empty entries dropped.
+fn split_list(text: &str) -> Vec<String> {
+    text.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect()
 }
 
 /// A personal access token, as listed (never its secret).
@@ -205,6 +226,9 @@ impl Db {
             ("active", "INTEGER NOT NULL DEFAULT 1"),
             ("permissions", "TEXT NOT NULL DEFAULT ''"),
             ("last_login_at", "INTEGER NOT NULL DEFAULT 0"),
+            ("totp_secret", "TEXT"),
+            ("totp_pending_secret", "TEXT"),
+            ("recovery_codes", "TEXT NOT NULL DEFAULT ''"),
         ] {
             let present: bool = conn.query_row(
                 "SELECT EXISTS(SELECT 1 FROM pragma_table_info('users') WHERE name = ?1)",
@@ -308,6 +332,86 @@ impl Db {
         })
         .await?;
         self.user(id).await
+    }
+
+    /// The secret shown while enrolling: the stored one, or `fresh` stored now. The
+    /// same secret is shown until it is confirmed (a reload shows it again).
+    pub async fn pending_totp_secret(&self, id: i64, fresh: String) -> Result<String, DbError> {
+        self.run(move |c| {
+            c.execute(
+                "UPDATE users SET totp_pending_secret = ?1 WHERE id = ?2 AND totp_pending_secret IS NULL",
+                params![fresh, id],
+            )?;
+            let secret: Option<String> =
+                c.query_row("SELECT totp_pending_secret FROM users WHERE id = ?1", [id], |r| r.get(0))?;
+            Ok(secret.unwrap_or_default())
+        })
+        .await
+    }
+
+    /// The secret being enrolled, if any.
+    pub async fn enrolling_secret(&self, id: i64) -> Result<Option<String>, DbError> {
+        self.run(move |c| {
+            Ok(c.query_row("SELECT totp_pending_secret FROM users WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?
+                .flatten())
+        })
+        .await
+    }
+
+    /// Turns the second factor on with the enrolled secret and these recovery-code
+    /// hashes; `false` when the secret shown is no longer the one being enrolled.
+    pub async fn enable_two_factor(&self, id: i64, secret: String, codes: Vec<String>) -> Result<bool, DbError> {
+        self.run(move |c| {
+            let n = c.execute(
+                "UPDATE users SET totp_secret = ?1, totp_pending_secret = NULL, recovery_codes = ?2
+                 WHERE id = ?3 AND totp_pending_secret = ?1",
+                params![secret, codes.join(","), id],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    /// Turns the second factor off: the secret and the recovery codes are removed.
+    pub async fn disable_two_factor(&self, id: i64) -> Result<(), DbError> {
+        self.run(move |c| {
+            c.execute(
+                "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, recovery_codes = '' WHERE id = ?1",
+                [id],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Replaces the recovery codes (the old ones stop working).
+    pub async fn set_recovery_codes(&self, id: i64, codes: Vec<String>) -> Result<(), DbError> {
+        self.run(move |c| {
+            c.execute("UPDATE users SET recovery_codes = ?1 WHERE id = ?2", params![codes.join(","), id])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Spends the recovery code with this hash: `true` when it was unused (it is gone
+    /// now), `false` when it was not there (used, or never). One transaction, so a code
+    /// is spent once.
+    pub async fn spend_recovery_code(&self, id: i64, hash: String) -> Result<bool, DbError> {
+        self.run(move |c| {
+            let tx = c.unchecked_transaction()?;
+            let codes: String = tx.query_row("SELECT recovery_codes FROM users WHERE id = ?1", [id], |r| r.get(0))?;
+            let mut list = split_list(&codes);
+            let before = list.len();
+            list.retain(|h| *h != hash);
+            if list.len() == before {
+                return Ok(false);
+            }
+            tx.execute("UPDATE users SET recovery_codes = ?1 WHERE id = ?2", params![list.join(","), id])?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
     }
 
     /// Records a completed credential login at `now` (kills older reset links).

@@ -62,7 +62,14 @@ pub fn login(username: Option<&str>, next: &str, error: Option<&str>) -> String 
         let _ = write!(body, r#"<p class="error" id="error">{}</p>"#, escape(error));
     }
     if let Some(name) = username {
-        let _ = write!(body, "<p>You are logged in as {}. Enter your password again to continue.</p>", escape(name));
+        let _ = write!(
+            body,
+            r#"<p>You are logged in as {}. Enter your password again to continue, or a code from your authenticator app:</p>
+<form method="post" action="/login/sudo"><label>Code <input id="sudo-code" name="code" autocomplete="one-time-code"></label>
+<input type="hidden" name="next" value="{}"><button id="sudo-submit" type="submit">Continue with a code</button></form>"#,
+            escape(name),
+            escape(next)
+        );
     }
     let _ = write!(
         body,
@@ -147,6 +154,7 @@ pub fn settings(username: &str, changed: bool, error: Option<&str>) -> String {
 <label>Current password <input id="current-password" name="current_password" type="password" autocomplete="current-password" required></label>
 <label>New password <input id="new-password" name="new_password" type="password" autocomplete="new-password" required></label>
 <button id="change-password" type="submit">Change password</button></form></section>
+<section><h2>Two-factor authentication</h2><p><a id="two-factor-link" href="/settings/two-factor">Codes from an authenticator app</a></p></section>
 <section><h2>Sessions</h2><p><a id="sessions-link" href="/settings/sessions">Where you are logged in</a> · <a href="/settings/tokens">Personal access tokens</a> · <a href="/settings/activity">Activity</a></p></section>
 <section><h2>Log out everywhere</h2><form method="post" action="/logout/all">
 <button id="logout-all" type="submit">Log out all sessions</button></form></section>
@@ -294,4 +302,99 @@ mod tests {
         assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(utc(1_800_000_000), "2027-01-15 08:00:00 UTC");
     }
+}
+
+/// An inline SVG QR code of `text`, with id `totp-qr`.
+pub fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => {
+            let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build();
+            // The renderer writes an XML declaration and a bare <svg>: drop the first,
+            // name the second.
+            let svg = svg.split_once("<svg").map_or(svg.clone(), |(_, rest)| format!("<svg{rest}"));
+            svg.replacen("<svg", r#"<svg id="totp-qr" role="img" aria-label="QR code of the authenticator secret""#, 1)
+        }
+        Err(_) => String::new(),
+    }
+}
+
+/// `GET /settings/two-factor` before enrolment: the secret (text, URI, QR code) and the
+/// confirmation form.
+pub fn two_factor_enroll(username: &str, secret: &str, uri: &str, error: Option<&str>) -> String {
+    let mut body = String::from("<h1>Two-factor authentication</h1><p>Status: <b id=\"two-factor-status\">off</b></p>");
+    if let Some(error) = error {
+        let _ = write!(body, r#"<p class="error" id="error">{}</p>"#, escape(error));
+    }
+    let _ = write!(
+        body,
+        r#"<section><h2>1. Add the account to your authenticator app</h2>
+<p>Scan the code, or <a id="totp-uri" href="{uri}">open it in your app</a>, or type the key:</p>
+{qr}
+<p>Key: <code id="totp-secret">{secret}</code></p></section>
+<section><h2>2. Enter the code the app shows</h2>
+<form method="post" action="/settings/two-factor/enable">
+<label>Code <input id="totp-code" name="code" inputmode="numeric" autocomplete="one-time-code" required></label>
+<button id="totp-enable" type="submit">Turn on</button></form></section>"#,
+        uri = escape(uri),
+        qr = qr_svg(uri),
+        secret = escape(secret),
+    );
+    layout("Two-factor authentication", Some(username), &body)
+}
+
+/// `GET /settings/two-factor` once enrolled: never the secret again.
+pub fn two_factor_enabled(username: &str, codes_left: usize, error: Option<&str>) -> String {
+    let mut body =
+        String::from("<h1>Two-factor authentication</h1><p>Status: <b id=\"two-factor-status\">enabled</b></p>");
+    if let Some(error) = error {
+        let _ = write!(body, r#"<p class="error" id="error">{}</p>"#, escape(error));
+    }
+    let _ = write!(
+        body,
+        r#"<p><span id="recovery-codes-left">{codes_left}</span> recovery codes left.</p>
+<section><h2>New recovery codes</h2><form method="post" action="/settings/two-factor/recovery-codes">
+<button id="regenerate-codes" type="submit">Make new recovery codes</button></form></section>
+<section><h2>Browsers</h2><form method="post" action="/settings/two-factor/forget-devices">
+<button id="forget-devices" type="submit">Forget every browser</button></form></section>
+<section><h2>Turn off</h2><form method="post" action="/settings/two-factor/disable">
+<label>Code or recovery code <input id="disable-code" name="code" autocomplete="one-time-code" required></label>
+<button id="totp-disable" type="submit">Turn off</button></form></section>"#
+    );
+    layout("Two-factor authentication", Some(username), &body)
+}
+
+/// The recovery codes, shown once.
+pub fn recovery_codes(username: &str, codes: &[String]) -> String {
+    let mut body = String::from(
+        "<h1>Your recovery codes</h1><p>Each works once, instead of a code from your app. Keep them somewhere safe: they are not shown again.</p><ul id=\"recovery-codes\">",
+    );
+    for code in codes {
+        let _ = write!(body, r#"<li class="recovery-code"><code>{}</code></li>"#, escape(code));
+    }
+    body.push_str(r#"</ul><p><a href="/settings/two-factor">Done</a></p>"#);
+    layout("Recovery codes", Some(username), &body)
+}
+
+/// `GET /login/two-factor`: the code form.
+pub fn two_factor_code(error: Option<&str>) -> String {
+    let mut body = String::from("<h1>Enter your code</h1>");
+    if let Some(error) = error {
+        let _ = write!(body, r#"<p class="error" id="error">{}</p>"#, escape(error));
+    }
+    body.push_str(
+        r#"<form method="post" action="/login/two-factor">
+<label>Code from your app, or a recovery code <input id="two-factor-code" name="code" autocomplete="one-time-code" required></label>
+<label><input id="trust-device" name="trust_device" type="checkbox"> Trust this browser (skip the code here)</label>
+<button id="two-factor-submit" type="submit">Continue</button></form>"#,
+    );
+    layout("Two-factor authentication", None, &body)
+}
+
+/// The end of a pending login after too many wrong codes.
+pub fn two_factor_over() -> String {
+    layout(
+        "Two-factor authentication",
+        None,
+        r#"<h1>Too many wrong codes</h1><p class="error" id="error">Log in again to get another try.</p><p><a href="/login">Log in</a></p>"#,
+    )
 }

@@ -134,6 +134,9 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
         .login_attempts(settings.login_attempts)
         .login_window(settings.login_window)
         .remember_grace(settings.remember_grace)
+        .two_factor_timeout(settings.two_factor_timeout)
+        .device_lifetime(settings.device_lifetime)
+        .login_attempts_per_account(settings.account_attempts)
         .trust_proxy(settings.trust_proxy);
     if let Some(fresh_for) = settings.fresh_for {
         base = base.fresh_for(fresh_for);

@@ -57,6 +57,17 @@ pub struct Args {
     /// Seconds a retired remember token still works (0 to 300).
     #[arg(long, env = "LOGIN_DEMO_REMEMBER_GRACE", default_value_t = 10)]
     pub remember_grace: u64,
+    /// Seconds a pending login (password right, code to come) lasts.
+    #[arg(long, env = "LOGIN_DEMO_TWO_FACTOR_TIMEOUT", default_value_t = 300)]
+    pub two_factor_timeout: u64,
+    /// Days the `_device` cookie (a browser the account knows) and "trust this browser"
+    /// last.
+    #[arg(long, env = "LOGIN_DEMO_DEVICE_DAYS", default_value_t = 30)]
+    pub device_days: u64,
+    /// Failed logins per account (any IP) in `--login-window` before browsers the
+    /// account does not know are refused.
+    #[arg(long, env = "LOGIN_DEMO_ACCOUNT_ATTEMPTS", default_value_t = 20)]
+    pub account_attempts: u32,
     /// Drop the `Secure` cookie attribute (plain-http testing).
     #[arg(long, env = "LOGIN_DEMO_INSECURE_COOKIES", value_parser = clap::builder::FalseyValueParser::new())]
     pub insecure_cookies: bool,
@@ -115,6 +126,12 @@ pub struct Settings {
     pub reset_timeout: std::time::Duration,
     /// How long a retired remember token still works.
     pub remember_grace: std::time::Duration,
+    /// How long a pending login lasts.
+    pub two_factor_timeout: std::time::Duration,
+    /// How long the device cookie lasts.
+    pub device_lifetime: std::time::Duration,
+    /// Failed logins per account before unknown browsers are refused.
+    pub account_attempts: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -134,6 +151,9 @@ impl std::fmt::Debug for Settings {
             .field("outbox", &self.outbox)
             .field("reset_timeout", &self.reset_timeout)
             .field("remember_grace", &self.remember_grace)
+            .field("two_factor_timeout", &self.two_factor_timeout)
+            .field("device_lifetime", &self.device_lifetime)
+            .field("account_attempts", &self.account_attempts)
             .finish()
     }
 }
@@ -153,6 +173,9 @@ pub enum SettingsError {
     /// A number out of range.
     #[error("{0}: must be at least 1")]
     Zero(&'static str),
+    /// A number out of its range.
+    #[error("{0}: must be from {1} to {2}")]
+    Range(&'static str, u64, u64),
     /// A number above its maximum.
     #[error("{0}: must be at most {1}")]
     TooLarge(&'static str, u64),
@@ -206,6 +229,15 @@ impl Settings {
         if args.reset_timeout == 0 {
             return Err(SettingsError::Zero("--reset-timeout"));
         }
+        if !(10..=3600).contains(&args.two_factor_timeout) {
+            return Err(SettingsError::Range("--two-factor-timeout", 10, 3600));
+        }
+        if !(1..=3650).contains(&args.device_days) {
+            return Err(SettingsError::Range("--device-days", 1, 3650));
+        }
+        if args.account_attempts == 0 {
+            return Err(SettingsError::Zero("--account-attempts"));
+        }
         let max_grace = login_actix::config::MAX_REMEMBER_GRACE.as_secs();
         if args.remember_grace > max_grace {
             return Err(SettingsError::TooLarge("--remember-grace", max_grace));
@@ -220,6 +252,9 @@ impl Settings {
             outbox: args.outbox,
             reset_timeout: std::time::Duration::from_secs(args.reset_timeout),
             remember_grace: std::time::Duration::from_secs(args.remember_grace),
+            two_factor_timeout: std::time::Duration::from_secs(args.two_factor_timeout),
+            device_lifetime: std::time::Duration::from_secs(args.device_days * 86_400),
+            account_attempts: args.account_attempts,
             addr,
             secret,
             secret_is_random,
@@ -258,6 +293,10 @@ mod tests {
         assert_eq!(m.idle_timeout, Some(std::time::Duration::from_secs(60)));
         assert!(!format!("{s:?}").contains(&format!("{:?}", s.secret)));
         assert_eq!((s.outbox, s.reset_timeout.as_secs(), s.remember_grace.as_secs()), (None, 3600, 10));
+        assert_eq!(
+            (s.two_factor_timeout.as_secs(), s.device_lifetime.as_secs(), s.account_attempts),
+            (300, 30 * 86_400, 20)
+        );
     }
 
     #[test]
@@ -272,6 +311,10 @@ mod tests {
         assert!(e.to_string().starts_with("--registry:"));
         let e = Settings::from_args(args(&["--reset-timeout", "0"])).unwrap_err();
         assert!(e.to_string().starts_with("--reset-timeout:"));
+        let e = Settings::from_args(args(&["--two-factor-timeout", "1"])).unwrap_err();
+        assert!(e.to_string().starts_with("--two-factor-timeout:"));
+        let e = Settings::from_args(args(&["--account-attempts", "0"])).unwrap_err();
+        assert!(e.to_string().starts_with("--account-attempts:"));
         let e = Settings::from_args(args(&["--remember-grace", "301"])).unwrap_err();
         assert!(e.to_string().starts_with("--remember-grace:"));
         let e = Settings::from_args(args(&["--session-store", "memcached://x"])).unwrap_err();

@@ -37,6 +37,9 @@ pub fn test_settings(store: SessionStoreKind, db: Option<std::path::PathBuf>) ->
         outbox: None,
         reset_timeout: Duration::from_secs(3600),
         remember_grace: Duration::from_secs(10),
+        two_factor_timeout: Duration::from_secs(300),
+        device_lifetime: Duration::from_secs(30 * 86_400),
+        account_attempts: 20,
     }
 }
 

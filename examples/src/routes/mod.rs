@@ -19,6 +19,7 @@ pub async fn load_user(id: i64, db: web::Data<Db>) -> Result<Option<User>, DbErr
 }
 
 pub mod password_reset;
+pub mod two_factor;
 
 pub(crate) fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
@@ -75,15 +76,23 @@ struct LoginForm {
     next: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
 #[post("/login")]
 async fn login(
+    req: actix_web::HttpRequest,
     form: web::Form<LoginForm>,
     db: web::Data<Db>,
     throttle: LoginThrottle,
     auth: LoginSession,
 ) -> actix_web::Result<HttpResponse> {
     let form = form.into_inner();
-    let attempt = match throttle.attempt(&form.username).await {
+    // Over the account's limit only the browsers it knows may try (device cookie).
+    let known = db.user_by_name(&form.username).await?;
+    let attempt = match throttle.attempt_for(&form.username, known.as_ref()).await {
         Ok(attempt) => attempt,
         Err(err) => return throttled(err),
     };
@@ -95,8 +104,16 @@ async fn login(
         };
         return Ok(see_other(&back));
     };
-    attempt.succeeded().await?;
     let remember = Remember::from_form_value(form.remember.as_deref());
+    if user.active && user.two_factor() && !auth.trusts_browser(&user).await? {
+        // The password was right; the code is to come (nothing is logged in yet).
+        attempt.pending().await?;
+        let query = web::Query::<NextQuery>::from_query(req.query_string()).ok();
+        let next = form.next.as_deref().filter(|n| !n.is_empty()).or(query.as_ref().and_then(|q| q.next.as_deref()));
+        auth.begin_second_factor(&user, remember, &form.username, next).await?;
+        return Ok(see_other("/login/two-factor"));
+    }
+    attempt.succeeded().await?;
     let redirect = match auth.login_user(&user, remember).await {
         Ok(redirect) => redirect,
         // The right password for a deactivated account: say so (the password was checked,
@@ -375,6 +392,7 @@ pub fn log_event(req: &actix_web::HttpRequest, event: &login_actix::events::Logi
         E::LoggedOut { user_id } => (user_id.as_ref().and_then(|v| v.as_i64()), "logged_out", String::new()),
         E::Ended { user_id, reason } => (user_id.as_i64(), "login_ended", json_name(reason)),
         E::Refused { user_id: Some(user_id), reason } => (user_id.as_i64(), "refused", json_name(reason)),
+        E::SecondFactor { user_id, step } => (user_id.as_i64(), "second_factor", json_name(step)),
         _ => (None, "", String::new()),
     };
     let (Some(user_id), Some(db)) = (user_id, req.app_data::<web::Data<Db>>().cloned()) else { return };
@@ -419,6 +437,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(revoke_token)
         .service(activity)
         .configure(password_reset::configure)
+        .configure(two_factor::configure)
         .service(
             // API routes: 401 JSON instead of redirects, and bearer tokens accepted.
             web::scope("/api").app_data(LoginMode::Api).service(api_me).service(api_sessions).service(api_admin_users),

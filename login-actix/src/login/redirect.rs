@@ -28,6 +28,18 @@ impl LoginRedirect {
         LoginRedirect { req, next: None, fallback: "/".to_owned() }
     }
 
+    /// The same redirect for a step that is not a login but ends like one (the session
+    /// made fresh again by a code, a confirmation): to a safe `next`, else the fallback.
+    ///
+    /// ```
+    /// use login_actix::login::LoginRedirect;
+    /// let req = actix_web::test::TestRequest::default().uri("/sudo?next=%2F%2Fevil.example").to_http_request();
+    /// assert_eq!(LoginRedirect::for_request(&req).fallback("/settings").target(), "/settings");
+    /// ```
+    pub fn for_request(req: &HttpRequest) -> Self {
+        Self::new(req.clone())
+    }
+
     /// A `next` taken from the login form; preferred over the query string.
     pub fn next(mut self, next: Option<&str>) -> Self {
         self.next = next.map(str::to_owned);

@@ -205,6 +205,14 @@ mod tests {
         fn has_permission(&self, _: &dyn Any, _: &str) -> bool {
             false
         }
+        #[cfg(feature = "two-factor")]
+        fn load_by_key(
+            &self,
+            _: HttpRequest,
+            _: String,
+        ) -> LocalBoxFuture<'static, crate::state::authenticator::LoadedUser> {
+            Box::pin(std::future::ready(Ok(None)))
+        }
     }
 
     fn request(auth: &Rc<Scripted>) -> HttpRequest {

@@ -1,0 +1,248 @@
+//! The second factor: enrolment and its settings (fresh login), the code step of a
+//! pending login, and sudo mode by code.
+
+use actix_web::{get, http::StatusCode, post, web, HttpResponse};
+use login_actix::{
+    fresh_login_required,
+    login::LoginRedirect,
+    login_required,
+    two_factor::{PendingUser, SecondFactorStep, TotpSecret, WrongCode},
+    CurrentUser, LoginError, LoginSession, LoginThrottle,
+};
+use serde::Deserialize;
+
+use crate::{
+    db::{Db, User},
+    pages,
+    routes::{see_other, throttled},
+};
+
+/// The issuer authenticator apps show.
+const ISSUER: &str = "login-actix demo";
+
+fn page(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// Whether `code` is a current TOTP code of `user`'s secret (each step once) or one of
+/// the user's unused recovery codes (spent now).
+async fn code_is_right(auth: &LoginSession, db: &Db, user: &User, code: &str) -> actix_web::Result<bool> {
+    let Some(secret) = user.totp_secret.as_deref().and_then(TotpSecret::from_base32) else { return Ok(false) };
+    if auth.check_totp(user, &secret, code).await? {
+        return Ok(true);
+    }
+    let codes = auth.recovery_codes();
+    if let Some(i) = codes.find(code, &user.recovery_codes) {
+        if db.spend_recovery_code(user.id, user.recovery_codes[i].clone()).await? {
+            auth.second_factor_event(user, SecondFactorStep::RecoveryCodeUsed);
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The enrolment page, or the settings of an enrolled user.
+async fn settings_page(
+    user: &User,
+    db: &Db,
+    error: Option<&str>,
+    status: StatusCode,
+) -> actix_web::Result<HttpResponse> {
+    if user.two_factor() {
+        return Ok(page(status, pages::two_factor_enabled(&user.username, user.recovery_codes.len(), error)));
+    }
+    let secret = db.pending_totp_secret(user.id, TotpSecret::generate().to_base32()).await?;
+    let uri = TotpSecret::from_base32(&secret).map(|s| s.otpauth_uri(ISSUER, &user.username)).unwrap_or_default();
+    Ok(page(status, pages::two_factor_enroll(&user.username, &secret, &uri, error)))
+}
+
+#[get("/settings/two-factor")]
+#[fresh_login_required]
+async fn two_factor_settings(user: CurrentUser<User>, db: web::Data<Db>) -> actix_web::Result<HttpResponse> {
+    settings_page(&user, &db, None, StatusCode::OK).await
+}
+
+/// Turns the second factor on with a valid code of the secret shown (that code's step
+/// counts as used).
+#[post("/settings/two-factor/enable")]
+#[fresh_login_required]
+async fn enable(
+    user: CurrentUser<User>,
+    form: web::Form<CodeForm>,
+    db: web::Data<Db>,
+    auth: LoginSession,
+) -> actix_web::Result<HttpResponse> {
+    if user.two_factor() {
+        return Ok(see_other("/settings/two-factor"));
+    }
+    let enrolling = db.enrolling_secret(user.id).await?;
+    let secret = enrolling.as_deref().and_then(TotpSecret::from_base32);
+    let right = match &secret {
+        Some(secret) => auth.check_totp(&*user, secret, &form.code).await?,
+        None => false,
+    };
+    let (Some(text), true) = (enrolling, right) else {
+        return settings_page(
+            &user,
+            &db,
+            Some("That code is not right; try the current one."),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let (shown, stored) = auth.recovery_codes().generate();
+    if !db.enable_two_factor(user.id, text, stored).await? {
+        return settings_page(&user, &db, Some("The key changed meanwhile; try again."), StatusCode::BAD_REQUEST).await;
+    }
+    auth.second_factor_event(&*user, SecondFactorStep::Enabled);
+    Ok(page(StatusCode::OK, pages::recovery_codes(&user.username, &shown)))
+}
+
+#[post("/settings/two-factor/recovery-codes")]
+#[fresh_login_required]
+async fn regenerate_codes(
+    user: CurrentUser<User>,
+    db: web::Data<Db>,
+    auth: LoginSession,
+) -> actix_web::Result<HttpResponse> {
+    if !user.two_factor() {
+        return Ok(see_other("/settings/two-factor"));
+    }
+    let (shown, stored) = auth.recovery_codes().generate();
+    db.set_recovery_codes(user.id, stored).await?;
+    tracing::info!(user_id = user.id, "recovery codes replaced");
+    Ok(page(StatusCode::OK, pages::recovery_codes(&user.username, &shown)))
+}
+
+#[post("/settings/two-factor/disable")]
+#[fresh_login_required]
+async fn disable(
+    user: CurrentUser<User>,
+    form: web::Form<CodeForm>,
+    db: web::Data<Db>,
+    auth: LoginSession,
+) -> actix_web::Result<HttpResponse> {
+    if !user.two_factor() {
+        return Ok(see_other("/settings/two-factor"));
+    }
+    if !code_is_right(&auth, &db, &user, &form.code).await? {
+        return settings_page(&user, &db, Some("That code is not right."), StatusCode::BAD_REQUEST).await;
+    }
+    db.disable_two_factor(user.id).await?;
+    auth.second_factor_event(&*user, SecondFactorStep::Disabled);
+    Ok(see_other("/settings/two-factor"))
+}
+
+#[post("/settings/two-factor/forget-devices")]
+#[fresh_login_required]
+async fn forget_devices(user: CurrentUser<User>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+    auth.forget_browsers(&*user).await?;
+    Ok(see_other("/settings/two-factor"))
+}
+
+#[get("/login/two-factor")]
+async fn code_page(pending: PendingUser<User>) -> HttpResponse {
+    match pending.user() {
+        Some(_) => page(StatusCode::OK, pages::two_factor_code(None)),
+        None => see_other("/login"),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginCodeForm {
+    #[serde(default)]
+    code: String,
+    trust_device: Option<String>,
+}
+
+/// The code step: a wrong code is a failed login of the pending user (throttled like
+/// `/login`, counted against the pending login server-side; the fifth ends it).
+#[post("/login/two-factor")]
+async fn submit_code(
+    form: web::Form<LoginCodeForm>,
+    pending: PendingUser<User>,
+    throttle: LoginThrottle,
+    db: web::Data<Db>,
+    auth: LoginSession,
+) -> actix_web::Result<HttpResponse> {
+    let (Some(user), Some(username)) = (pending.user(), pending.username()) else { return Ok(see_other("/login")) };
+    let attempt = match throttle.attempt_for(username, Some(user)).await {
+        Ok(attempt) => attempt,
+        Err(err) => return throttled(err),
+    };
+    if !code_is_right(&auth, &db, user, &form.code).await? {
+        attempt.failed();
+        return Ok(match pending.wrong_code().await? {
+            WrongCode::TryAgain { .. } => {
+                page(StatusCode::BAD_REQUEST, pages::two_factor_code(Some("That code is not right.")))
+            }
+            WrongCode::Ended => page(StatusCode::BAD_REQUEST, pages::two_factor_over()),
+        });
+    }
+    attempt.succeeded().await?;
+    let trust = login_actix::Remember::from_form_value(form.trust_device.as_deref()) != login_actix::Remember::No;
+    let redirect = match auth.complete_second_factor(&pending, trust).await {
+        Ok(redirect) => redirect,
+        Err(LoginError::NoPendingLogin) => return Ok(see_other("/login")),
+        Err(other) => return Err(other.into()),
+    };
+    db.record_login(user.id, crate::routes::unix_now()).await?;
+    Ok(redirect.next(pending.next()).fallback("/").into_response())
+}
+
+#[derive(Deserialize)]
+struct SudoForm {
+    #[serde(default)]
+    code: String,
+    next: Option<String>,
+}
+
+/// Sudo mode by code: a current TOTP code makes the session fresh again, as the
+/// password does.
+#[post("/login/sudo")]
+#[login_required]
+async fn sudo(
+    req: actix_web::HttpRequest,
+    user: CurrentUser<User>,
+    form: web::Form<SudoForm>,
+    throttle: LoginThrottle,
+    auth: LoginSession,
+) -> actix_web::Result<HttpResponse> {
+    let attempt = match throttle.attempt_for(&user.username, Some(&*user)).await {
+        Ok(attempt) => attempt,
+        Err(err) => return throttled(err),
+    };
+    let secret = user.totp_secret.as_deref().and_then(TotpSecret::from_base32);
+    let right = match &secret {
+        Some(secret) => auth.check_totp(&*user, secret, &form.code).await?,
+        None => false,
+    };
+    if !right {
+        attempt.failed();
+        return Ok(page(StatusCode::BAD_REQUEST, pages::two_factor_code(Some("That code is not right."))));
+    }
+    attempt.succeeded().await?;
+    auth.confirm_login::<User>().await?;
+    Ok(LoginRedirect::for_request(&req).next(form.next.as_deref()).fallback("/").into_response())
+}
+
+/// Registers the second-factor routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(two_factor_settings)
+        .service(enable)
+        .service(regenerate_codes)
+        .service(disable)
+        .service(forget_devices)
+        .service(code_page)
+        .service(submit_code)
+        .service(sudo);
+}

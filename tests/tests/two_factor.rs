@@ -1,0 +1,385 @@
+//! The second factor in process: a right password of an enrolled user is a pending
+//! login (no login, no remember cookie, refused by every guard); a right code, once
+//! per time step, completes it; five wrong codes, the timeout, a logout end it; the
+//! device cookie trusts a browser and lets the account's own browsers through its
+//! per-account limit, and is worth nothing for another user.
+
+use std::{sync::Arc, time::Duration};
+
+use actix_session::{storage::CookieSessionStore, SessionMiddleware};
+use actix_web::{cookie::Key, post, test, web, App, HttpResponse};
+use login_actix::{
+    registry::{LoginRegistry, MemoryRegistry},
+    two_factor::{PendingUser, TotpSecret, WrongCode},
+    LoginError, LoginMiddleware, LoginSession, LoginThrottle, Remember,
+};
+use login_tests::{
+    routes::{dashboard, get, index, logout, post},
+    send, text, users_loader, Harness, Jar, User, Users,
+};
+use serde::Deserialize;
+
+const SECRET: [u8; 64] = [121; 64];
+
+/// Alice's (user 1) authenticator secret; bob (2) has no second factor.
+fn alice_secret() -> TotpSecret {
+    TotpSecret::from_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").expect("base32")
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    id: i64,
+    password: String,
+    remember: Option<String>,
+    next: Option<String>,
+}
+
+fn throttled(err: LoginError) -> actix_web::Result<HttpResponse> {
+    match err {
+        LoginError::Throttled { retry_after } => {
+            Ok(HttpResponse::TooManyRequests().insert_header(("Retry-After", retry_after.to_string())).finish())
+        }
+        other => Err(other.into()),
+    }
+}
+
+#[post("/login")]
+async fn login(
+    form: web::Form<LoginForm>,
+    users: web::Data<Users>,
+    throttle: LoginThrottle,
+    auth: LoginSession,
+) -> actix_web::Result<HttpResponse> {
+    let user = users.get(form.id);
+    let name = user.as_ref().map_or_else(|| format!("nobody-{}", form.id), |u| u.name.clone());
+    let attempt = match throttle.attempt_for(&name, user.as_ref()).await {
+        Ok(attempt) => attempt,
+        Err(err) => return throttled(err),
+    };
+    let Some(user) = user.filter(|u| u.password == form.password) else {
+        attempt.failed();
+        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login?error=1")).finish());
+    };
+    let remember = Remember::from_form_value(form.remember.as_deref());
+    if user.id == 1 && !auth.trusts_browser(&user).await? {
+        attempt.pending().await?;
+        auth.begin_second_factor(&user, remember, &name, form.next.as_deref()).await?;
+        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login/two-factor")).finish());
+    }
+    attempt.succeeded().await?;
+    Ok(auth.login_user(&user, remember).await?.next(form.next.as_deref()).into_response())
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    code: String,
+    trust: Option<String>,
+}
+
+#[post("/login/two-factor")]
+async fn code_step(
+    form: web::Form<CodeForm>,
+    pending: PendingUser<User>,
+    throttle: LoginThrottle,
+    auth: LoginSession,
+) -> actix_web::Result<HttpResponse> {
+    let (Some(user), Some(name)) = (pending.user(), pending.username()) else {
+        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login")).finish());
+    };
+    let attempt = match throttle.attempt_for(name, Some(user)).await {
+        Ok(attempt) => attempt,
+        Err(err) => return throttled(err),
+    };
+    if !auth.check_totp(user, &alice_secret(), &form.code).await? {
+        attempt.failed();
+        return Ok(match pending.wrong_code().await? {
+            WrongCode::TryAgain { .. } => HttpResponse::BadRequest().body("wrong code"),
+            WrongCode::Ended => HttpResponse::BadRequest().body("start over"),
+        });
+    }
+    attempt.succeeded().await?;
+    let redirect = auth.complete_second_factor(&pending, form.trust.is_some()).await?;
+    Ok(redirect.next(pending.next()).fallback("/").into_response())
+}
+
+#[post("/forget-browsers")]
+async fn forget(users: web::Data<Users>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+    let alice = users.get(1).expect("alice");
+    auth.forget_browsers(&alice).await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+struct Setup {
+    t: Harness,
+    registry: Arc<MemoryRegistry>,
+}
+
+impl Setup {
+    fn new() -> Self {
+        Setup { t: Harness::new(), registry: Arc::new(MemoryRegistry::new()) }
+    }
+
+    fn config(&self) -> login_actix::LoginConfig {
+        self.t
+            .builder(SECRET)
+            .registry(self.registry.clone())
+            .device_lifetime(Duration::from_secs(86_400))
+            .build()
+            .expect("config")
+    }
+
+    fn now(&self) -> u64 {
+        self.config().now()
+    }
+
+    fn code(&self) -> String {
+        alice_secret().code_at(self.now())
+    }
+}
+
+macro_rules! app {
+    ($s:expr) => {
+        test::init_service(
+            App::new()
+                .app_data($s.t.users.clone())
+                .service(login)
+                .service(code_step)
+                .service(forget)
+                .service(dashboard)
+                .service(index)
+                .service(logout)
+                .wrap(LoginMiddleware::new(users_loader(), $s.config()))
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
+                        .cookie_secure(false)
+                        .build(),
+                ),
+        )
+        .await
+    };
+}
+
+fn password(id: i64, password: &str, remember: bool) -> test::TestRequest {
+    let mut form = vec![("id", id.to_string()), ("password", password.to_owned()), ("next", "/dashboard".to_owned())];
+    if remember {
+        form.push(("remember", "on".to_owned()));
+    }
+    test::TestRequest::post().uri("/login").set_form(form)
+}
+
+fn code_req(code: &str, trust: bool) -> test::TestRequest {
+    let mut form = vec![("code", code.to_owned())];
+    if trust {
+        form.push(("trust", "on".to_owned()));
+    }
+    test::TestRequest::post().uri("/login/two-factor").set_form(form)
+}
+
+fn location<B>(res: &actix_web::dev::ServiceResponse<B>) -> String {
+    login_tests::location(res)
+}
+
+#[actix_rt::test]
+async fn a_right_password_of_an_enrolled_user_is_a_pending_login_and_nothing_more() {
+    let s = Setup::new();
+    let app = app!(s);
+    let mut jar = Jar::new();
+    let res = send(&app, &mut jar, password(1, "alice-pw", true)).await;
+    assert_eq!((res.status().as_u16(), location(&res)), (303, "/login/two-factor".to_owned()));
+    assert!(jar.get("_remember").is_none(), "no remember cookie before the code");
+    assert!(jar.get("_device").is_none(), "no device cookie before the code");
+    assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 302, "guards refuse a pending login");
+    assert_eq!(text(&app, &mut jar, get("/")).await.1, "anonymous");
+    assert!(s.registry.list_user("1", s.now()).await.expect("list").is_empty(), "no live login yet");
+}
+
+#[actix_rt::test]
+async fn a_right_code_completes_the_login_fresh_with_a_new_session_and_the_remember_cookie() {
+    let s = Setup::new();
+    let app = app!(s);
+    let mut jar = Jar::new();
+    send(&app, &mut jar, password(1, "alice-pw", true)).await;
+    let pending_session = jar.get("id").expect("a session").to_owned();
+    let res = send(&app, &mut jar, code_req(&s.code(), false)).await;
+    assert_eq!((res.status().as_u16(), location(&res)), (303, "/dashboard".to_owned()), "the kept next");
+    assert_ne!(jar.get("id"), Some(pending_session.as_str()), "a new session id");
+    assert!(jar.get("_remember").is_some(), "the remember cookie asked for at the password step");
+    assert!(jar.get("_device").is_some(), "the device cookie");
+    assert_eq!(text(&app, &mut jar, get("/dashboard")).await, (200, "hi alice".to_owned()));
+    assert_eq!(s.registry.list_user("1", s.now()).await.expect("list").len(), 1);
+    // A copy of the pending session cookie is anonymous and completes nothing.
+    let mut copy = Jar::new();
+    copy.set("id", &pending_session);
+    assert_eq!(text(&app, &mut copy, get("/")).await.1, "anonymous");
+    let res = send(&app, &mut copy, code_req(&s.code(), false)).await;
+    assert_eq!(location(&res), "/login");
+}
+
+#[actix_rt::test]
+async fn a_code_is_accepted_once_for_its_time_step() {
+    let s = Setup::new();
+    let app = app!(s);
+    let code = s.code();
+    let mut first = Jar::new();
+    send(&app, &mut first, password(1, "alice-pw", false)).await;
+    assert_eq!(send(&app, &mut first, code_req(&code, false)).await.status(), 303);
+    let mut second = Jar::new();
+    send(&app, &mut second, password(1, "alice-pw", false)).await;
+    assert_eq!(send(&app, &mut second, code_req(&code, false)).await.status(), 400, "a replayed code");
+    s.t.advance(30);
+    assert_eq!(send(&app, &mut second, code_req(&s.code(), false)).await.status(), 303, "the next step's code");
+}
+
+#[actix_rt::test]
+async fn five_wrong_codes_end_the_pending_login_whatever_comes_after() {
+    let s = Setup::new();
+    let app = app!(s);
+    let mut jar = Jar::new();
+    send(&app, &mut jar, password(1, "alice-pw", false)).await;
+    let copy = jar.clone();
+    for wrong in ["000000", "", "12345", "abcdef"] {
+        assert_eq!(text(&app, &mut jar, code_req(wrong, false)).await, (400, "wrong code".to_owned()), "{wrong:?}");
+    }
+    // The fifth, from a copy of the cookie: the count is server-side.
+    let mut copy = copy;
+    assert_eq!(text(&app, &mut copy, code_req("999999", false)).await, (400, "start over".to_owned()));
+    let res = send(&app, &mut jar, code_req(&s.code(), false)).await;
+    assert_eq!(location(&res), "/login", "a right code after the fifth wrong one logs nobody in");
+    assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 302);
+}
+
+#[actix_rt::test]
+async fn a_pending_login_ends_after_its_timeout() {
+    let s = Setup::new();
+    let app = app!(s);
+    let mut jar = Jar::new();
+    send(&app, &mut jar, password(1, "alice-pw", false)).await;
+    s.t.advance(300);
+    let res = send(&app, &mut jar, code_req(&s.code(), false)).await;
+    assert_eq!(location(&res), "/login");
+}
+
+#[actix_rt::test]
+async fn a_logout_ends_a_pending_login() {
+    let s = Setup::new();
+    let app = app!(s);
+    let mut jar = Jar::new();
+    send(&app, &mut jar, password(1, "alice-pw", false)).await;
+    let copy = jar.clone();
+    send(&app, &mut jar, post("/logout", "")).await;
+    let mut copy = copy;
+    assert_eq!(location(&send(&app, &mut copy, code_req(&s.code(), false)).await), "/login");
+}
+
+/// The peers' bypass: deleting the session cookie while pending, keeping a remember
+/// cookie from before.
+#[actix_rt::test]
+async fn the_password_step_deletes_an_earlier_remember_cookie_and_a_dropped_session_gives_nothing() {
+    let s = Setup::new();
+    let app = app!(s);
+    let mut jar = Jar::new();
+    send(&app, &mut jar, password(1, "alice-pw", true)).await;
+    send(&app, &mut jar, code_req(&s.code(), false)).await;
+    let old_remember = jar.get("_remember").expect("remembered").to_owned();
+    s.t.advance(60);
+    // The password step again in this (untrusted) browser: pending, the old login ends.
+    send(&app, &mut jar, password(1, "alice-pw", true)).await;
+    assert!(jar.get("_remember").is_none(), "the remember cookie the request carried is deleted");
+    jar.remove("id");
+    assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 302);
+    let mut replay = Jar::new();
+    replay.set("_remember", &old_remember);
+    assert_eq!(text(&app, &mut replay, get("/")).await.1, "anonymous", "the earlier login ended");
+}
+
+#[actix_rt::test]
+async fn trust_skips_the_code_in_that_browser_until_it_ends_and_a_later_login_never_extends_it() {
+    let s = Setup::new();
+    let app = app!(s);
+    let mut jar = Jar::new();
+    send(&app, &mut jar, password(1, "alice-pw", false)).await;
+    send(&app, &mut jar, code_req(&s.code(), true)).await;
+    send(&app, &mut jar, post("/logout", "")).await;
+    assert!(jar.get("_device").is_some(), "the device cookie survives logout");
+    s.t.advance(12 * 3_600);
+    let res = send(&app, &mut jar, password(1, "alice-pw", false)).await;
+    assert_eq!(location(&res), "/dashboard", "a trusted browser logs in with the password alone");
+    send(&app, &mut jar, post("/logout", "")).await;
+    s.t.advance(12 * 3_600 + 1);
+    let res = send(&app, &mut jar, password(1, "alice-pw", false)).await;
+    assert_eq!(location(&res), "/login/two-factor", "the trust ended a day after it was given");
+    // Another browser was never trusted.
+    let mut other = Jar::new();
+    assert_eq!(location(&send(&app, &mut other, password(1, "alice-pw", false)).await), "/login/two-factor");
+}
+
+#[actix_rt::test]
+async fn forgetting_browsers_and_a_password_change_end_every_trust() {
+    let s = Setup::new();
+    let app = app!(s);
+    let mut jar = Jar::new();
+    send(&app, &mut jar, password(1, "alice-pw", false)).await;
+    send(&app, &mut jar, code_req(&s.code(), true)).await;
+    send(&app, &mut Jar::new(), post("/forget-browsers", "")).await;
+    assert_eq!(location(&send(&app, &mut jar, password(1, "alice-pw", false)).await), "/login/two-factor");
+    s.t.advance(30);
+    send(&app, &mut jar, code_req(&s.code(), true)).await;
+    assert_eq!(location(&send(&app, &mut jar, password(1, "alice-pw", false)).await), "/dashboard", "trusted again");
+    let mut alice = s.t.users.get(1).expect("alice");
+    alice.password = "new-pw".into();
+    s.t.users.put(alice);
+    assert_eq!(location(&send(&app, &mut jar, password(1, "new-pw", false)).await), "/login/two-factor");
+}
+
+/// Twenty failed passwords for bob from twenty addresses: the account is over its
+/// limit. A browser bob logged in from before still may try; one holding alice's
+/// device cookie gets 429 without a password check, like any unknown browser.
+#[actix_rt::test]
+async fn over_the_account_limit_only_the_accounts_own_browsers_may_try() {
+    let s = Setup::new();
+    let app = app!(s);
+    let mut bobs = Jar::new();
+    send(&app, &mut bobs, password(2, "bob-pw", false)).await;
+    assert!(bobs.get("_device").is_some(), "every completed login sets the device cookie");
+    let mut alices = Jar::new();
+    send(&app, &mut alices, password(1, "alice-pw", false)).await;
+    send(&app, &mut alices, code_req(&s.code(), true)).await;
+    for i in 0..20 {
+        let req = password(2, "guess", false).peer_addr(format!("198.51.100.{i}:4000").parse().expect("addr"));
+        assert_eq!(location(&send(&app, &mut Jar::new(), req).await), "/login?error=1");
+    }
+    let from = |i: u8| password(2, "bob-pw", false).peer_addr(format!("203.0.113.{i}:4000").parse().expect("addr"));
+    let res = send(&app, &mut Jar::new(), from(1)).await;
+    assert_eq!(res.status(), 429, "an unknown browser, even with the right password");
+    assert!(res.headers().contains_key("retry-after"));
+    let mut with_alices_device = Jar::new();
+    with_alices_device.set("_device", alices.get("_device").expect("alice's device cookie"));
+    assert_eq!(send(&app, &mut with_alices_device, from(2)).await.status(), 429, "alice's cookie is nothing for bob");
+    assert_eq!(location(&send(&app, &mut bobs, from(3)).await), "/dashboard", "bob's own browser gets through");
+    // Unknown names are counted alike: the limit says nothing about who exists.
+    for i in 0..20 {
+        let req = password(77, "x", false).peer_addr(format!("192.0.2.{i}:4000").parse().expect("addr"));
+        assert_eq!(send(&app, &mut Jar::new(), req).await.status(), 303);
+    }
+    let req = password(77, "x", false).peer_addr("192.0.2.99:4000".parse().expect("addr"));
+    assert_eq!(send(&app, &mut Jar::new(), req).await.status(), 429);
+}
+
+/// A wrong code is a failed login: three wrong passwords and two wrong codes from one
+/// address reach the (username, IP) limit of five; the next code is refused with 429
+/// without being checked.
+#[actix_rt::test]
+async fn wrong_codes_count_as_failed_logins() {
+    let s = Setup::new();
+    let app = app!(s);
+    let mut jar = Jar::new();
+    for _ in 0..3 {
+        send(&app, &mut jar, password(1, "nope", false)).await;
+    }
+    send(&app, &mut jar, password(1, "alice-pw", false)).await;
+    for _ in 0..2 {
+        assert_eq!(send(&app, &mut jar, code_req("000000", false)).await.status(), 400);
+    }
+    let res = send(&app, &mut jar, code_req(&s.code(), false)).await;
+    assert_eq!(res.status(), 429, "over the limit: the code is not checked");
+}
