@@ -225,3 +225,72 @@ async fn password_change_in_one_profile_logs_out_another() {
     .await
     .expect("browser test finished in time");
 }
+
+/// Codes of the TOTP step before now and of the current one (each accepted once),
+/// starting with at least ten seconds of the current step left.
+fn two_codes(secret: &login_actix::two_factor::TotpSecret) -> (String, String) {
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs();
+    let left = 30 - now() % 30;
+    if left < 10 {
+        std::thread::sleep(Duration::from_secs(left + 1));
+    }
+    let step = now() / 30;
+    (secret.code_at((step - 1) * 30), secret.code_at(step * 30))
+}
+
+#[cfg_attr(not(has_browser), ignore = "needs chromium and chromedriver on PATH")]
+#[tokio::test(flavor = "current_thread")]
+async fn two_factor_enrolment_and_login_in_chromium() {
+    let (chromium, chromedriver) = browser();
+    tokio::time::timeout(TEST_LIMIT, async {
+        let (server, base) = demo();
+        let driver = Driver::start(&chromium, &chromedriver).expect("chromedriver");
+        let client = driver.open(&profile("two-factor")).await.expect("browser");
+
+        // Enrol: the page shows the secret, its URI and a QR code; a code confirms it.
+        client.goto(&format!("{base}/settings/two-factor")).await.expect("goto");
+        submit_login(&client, "alice", "wonderland", false).await;
+        assert_eq!(path(&client).await, "/settings/two-factor");
+        let secret = text(&client, "#totp-secret").await;
+        let qr = client.find(Locator::Css("svg#totp-qr")).await.expect("an inline SVG QR code");
+        assert!(qr.is_displayed().await.expect("displayed"), "the QR code is shown");
+        let uri = client.find(Locator::Css("a#totp-uri")).await.expect("uri").attr("href").await.expect("href");
+        assert!(uri.is_some_and(|u| u.starts_with("otpauth://totp/")));
+        screenshot(&client, "two-factor-enrolment").await;
+        let secret = login_actix::two_factor::TotpSecret::from_base32(&secret).expect("base32");
+        let (first, second) = two_codes(&secret);
+        client.find(Locator::Id("totp-code")).await.expect("code field").send_keys(&first).await.expect("typed");
+        client.find(Locator::Id("totp-enable")).await.expect("button").click().await.expect("clicked");
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("li.recovery-code"))
+            .await
+            .expect("codes");
+        let codes = client.find_all(Locator::Css("li.recovery-code")).await.expect("codes");
+        assert_eq!(codes.len(), 10);
+        screenshot(&client, "two-factor-recovery-codes").await;
+
+        // Log out, log in again: the password leads to the code step, the code to the page.
+        client.goto(&format!("{base}/")).await.expect("goto");
+        client.find(Locator::Id("logout")).await.expect("logout").click().await.expect("clicked");
+        let home = url::Url::parse(&format!("{base}/")).expect("url");
+        client.wait().at_most(Duration::from_secs(10)).for_url(&home).await.expect("home");
+        client.goto(&format!("{base}/dashboard")).await.expect("goto");
+        submit_login(&client, "alice", "wonderland", true).await;
+        assert_eq!(path(&client).await, "/login/two-factor");
+        assert!(find(&cookies(&client).await, "_remember").is_none(), "no remember cookie before the code");
+        client.find(Locator::Id("two-factor-code")).await.expect("field").send_keys(&second).await.expect("typed");
+        screenshot(&client, "two-factor-code-step").await;
+        client.find(Locator::Id("two-factor-submit")).await.expect("submit").click().await.expect("clicked");
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("greeting")).await.expect("dashboard");
+        assert_eq!(path(&client).await, "/dashboard", "the next kept through the code step");
+        let jar = cookies(&client).await;
+        assert_attributes(find(&jar, "_remember").expect("remember cookie after the code"));
+        assert_attributes(find(&jar, "_device").expect("device cookie"));
+        client.close().await.expect("closes");
+        drop(server);
+    })
+    .await
+    .expect("browser test finished in time");
+}

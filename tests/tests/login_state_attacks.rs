@@ -366,6 +366,17 @@ impl LoginRegistry for YieldingRegistry {
             self.0.list_user(&user_key, now).await
         })
     }
+    // The second-factor state (the device cookie of every completed login reads the
+    // user's device epoch): the memory store's, without yielding.
+    fn device_epoch(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
+        self.0.device_epoch(user_key)
+    }
+    fn remove_pending(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.0.remove_pending(id)
+    }
+    fn remove_pending_of(&self, user_key: &str) -> BoxFuture<'_, Result<usize, StoreError>> {
+        self.0.remove_pending_of(user_key)
+    }
 }
 
 /// "Which login goes when it is reached: the oldest, not the one logging in."
