@@ -4,6 +4,7 @@
 #
 #   benches/run.sh            # full run (criterion timing included)
 #   QUICK=1 benches/run.sh    # skip criterion; callgrind and allocations only
+#   TWO_FACTOR=1 ...          # with login-actix's feature two-factor compiled in
 #
 # Instructions per request = (I(N2) - I(N1)) / (N2 - N1) under callgrind, so set-up and
 # the one login cancel. ours_sqlite's SQLite file of 100,000 logins is made before the
@@ -17,7 +18,9 @@ out=target/bench-results
 mkdir -p "$out"
 
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
-cargo build --release --bin bench-count >&2
+features=()
+[ -n "${TWO_FACTOR:-}" ] && features=(--features two-factor)
+cargo build --release --bin bench-count "${features[@]}" >&2
 bin=target/release/bench-count
 
 redis_pid=""
@@ -37,7 +40,7 @@ instructions() { # scenario requests -> total instructions
 }
 
 if [ -z "${QUICK:-}" ]; then
-    cargo bench --bench protected_route -- --noplot --warm-up-time 1 --measurement-time 3 >&2
+    cargo bench --bench protected_route "${features[@]}" -- --noplot --warm-up-time 1 --measurement-time 3 >&2
 fi
 
 scenarios=$(grep -oE '^    "[a-z_]+",' src/lib.rs | tr -d ' ",')

@@ -214,6 +214,13 @@ impl RememberCodec {
     /// caller ignores the token and deletes its cookie.
     pub fn verify<Id: DeserializeOwned>(&self, token: &str, now: u64) -> Result<RememberClaims<Id>, TokenError> {
         let claims: RememberClaims<Id> = self.jws.open(token)?;
+        self.check_claims(&claims, now)?;
+        Ok(claims)
+    }
+
+    /// The rules a token's claims must keep at `now` (audience, expiry, issue time),
+    /// whatever verified its signature.
+    pub fn check_claims<Id>(&self, claims: &RememberClaims<Id>, now: u64) -> Result<(), TokenError> {
         if claims.aud != REMEMBER_AUDIENCE {
             return Err(TokenError::Invalid("wrong audience"));
         }
@@ -226,7 +233,7 @@ impl RememberCodec {
         {
             return Err(TokenError::IssuedAtOutOfRange);
         }
-        Ok(claims)
+        Ok(())
     }
 }
 

@@ -2,7 +2,6 @@
 //! login after the password, complete it after the code, check TOTP codes once, and
 //! the browsers the account knows.
 
-use actix_session::Session;
 use login_core::{pending::PendingLogin, totp::TotpSecret, user_key, AuthUser, LoginId, Remember};
 
 use crate::{
@@ -10,19 +9,12 @@ use crate::{
     events::{id_value, LoginEvent, SecondFactorStep},
     login::{redirect::LoginRedirect, session::LoginSession},
     state::remember_cookie,
-    two_factor::{device_cookie, pending_user::PENDING_KEY, PendingUser, RecoveryCodes},
+    two_factor::{
+        device_cookie,
+        pending_user::{end_browsers_pending, PENDING_KEY},
+        PendingUser, RecoveryCodes,
+    },
 };
-
-/// Ends the pending login the browser's session names, if any.
-pub(crate) async fn end_browsers_pending(auth: &LoginSession, session: &Session) -> Result<(), LoginError> {
-    let named = session.get::<String>(PENDING_KEY).ok().flatten().and_then(|id| id.parse::<LoginId>().ok());
-    if let Some(id) = named {
-        if auth.state.config.registry().remove_pending(id).await? {
-            tracing::info!("pending login ended: another login or a logout in the browser");
-        }
-    }
-    Ok(())
-}
 
 impl LoginSession {
     /// The password of `user` was right and the user has a second factor: makes a
@@ -46,7 +38,7 @@ impl LoginSession {
         let config = &self.state.config;
         let now = config.now();
         self.settle_named_logins::<U>(&session, None, now).await?;
-        end_browsers_pending(self, &session).await?;
+        end_browsers_pending(&self.state, &session).await?;
         session.clear();
         session.renew();
         remember_cookie::delete_if_present(&self.state, &self.req);

@@ -96,7 +96,7 @@ impl LoginSession {
 
     /// Issues a remember token for `login` (its current generation), lasting
     /// `lifetime` from `now`, and schedules its cookie; returns the token's expiry.
-    fn issue_remember<Id: serde::Serialize>(
+    fn issue_remember<Id: serde::Serialize + Clone + 'static>(
         &self,
         user_id: &Id,
         login: LoginRef,
@@ -105,7 +105,7 @@ impl LoginSession {
         lifetime: Duration,
     ) -> Result<u64, LoginError> {
         let claims = RememberClaims {
-            user_id,
+            user_id: user_id.clone(),
             iat: now,
             exp: now.saturating_add(lifetime.as_secs()),
             aud: REMEMBER_AUDIENCE.to_owned(),
@@ -119,9 +119,12 @@ impl LoginSession {
     }
 
     /// The claims of the request's remember cookie, when it carries a valid one.
-    fn remember_claims<Id: serde::de::DeserializeOwned>(&self, now: u64) -> Option<RememberClaims<Id>> {
+    fn remember_claims<Id: serde::de::DeserializeOwned + Clone + 'static>(
+        &self,
+        now: u64,
+    ) -> Option<RememberClaims<Id>> {
         let cookie = self.req.cookie(&self.state.config.cookie().name)?;
-        self.state.codec.verify::<Id>(cookie.value(), now).ok()
+        self.state.verify_remember::<Id>(cookie.value(), now).ok()
     }
 
     /// The request's login record, if readable.
@@ -252,7 +255,7 @@ impl LoginSession {
         // dropped record starts from an empty session.
         let keeps_session = continued.is_some() && record_login == continued;
         #[cfg(feature = "two-factor")]
-        crate::login::second_factor::end_browsers_pending(self, &session).await?;
+        crate::two_factor::pending_user::end_browsers_pending(&self.state, &session).await?;
         if !keeps_session {
             session.clear();
         }
@@ -420,7 +423,7 @@ impl LoginSession {
             }
         }
         #[cfg(feature = "two-factor")]
-        crate::login::second_factor::end_browsers_pending(self, &session).await?;
+        crate::two_factor::pending_user::end_browsers_pending(&self.state, &session).await?;
         session.purge();
         remember_cookie::schedule_delete(&self.state, &self.req);
         Memo::settle(&self.req, Ok(None));

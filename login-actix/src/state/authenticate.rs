@@ -264,7 +264,7 @@ async fn from_remember<L: UserLoader>(
         // Borrow the parsed cookies rather than copying the token out.
         let Ok(jar) = req.cookies() else { return Ok(None) };
         let Some(cookie) = jar.iter().find(|c| c.name() == state.config.cookie().name) else { return Ok(None) };
-        state.codec.verify::<<L::User as AuthUser>::Id>(cookie.value(), now)
+        state.verify_remember::<<L::User as AuthUser>::Id>(cookie.value(), now)
     };
     let mut claims = match verified {
         Ok(claims) => claims,

@@ -7,9 +7,15 @@ use std::cell::Cell;
 use actix_web::HttpRequest;
 #[cfg(feature = "two-factor")]
 use login_core::device::DeviceCodec;
-use login_core::{internal::RememberCodec, LoginConfig};
+use login_core::{
+    internal::{RememberClaims, RememberCodec},
+    LoginConfig, TokenError,
+};
 
-use crate::events::{EventHook, LoginEvent};
+use crate::{
+    events::{EventHook, LoginEvent},
+    state::issued_tokens::IssuedTokens,
+};
 
 /// Per-worker context of one `LoginMiddleware`.
 pub(crate) struct LoginContext {
@@ -27,6 +33,8 @@ pub(crate) struct LoginContext {
     /// applied (a request dropped before its response leaves it high: then every
     /// response looks, which is only slower).
     pub(crate) pending_cookies: Cell<usize>,
+    /// The remember tokens this worker signed lately.
+    pub(crate) issued: IssuedTokens,
 }
 
 impl LoginContext {
@@ -41,6 +49,23 @@ impl LoginContext {
             session_seen: Cell::new(false),
             has_request_loader,
             pending_cookies: Cell::new(0),
+            issued: IssuedTokens::default(),
+        }
+    }
+
+    /// The claims of a remember token, when it is valid at `now`: one this worker
+    /// signed lately is recognised by comparison, any other has its signature checked.
+    pub(crate) fn verify_remember<Id: serde::de::DeserializeOwned + Clone + 'static>(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<RememberClaims<Id>, TokenError> {
+        match self.issued.claims::<Id>(token) {
+            Some(claims) => {
+                self.codec.check_claims(&claims, now)?;
+                Ok(claims)
+            }
+            None => self.codec.verify(token, now),
         }
     }
 

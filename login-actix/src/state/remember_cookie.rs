@@ -71,13 +71,14 @@ pub(crate) fn schedule(state: &LoginContext, req: &HttpRequest, cookie: Cookie<'
 }
 
 /// Signs `claims` and schedules their cookie, lasting until the token's expiry.
-pub(crate) fn schedule_token<Id: serde::Serialize>(
+pub(crate) fn schedule_token<Id: serde::Serialize + Clone + 'static>(
     state: &LoginContext,
     req: &HttpRequest,
     claims: &RememberClaims<Id>,
     now: u64,
 ) -> Result<(), LoginError> {
     let token = state.codec.sign(claims)?;
+    state.issued.remember(&token, claims);
     let lifetime = Duration::from_secs(claims.exp.saturating_sub(now));
     schedule(state, req, remember_cookie(state.config.cookie(), token, lifetime));
     Ok(())

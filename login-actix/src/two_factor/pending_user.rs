@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use actix_session::SessionExt;
+use actix_session::{Session, SessionExt};
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use login_core::{
@@ -15,6 +15,7 @@ use crate::{
     error::LoginError,
     events::{id_value, LoginEvent, SecondFactorStep},
     state::{
+        context::LoginContext,
         flow::{into_actix_error, Flow},
         session_probe::ensure_session,
     },
@@ -125,6 +126,18 @@ impl<U: AuthUser> FromRequest for PendingUser<U> {
             Ok(PendingUser { inner, req, state })
         })
     }
+}
+
+/// Ends the pending login the browser's session names, if any (another login or a
+/// logout in the browser).
+pub(crate) async fn end_browsers_pending(state: &LoginContext, session: &Session) -> Result<(), LoginError> {
+    let named = session.get::<String>(PENDING_KEY).ok().flatten().and_then(|id| id.parse::<LoginId>().ok());
+    if let Some(id) = named {
+        if state.config.registry().remove_pending(id).await? {
+            tracing::info!("pending login ended: another login or a logout in the browser");
+        }
+    }
+    Ok(())
 }
 
 /// The browser's live pending login and its user, still of the auth hash and active.
