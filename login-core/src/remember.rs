@@ -20,9 +20,15 @@
 
 use std::time::Duration;
 
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use hmac::{Hmac, Mac};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use sha2::Sha256;
 
 use crate::{config::LoginConfig, error::TokenError, jws::JwsCodec, login_id::LoginId};
+
+/// The purpose label of the rotation tag's key (derived from the remember key).
+const ROTATION_PURPOSE: &str = "login-actix/v1/remember-rotation";
 
 /// The `aud` claim of every remember token.
 pub const REMEMBER_AUDIENCE: &str = "login-actix:remember";
@@ -133,20 +139,28 @@ pub struct RememberClaims<Id> {
     /// inactive.
     #[serde(rename = "frc", default, skip_serializing_if = "std::ops::Not::not")]
     pub forced: bool,
-    /// The token's generation in its login (claim `gen`, absent when `0`): each remember
-    /// restore rotates the token to the login's next generation.
-    #[serde(rename = "gen", default, skip_serializing_if = "is_zero")]
+    /// The token's generation in its login: each remember restore rotates the token to
+    /// the login's next generation. Not a claim of the signed part (which stays the
+    /// same while a login rotates): it travels in the token's rotation suffix (see
+    /// [`RememberCodec::rotate`]); `0` without one.
+    #[serde(skip)]
     pub remember_gen: u32,
 }
 
-fn is_zero(gen: &u32) -> bool {
-    *gen == 0
-}
+/// Between a token's signed part and its rotation suffix.
+const ROTATION_SEP: char = '~';
 
 /// Encodes and verifies remember tokens with the configuration's derived key.
+///
+/// A token is the compact JWS of its claims, signed once per credential login; a
+/// rotated one (generation `n > 0`) is that JWS followed by `~n~tag`, where the tag is
+/// an HMAC-SHA256 (a key of its own, cut to 128 bits) over the JWS's signature and `n`:
+/// rotation signs a few dozen bytes, not the claims again, and keeps every claim,
+/// times included.
 #[derive(Clone)]
 pub struct RememberCodec {
     jws: JwsCodec,
+    rotation: Hmac<Sha256>,
     max_age: u64,
     leeway: u64,
 }
@@ -160,8 +174,11 @@ impl std::fmt::Debug for RememberCodec {
 impl RememberCodec {
     /// A codec for the configuration's key, leeway and maximum remember duration.
     pub fn new(config: &LoginConfig) -> Self {
+        let rotation_key = crate::keys::derive_key(config.keys().remember_key(), ROTATION_PURPOSE);
         RememberCodec {
             jws: JwsCodec::new(config.keys().remember_key()),
+            // HMAC takes keys of any length.
+            rotation: <Hmac<Sha256> as Mac>::new_from_slice(&rotation_key).unwrap_or_else(|_| unreachable!()),
             max_age: config.max_remember_duration().as_secs(),
             leeway: config.leeway().as_secs(),
         }
@@ -207,15 +224,71 @@ impl RememberCodec {
     /// with another generation or auth tag): its times are kept, so a rotated token
     /// ends when the first one would have.
     pub fn sign<Id: Serialize>(&self, claims: &RememberClaims<Id>) -> Result<String, TokenError> {
-        self.jws.sign(claims)
+        let token = self.jws.sign(claims)?;
+        Ok(match claims.remember_gen {
+            0 => token,
+            gen => self.rotate(&token, gen),
+        })
+    }
+
+    /// `token` (one [`verify`](RememberCodec::verify) accepted) at generation `gen`:
+    /// its signed part with a new rotation suffix.
+    pub fn rotate(&self, token: &str, gen: u32) -> String {
+        let signed = token.split_once(ROTATION_SEP).map_or(token, |(signed, _)| signed);
+        if gen == 0 {
+            return signed.to_owned();
+        }
+        let mut out = String::with_capacity(signed.len() + 36);
+        out.push_str(signed);
+        out.push(ROTATION_SEP);
+        // Writing into a String cannot fail.
+        let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{gen}"));
+        out.push(ROTATION_SEP);
+        URL_SAFE_NO_PAD.encode_string(self.rotation_tag(signed, gen), &mut out);
+        out
+    }
+
+    /// The rotation tag of generation `gen` of the signed part `signed`: bound to its
+    /// signature (22 characters, 128 bits of it), one HMAC block.
+    fn rotation_tag(&self, signed: &str, gen: u32) -> [u8; 16] {
+        let signature = signed.rsplit_once('.').map_or("", |(_, sig)| sig);
+        let mut mac = self.rotation.clone();
+        mac.update(signature.get(..22).unwrap_or(signature).as_bytes());
+        mac.update(&gen.to_be_bytes());
+        let full = mac.finalize().into_bytes();
+        let mut tag = [0u8; 16];
+        tag.copy_from_slice(&full[..16]);
+        tag
     }
 
     /// Verifies a token and returns its claims. Any failure is a [`TokenError`]; the
     /// caller ignores the token and deletes its cookie.
     pub fn verify<Id: DeserializeOwned>(&self, token: &str, now: u64) -> Result<RememberClaims<Id>, TokenError> {
-        let claims: RememberClaims<Id> = self.jws.open(token)?;
+        let (signed, gen) = match token.split_once(ROTATION_SEP) {
+            None => (token, 0),
+            Some((signed, suffix)) => (signed, self.open_suffix(signed, suffix)?),
+        };
+        let mut claims: RememberClaims<Id> = self.jws.open(signed)?;
+        claims.remember_gen = gen;
         self.check_claims(&claims, now)?;
         Ok(claims)
+    }
+
+    /// The generation a rotation suffix (`n~tag`) carries, when its tag is right.
+    fn open_suffix(&self, signed: &str, suffix: &str) -> Result<u32, TokenError> {
+        let invalid = TokenError::Invalid;
+        let (gen, tag) = suffix.split_once(ROTATION_SEP).ok_or_else(|| invalid("rotation suffix without a tag"))?;
+        // Canonical decimal only: one text per generation.
+        let gen: u32 = gen.parse().map_err(|_| invalid("rotation generation is not a number"))?;
+        if gen == 0 || gen.to_string().len() != suffix.len() - tag.len() - 1 {
+            return Err(invalid("rotation generation is not canonical"));
+        }
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid("rotation tag is not base64url"))?;
+        let expected = self.rotation_tag(signed, gen);
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(expected.as_slice(), tag.as_slice())) {
+            return Err(invalid("bad rotation tag"));
+        }
+        Ok(gen)
     }
 
     /// The rules a token's claims must keep at `now` (audience, expiry, issue time),
@@ -285,6 +358,51 @@ mod tests {
         let (t, _) = codec.issue(&42i64, LoginId::random(), Some(u64::MAX), now_secs(), day()).expect("test fixture");
         assert_eq!(t.split('.').count(), 3);
         assert!(t.len() < 300, "{}", t.len());
+    }
+
+    #[test]
+    fn a_rotated_token_keeps_its_claims_and_carries_its_generation() {
+        let codec = RememberCodec::new(&config(1));
+        let now = now_secs();
+        let (t0, _) = codec.issue(&5i64, LoginId::random(), Some(9), now, day()).expect("test fixture");
+        let t3 = codec.rotate(&t0, 3);
+        let c0 = codec.verify::<i64>(&t0, now).expect("gen 0");
+        let c3 = codec.verify::<i64>(&t3, now).expect("gen 3");
+        assert_eq!((c0.remember_gen, c3.remember_gen), (0, 3));
+        assert_eq!((c3.iat, c3.exp, c3.login_id, c3.auth_tag), (c0.iat, c0.exp, c0.login_id, c0.auth_tag));
+        assert_eq!(codec.rotate(&t3, 4), codec.rotate(&t0, 4), "a rotation replaces the suffix");
+        assert_eq!(codec.rotate(&t3, 0), t0);
+        let mut claims = c0.clone();
+        claims.remember_gen = 3;
+        assert_eq!(codec.sign(&claims).expect("sign"), t3, "signing at a generation is the same token");
+    }
+
+    #[test]
+    fn a_forged_or_malformed_rotation_suffix_is_rejected() {
+        let codec = RememberCodec::new(&config(1));
+        let other = RememberCodec::new(&config(2));
+        let now = now_secs();
+        let (t0, _) = codec.issue(&5i64, LoginId::random(), None, now, day()).expect("test fixture");
+        let t3 = codec.rotate(&t0, 3);
+        let (signed, suffix) = t3.split_once('~').expect("suffix");
+        let tag = suffix.split_once('~').expect("tag").1;
+        for bad in [
+            format!("{signed}~4~{tag}"),
+            format!("{signed}~03~{tag}"),
+            format!("{signed}~+3~{tag}"),
+            format!("{signed}~0~{tag}"),
+            format!("{signed}~3"),
+            format!("{signed}~3~"),
+            format!("{signed}~3~{tag}~"),
+            format!("{signed}~99999999999~{tag}"),
+            other.rotate(&t0, 3),
+        ] {
+            assert!(codec.verify::<i64>(&bad, now).is_err(), "{bad}");
+        }
+        // A suffix moved onto another login's token is worth nothing.
+        let (u0, _) = codec.issue(&5i64, LoginId::random(), None, now, day()).expect("test fixture");
+        let (u_signed, _) = (u0.as_str(), ());
+        assert!(codec.verify::<i64>(&format!("{u_signed}~{suffix}"), now).is_err());
     }
 
     #[test]

@@ -75,9 +75,14 @@ where
     }
 }
 
-/// On the way out: sets or deletes a login cookie as the request decided.
+/// On the way out: sets or deletes a login cookie as the request decided. The values
+/// are this crate's own (base64url tokens, or empty for a removal), which need no
+/// percent-encoding: the header is written as the cookie displays.
 fn apply_cookie<B>(res: &mut ServiceResponse<B>, cookie: &actix_web::cookie::Cookie<'static>) {
-    if let Err(err) = res.response_mut().add_cookie(cookie) {
-        tracing::error!(error = %err, cookie = cookie.name(), "could not set a login cookie header");
+    match actix_web::http::header::HeaderValue::from_str(&remember_cookie::header_text(cookie)) {
+        Ok(value) => {
+            res.response_mut().headers_mut().append(actix_web::http::header::SET_COOKIE, value);
+        }
+        Err(err) => tracing::error!(error = %err, cookie = cookie.name(), "could not set a login cookie header"),
     }
 }

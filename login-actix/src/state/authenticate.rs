@@ -260,11 +260,10 @@ async fn from_remember<L: UserLoader>(
     session: &Session,
     now: u64,
 ) -> Outcome {
-    let verified = {
-        // Borrow the parsed cookies rather than copying the token out.
+    let (presented, verified) = {
         let Ok(jar) = req.cookies() else { return Ok(None) };
         let Some(cookie) = jar.iter().find(|c| c.name() == state.config.cookie().name) else { return Ok(None) };
-        state.verify_remember::<<L::User as AuthUser>::Id>(cookie.value(), now)
+        (cookie.value().to_owned(), state.verify_remember::<<L::User as AuthUser>::Id>(cookie.value(), now))
     };
     let mut claims = match verified {
         Ok(claims) => claims,
@@ -298,7 +297,7 @@ async fn from_remember<L: UserLoader>(
         times.remember_gen
     };
     claims.remember_gen = current;
-    remember_cookie::schedule_token(state, req, &claims, now)?;
+    remember_cookie::schedule_rotated(state, req, &presented, &claims, now);
     let user_id = user.id();
     let login = Some(LoginRef { id: login_id, authenticated_at: 0, forced, remember_gen: current });
     let authed = Authed { user: Rc::new(user), fresh: false, via: Via::Remembered, login };

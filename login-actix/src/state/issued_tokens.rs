@@ -18,23 +18,31 @@ use login_core::internal::RememberClaims;
 /// How many tokens a worker remembers; the oldest goes first.
 const CAPACITY: usize = 256;
 
-/// A worker's lately signed remember tokens, by their signature segment.
+/// A worker's lately signed remember tokens, by their last segment (their signature or
+/// rotation tag: what tells tokens apart).
 #[derive(Default)]
 pub(crate) struct IssuedTokens {
-    by_signature: RefCell<HashMap<Box<str>, (Box<str>, Rc<dyn Any>)>>,
-    order: RefCell<VecDeque<Box<str>>>,
+    by_tag: RefCell<HashMap<u64, (Box<str>, Rc<dyn Any>)>>,
+    order: RefCell<VecDeque<u64>>,
 }
 
-/// The signature segment of a compact JWS (what tells tokens apart).
-fn signature(token: &str) -> Option<&str> {
-    token.rsplit_once('.').map(|(_, sig)| sig)
+/// The key of a token: the first eight bytes of its last segment (its signature or
+/// rotation tag, base64url of an HMAC: as good as random, and only this worker's own
+/// tokens are ever stored). Tokens are compared whole on a hit, so a key two tokens
+/// share only costs a full verification.
+fn key(token: &str) -> Option<u64> {
+    let start = token.bytes().rposition(|b| b == b'.' || b == b'~')? + 1;
+    let tag = token.as_bytes().get(start..start + 8)?;
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(tag);
+    Some(u64::from_le_bytes(bytes))
 }
 
 impl IssuedTokens {
     /// Remembers `token`, signed here with `claims`.
     pub(crate) fn remember<Id: Clone + 'static>(&self, token: &str, claims: &RememberClaims<Id>) {
-        let Some(sig) = signature(token) else { return };
-        let (Ok(mut map), Ok(mut order)) = (self.by_signature.try_borrow_mut(), self.order.try_borrow_mut()) else {
+        let Some(key) = key(token) else { return };
+        let (Ok(mut map), Ok(mut order)) = (self.by_tag.try_borrow_mut(), self.order.try_borrow_mut()) else {
             return;
         };
         if map.len() >= CAPACITY {
@@ -42,16 +50,15 @@ impl IssuedTokens {
                 map.remove(&oldest);
             }
         }
-        let key: Box<str> = sig.into();
-        if map.insert(key.clone(), (token.into(), Rc::new(claims.clone()))).is_none() {
+        if map.insert(key, (token.into(), Rc::new(claims.clone()))).is_none() {
             order.push_back(key);
         }
     }
 
     /// The claims of `token` when this worker signed exactly it.
     pub(crate) fn claims<Id: Clone + 'static>(&self, token: &str) -> Option<RememberClaims<Id>> {
-        let map = self.by_signature.try_borrow().ok()?;
-        let (signed, claims) = map.get(signature(token)?)?;
+        let map = self.by_tag.try_borrow().ok()?;
+        let (signed, claims) = map.get(&key(token)?)?;
         if **signed != *token {
             return None;
         }
@@ -80,21 +87,24 @@ mod tests {
     #[test]
     fn only_the_exact_token_signed_here_is_recognised() {
         let issued = IssuedTokens::default();
-        issued.remember("h.p.sig", &claims(7));
-        assert_eq!(issued.claims::<i64>("h.p.sig").map(|c| c.user_id), Some(7));
-        assert!(issued.claims::<i64>("h.other.sig").is_none(), "same signature, other payload");
-        assert!(issued.claims::<String>("h.p.sig").is_none(), "another id type");
+        issued.remember("h.p.signature", &claims(7));
+        assert_eq!(issued.claims::<i64>("h.p.signature").map(|c| c.user_id), Some(7));
+        assert!(issued.claims::<i64>("h.other.signature").is_none(), "same signature, other payload");
+        issued.remember("h.p.signature~2~rotation", &claims(8));
+        assert_eq!(issued.claims::<i64>("h.p.signature~2~rotation").map(|c| c.user_id), Some(8), "a rotated token");
+        assert!(issued.claims::<String>("h.p.signature").is_none(), "another id type");
         assert!(issued.claims::<i64>("nodots").is_none());
+        assert!(issued.claims::<i64>("h.p.short").is_none());
     }
 
     #[test]
     fn it_holds_at_most_its_capacity_oldest_out_first() {
         let issued = IssuedTokens::default();
         for i in 0..CAPACITY + 10 {
-            issued.remember(&format!("h.p.{i}"), &claims(i as i64));
+            issued.remember(&format!("h.p.{i:08}"), &claims(i as i64));
         }
-        assert!(issued.claims::<i64>("h.p.0").is_none());
-        assert!(issued.claims::<i64>(&format!("h.p.{}", CAPACITY + 9)).is_some());
-        assert_eq!(issued.by_signature.borrow().len(), CAPACITY);
+        assert!(issued.claims::<i64>("h.p.00000000").is_none());
+        assert!(issued.claims::<i64>(&format!("h.p.{:08}", CAPACITY + 9)).is_some());
+        assert_eq!(issued.by_tag.borrow().len(), CAPACITY);
     }
 }

@@ -42,6 +42,44 @@ pub(crate) fn named_cookie(
     cookie
 }
 
+/// The `Set-Cookie` text of a cookie [`named_cookie`] built: written directly for the
+/// attributes it sets (the hot path of a rotating restore), as the cookie crate
+/// displays it otherwise (a removal's `Expires`).
+pub(crate) fn header_text(cookie: &Cookie<'_>) -> String {
+    if cookie.expires().is_some() {
+        return cookie.to_string();
+    }
+    let mut text = String::with_capacity(cookie.name().len() + cookie.value().len() + 96);
+    text.push_str(cookie.name());
+    text.push('=');
+    text.push_str(cookie.value());
+    if cookie.http_only() == Some(true) {
+        text.push_str("; HttpOnly");
+    }
+    match cookie.same_site() {
+        Some(CookieSameSite::Strict) => text.push_str("; SameSite=Strict"),
+        Some(CookieSameSite::Lax) => text.push_str("; SameSite=Lax"),
+        Some(CookieSameSite::None) => text.push_str("; SameSite=None"),
+        None => {}
+    }
+    if cookie.secure() == Some(true) {
+        text.push_str("; Secure");
+    }
+    if let Some(path) = cookie.path() {
+        text.push_str("; Path=");
+        text.push_str(path);
+    }
+    if let Some(domain) = cookie.domain() {
+        text.push_str("; Domain=");
+        text.push_str(domain);
+    }
+    if let Some(age) = cookie.max_age() {
+        // Writing into a String cannot fail.
+        let _ = std::fmt::Write::write_fmt(&mut text, format_args!("; Max-Age={}", age.whole_seconds()));
+    }
+    text
+}
+
 /// The cookie that deletes the remember cookie: same name, Path, Domain and attributes,
 /// empty value, `Max-Age=0` and an `Expires` in the past.
 pub(crate) fn removal_cookie(settings: &CookieSettings) -> Cookie<'static> {
@@ -84,6 +122,22 @@ pub(crate) fn schedule_token<Id: serde::Serialize + Clone + 'static>(
     Ok(())
 }
 
+/// Schedules the cookie of `presented` (a token verified in this request) rotated to
+/// `claims`' generation, lasting until its expiry: its signed part is kept, only the
+/// rotation suffix is new.
+pub(crate) fn schedule_rotated<Id: Clone + 'static>(
+    state: &LoginContext,
+    req: &HttpRequest,
+    presented: &str,
+    claims: &RememberClaims<Id>,
+    now: u64,
+) {
+    let token = state.codec.rotate(presented, claims.remember_gen);
+    state.issued.remember(&token, claims);
+    let lifetime = Duration::from_secs(claims.exp.saturating_sub(now));
+    schedule(state, req, remember_cookie(state.config.cookie(), token, lifetime));
+}
+
 /// Schedules the removal of the remember cookie (same name, Path, Domain, attributes).
 pub(crate) fn schedule_delete(state: &LoginContext, req: &HttpRequest) {
     schedule(state, req, removal_cookie(state.config.cookie()));
@@ -106,4 +160,27 @@ pub(crate) fn take(state: &LoginContext, req: &HttpRequest) -> Vec<Cookie<'stati
     let Some(pending) = req.extensions_mut().remove::<PendingCookies>() else { return Vec::new() };
     state.pending_cookies.set(state.pending_cookies.get().saturating_sub(1));
     pending.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_text_is_what_the_cookie_crate_writes() {
+        let mut settings = CookieSettings::default();
+        for (same_site, secure, domain) in
+            [(SameSite::Lax, true, None), (SameSite::Strict, false, Some("example.com")), (SameSite::None, true, None)]
+        {
+            settings.same_site = same_site;
+            settings.secure = secure;
+            settings.domain = domain.map(str::to_owned);
+            let cookie = remember_cookie(&settings, "a.b.c~2~t".into(), Duration::from_secs(86_400));
+            let ours = Cookie::parse(header_text(&cookie)).expect("parses");
+            let theirs = Cookie::parse(cookie.to_string()).expect("parses");
+            assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
+        }
+        let removal = removal_cookie(&settings);
+        assert_eq!(header_text(&removal), removal.to_string());
+    }
 }

@@ -1,0 +1,400 @@
+//! Outside review of issue 20 (second factor, known browsers, per-account throttle).
+//!
+//! The `problem_*` tests reproduce problems (they fail on the code under review); the
+//! `held_*` tests are attacks that were tried and held (they pass).
+
+use std::{sync::Arc, time::Duration};
+
+use actix_session::{storage::CookieSessionStore, SessionMiddleware};
+use actix_web::{cookie::Key, post, test as atest, web, App, HttpResponse};
+use login_actix::{
+    registry::MemoryRegistry,
+    two_factor::{PendingUser, TotpSecret, WrongCode},
+    LoginError, LoginMiddleware, LoginSession, LoginThrottle, Remember,
+};
+use login_examples::settings::{SessionStoreKind, Settings};
+use login_tests::{
+    demo::{isolated_settings, Browser, DemoServer, Reply},
+    routes::{dashboard, index, logout},
+    send, users_loader, Harness, Jar, User, Users,
+};
+use serde::Deserialize;
+
+// ---------------------------------------------------------------------------------
+// Over HTTP (the demo)
+// ---------------------------------------------------------------------------------
+
+fn server_with(change: impl FnOnce(&mut Settings)) -> DemoServer {
+    let mut settings = isolated_settings(SessionStoreKind::Cookie, None);
+    change(&mut settings);
+    DemoServer::start(settings).expect("demo starts")
+}
+
+/// Codes of successive TOTP steps around now (copied from demo_two_factor.rs).
+struct Steps {
+    base: u64,
+    next: u64,
+}
+
+impl Steps {
+    fn new() -> Steps {
+        let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs();
+        let left = 30 - now() % 30;
+        if left < 10 {
+            std::thread::sleep(Duration::from_secs(left + 1));
+        }
+        let base = now() / 30;
+        Steps { base: base - 1, next: 0 }
+    }
+
+    fn code(&mut self, secret: &TotpSecret) -> String {
+        assert!(self.next < 3, "a test uses at most three steps");
+        let step = self.base + self.next;
+        self.next += 1;
+        secret.code_at(step * 30)
+    }
+}
+
+fn text_of(body: &str, id: &str) -> String {
+    let start = body.find(&format!(r#"id="{id}""#)).unwrap_or_else(|| panic!("no #{id} in {body}"));
+    let rest = &body[start..];
+    let open = rest.find('>').expect("tag end") + 1;
+    let close = rest[open..].find('<').expect("text end");
+    rest[open..open + close].to_owned()
+}
+
+fn enrol(b: &mut Browser, user: &str, password: &str, steps: &mut Steps) -> TotpSecret {
+    assert_eq!(b.login(user, password, None).status, 303);
+    let page = b.get("/settings/two-factor");
+    assert_eq!(page.status, 200);
+    let secret = TotpSecret::from_base32(&text_of(&page.body, "totp-secret")).expect("a base32 secret");
+    let enabled = b.post("/settings/two-factor/enable", &[("code", &steps.code(&secret))]);
+    assert_eq!(enabled.status, 200, "{}", enabled.body);
+    secret
+}
+
+/// A form POST from client address `ip` (the server runs with `--trust-proxy`).
+fn post_from(b: &mut Browser, ip: &str, path: &str, form: &[(&str, &str)]) -> Reply {
+    let req = b.client().post(b.url(path)).header("x-forwarded-for", ip).form(form);
+    b.send(req)
+}
+
+fn login_from(b: &mut Browser, ip: &str, username: &str, password: &str) -> Reply {
+    post_from(b, ip, "/login", &[("username", username), ("password", password)])
+}
+
+/// The account `bob` pushed over its per-account limit (3) by three wrong passwords
+/// from three addresses, none of them bob's.
+fn flood_bob(server: &DemoServer) {
+    for i in 0..3 {
+        let r = login_from(&mut Browser::new(server.addr), &format!("198.51.100.{i}"), "bob", "wrong");
+        assert_eq!(r.location, "/login?error=1");
+    }
+}
+
+fn attacked_server() -> DemoServer {
+    server_with(|s| {
+        s.account_attempts = 3;
+        s.trust_proxy = true;
+    })
+}
+
+/// The owner, logged in and fresh in the browser the account knows, cannot change
+/// their password while strangers flood the account: `POST /settings/password` uses
+/// `LoginThrottle::attempt` (which refuses every browser over the per-account limit),
+/// not `attempt_for`. The attacker locks the owner out of the one action they need.
+#[test]
+fn problem_owner_cannot_change_password_while_the_account_is_flooded() {
+    let server = attacked_server();
+    let mut bobs = Browser::new(server.addr);
+    assert_eq!(login_from(&mut bobs, "192.0.2.1", "bob", "builder").location, "/");
+    assert!(bobs.jar.get("_device").is_some(), "bob's browser is known to the account");
+    flood_bob(&server);
+    assert_eq!(login_from(&mut bobs, "192.0.2.1", "bob", "builder").location, "/", "known: /login lets it through");
+    let r = post_from(
+        &mut bobs,
+        "192.0.2.1",
+        "/settings/password",
+        &[("current_password", "builder"), ("new_password", "a-new-password")],
+    );
+    assert_eq!(
+        (r.status, r.location.as_str()),
+        (303, "/settings?changed=1"),
+        "the owner's own, fresh, known browser is refused a password change"
+    );
+}
+
+/// "Log out everywhere" (the owner's reaction to an attack) ends the known status of
+/// the owner's own browser too (the device cookie is bound to the session auth hash,
+/// which holds the session epoch): with the account flooded, the owner can no longer
+/// log in from the very browser they pressed the button in, although neither the
+/// password changed nor "forget devices" was used, and `_device` should survive logout.
+#[test]
+fn problem_log_out_everywhere_locks_the_owners_browser_out_of_a_flooded_account() {
+    let server = attacked_server();
+    let mut bobs = Browser::new(server.addr);
+    assert_eq!(login_from(&mut bobs, "192.0.2.1", "bob", "builder").location, "/");
+    flood_bob(&server);
+    assert_eq!(login_from(&mut bobs, "192.0.2.1", "bob", "builder").location, "/", "known: let through");
+    assert_eq!(bobs.post("/logout/all", &[]).location, "/");
+    let r = login_from(&mut bobs, "192.0.2.1", "bob", "builder");
+    assert_eq!(
+        (r.status, r.location.as_str()),
+        (303, "/"),
+        "the owner's browser is now an unknown browser of a flooded account"
+    );
+}
+
+/// A password change leaves no browser known, not even the one that changed it (it
+/// is not re-issued a `_device`): after changing the password under attack, the owner
+/// is locked out of their own browser for the rest of the window.
+#[test]
+fn problem_password_change_locks_the_owners_own_browser_out_of_a_flooded_account() {
+    let server = attacked_server();
+    let mut bobs = Browser::new(server.addr);
+    assert_eq!(login_from(&mut bobs, "192.0.2.1", "bob", "builder").location, "/");
+    let r = post_from(
+        &mut bobs,
+        "192.0.2.1",
+        "/settings/password",
+        &[("current_password", "builder"), ("new_password", "a-new-password")],
+    );
+    assert_eq!(r.location, "/settings?changed=1");
+    flood_bob(&server);
+    bobs.post("/logout", &[]);
+    let r = login_from(&mut bobs, "192.0.2.1", "bob", "a-new-password");
+    assert_eq!(
+        (r.status, r.location.as_str()),
+        (303, "/"),
+        "the browser that changed the password is an unknown browser of its account"
+    );
+}
+
+/// Cross-origin POSTs to every new route are refused (held).
+#[test]
+fn held_cross_origin_posts_to_the_new_routes_are_refused() {
+    let server = server_with(|_| {});
+    let mut b = Browser::new(server.addr);
+    assert_eq!(b.login("alice", "wonderland", None).status, 303);
+    for path in [
+        "/settings/two-factor/enable",
+        "/settings/two-factor/disable",
+        "/settings/two-factor/recovery-codes",
+        "/settings/two-factor/forget-devices",
+        "/login/sudo",
+        "/login/two-factor",
+    ] {
+        let req = b.client().post(b.url(path)).header("origin", "https://evil.example").form(&[("code", "123456")]);
+        assert_eq!(b.send(req).status, 403, "{path} with a foreign Origin");
+        let req = b.client().post(b.url(path)).header("sec-fetch-site", "cross-site").form(&[("code", "123456")]);
+        assert_eq!(b.send(req).status, 403, "{path} cross-site");
+    }
+}
+
+/// Empty, malformed, non-ASCII, duplicated and huge codes never cause a 5xx (held);
+/// the enrolment code counts as a use of its step; an unsafe `next` kept through the
+/// code step is dropped (held).
+#[test]
+fn held_bad_codes_replayed_enrolment_code_and_unsafe_next() {
+    let server = server_with(|_| {});
+    let mut steps = Steps::new();
+    let mut b = Browser::new(server.addr);
+    let secret = TotpSecret::from_base32(&{
+        assert_eq!(b.login("alice", "wonderland", None).status, 303);
+        text_of(&b.get("/settings/two-factor").body, "totp-secret")
+    })
+    .expect("secret");
+    let enrol_code = steps.code(&secret);
+    for bad in ["", "\u{0}", "１２３４５６", "12345\u{7f}", "-----", &"9".repeat(5000)] {
+        let r = b.post("/settings/two-factor/enable", &[("code", bad)]);
+        assert!(r.status < 500 && r.status != 200, "enable {bad:?}: {}", r.status);
+    }
+    assert_eq!(b.post("/settings/two-factor/enable", &[("code", &enrol_code)]).status, 200);
+
+    let mut p = Browser::new(server.addr);
+    let r = p.post(
+        "/login?next=https://evil.example/",
+        &[("username", "alice"), ("password", "wonderland"), ("next", "/\\evil.example")],
+    );
+    assert_eq!(r.location, "/login/two-factor");
+    let huge = "1".repeat(100_000);
+    for bad in ["\u{0}１２３４５６", huge.as_str()] {
+        let r = p.post("/login/two-factor", &[("code", bad)]);
+        assert!(r.status < 500, "code step {:?}: {}", bad.chars().take(8).collect::<String>(), r.status);
+    }
+    let dup = p.client().post(p.url("/login/two-factor")).header("content-type", "application/x-www-form-urlencoded");
+    let r = p.send(dup.body("code=1&code=2"));
+    assert!(r.status < 500, "a duplicated field: {}", r.status);
+    let r = p.post("/login/two-factor", &[("code", &enrol_code)]);
+    assert_eq!(r.status, 400, "the code that confirmed enrolment is used");
+    let r = p.post("/login/two-factor?next=//evil.example", &[("code", &steps.code(&secret))]);
+    assert_eq!(r.status, 303);
+    assert!(r.location.starts_with('/') && !r.location.starts_with("//"), "{}", r.location);
+    assert!(!r.location.contains("evil"), "{}", r.location);
+}
+
+// ---------------------------------------------------------------------------------
+// In process (the library)
+// ---------------------------------------------------------------------------------
+
+const SECRET: [u8; 64] = [121; 64];
+
+fn alice_secret() -> TotpSecret {
+    TotpSecret::from_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").expect("base32")
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    id: i64,
+    password: String,
+    remember: Option<String>,
+    next: Option<String>,
+}
+
+fn throttled(err: LoginError) -> actix_web::Result<HttpResponse> {
+    match err {
+        LoginError::Throttled { retry_after } => {
+            Ok(HttpResponse::TooManyRequests().insert_header(("Retry-After", retry_after.to_string())).finish())
+        }
+        other => Err(other.into()),
+    }
+}
+
+#[post("/login")]
+async fn login(
+    form: web::Form<LoginForm>,
+    users: web::Data<Users>,
+    throttle: LoginThrottle,
+    auth: LoginSession,
+) -> actix_web::Result<HttpResponse> {
+    let user = users.get(form.id);
+    let name = user.as_ref().map_or_else(|| format!("nobody-{}", form.id), |u| u.name.clone());
+    let attempt = match throttle.attempt_for(&name, user.as_ref()).await {
+        Ok(attempt) => attempt,
+        Err(err) => return throttled(err),
+    };
+    let Some(user) = user.filter(|u| u.password == form.password) else {
+        attempt.failed();
+        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login?error=1")).finish());
+    };
+    let remember = Remember::from_form_value(form.remember.as_deref());
+    if user.id == 1 && !auth.trusts_browser(&user).await? {
+        attempt.pending().await?;
+        auth.begin_second_factor(&user, remember, &name, form.next.as_deref()).await?;
+        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login/two-factor")).finish());
+    }
+    attempt.succeeded().await?;
+    Ok(auth.login_user(&user, remember).await?.next(form.next.as_deref()).into_response())
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    code: String,
+    trust: Option<String>,
+}
+
+#[post("/login/two-factor")]
+async fn code_step(
+    form: web::Form<CodeForm>,
+    pending: PendingUser<User>,
+    throttle: LoginThrottle,
+    auth: LoginSession,
+) -> actix_web::Result<HttpResponse> {
+    let (Some(user), Some(name)) = (pending.user(), pending.username()) else {
+        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login")).finish());
+    };
+    let attempt = match throttle.attempt_for(name, Some(user)).await {
+        Ok(attempt) => attempt,
+        Err(err) => return throttled(err),
+    };
+    if !auth.check_totp(user, &alice_secret(), &form.code).await? {
+        attempt.failed();
+        return Ok(match pending.wrong_code().await? {
+            WrongCode::TryAgain { .. } => HttpResponse::BadRequest().body("wrong code"),
+            WrongCode::Ended => HttpResponse::BadRequest().body("start over"),
+        });
+    }
+    attempt.succeeded().await?;
+    let redirect = auth.complete_second_factor(&pending, form.trust.is_some()).await?;
+    Ok(redirect.next(pending.next()).fallback("/").into_response())
+}
+
+#[post("/forget-browsers")]
+async fn forget(users: web::Data<Users>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+    let alice = users.get(1).expect("alice");
+    auth.forget_browsers(&alice).await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+fn config(t: &Harness, registry: Arc<MemoryRegistry>) -> login_actix::LoginConfig {
+    t.builder(SECRET).registry(registry).device_lifetime(Duration::from_secs(86_400)).build().expect("config")
+}
+
+macro_rules! app {
+    ($t:expr, $registry:expr) => {
+        atest::init_service(
+            App::new()
+                .app_data($t.users.clone())
+                .service(login)
+                .service(code_step)
+                .service(forget)
+                .service(dashboard)
+                .service(index)
+                .service(logout)
+                .wrap(LoginMiddleware::new(users_loader(), config(&$t, $registry)))
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
+                        .cookie_secure(false)
+                        .build(),
+                ),
+        )
+        .await
+    };
+}
+
+fn password(id: i64, password: &str) -> atest::TestRequest {
+    let form = vec![("id", id.to_string()), ("password", password.to_owned()), ("next", "/dashboard".to_owned())];
+    atest::TestRequest::post().uri("/login").set_form(form)
+}
+
+fn code_req(code: &str, trust: bool) -> atest::TestRequest {
+    let mut form = vec![("code", code.to_owned())];
+    if trust {
+        form.push(("trust", "on".to_owned()));
+    }
+    atest::TestRequest::post().uri("/login/two-factor").set_form(form)
+}
+
+/// With the library's default registry (in memory), "forget every browser" does not
+/// survive a restart: the device epoch goes back to 0, so every cookie issued before
+/// the forget (epoch 0) is valid again, trust included. A browser the user removed
+/// (a stolen laptop) skips the second factor again after the next deploy.
+#[actix_rt::test]
+async fn problem_forgotten_browsers_are_trusted_again_after_a_restart_with_the_default_registry() {
+    let t = Harness::new();
+    let before = Arc::new(MemoryRegistry::new());
+    let app = app!(t, before.clone());
+    let now = config(&t, before.clone()).now();
+    let mut laptop = Jar::new();
+    send(&app, &mut laptop, password(1, "alice-pw")).await;
+    let res = send(&app, &mut laptop, code_req(&alice_secret().code_at(now), true)).await;
+    assert_eq!(login_tests::location(&res), "/dashboard");
+    send(&app, &mut laptop, login_tests::routes::post("/logout", "")).await;
+    // The laptop is stolen: alice forgets every browser.
+    send(&app, &mut Jar::new(), login_tests::routes::post("/forget-browsers", "")).await;
+    let res = send(&app, &mut laptop.clone(), password(1, "alice-pw")).await;
+    assert_eq!(login_tests::location(&res), "/login/two-factor", "forgotten before the restart");
+    drop(app);
+    drop(before);
+
+    // The process restarts (a new default registry); the cookies and the secret stay.
+    t.advance(60);
+    let after = Arc::new(MemoryRegistry::new());
+    let app = app!(t, after.clone());
+    let res = send(&app, &mut laptop, password(1, "alice-pw")).await;
+    assert_eq!(
+        login_tests::location(&res),
+        "/login/two-factor",
+        "the forgotten laptop skips the second factor again after a restart"
+    );
+}
