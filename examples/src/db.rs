@@ -149,6 +149,12 @@ impl AuthUser for User {
     fn last_login_at(&self) -> Option<u64> {
         u64::try_from(self.last_login_at).ok()
     }
+
+    // "Log out everywhere" moves the session epoch, not the password: the browsers the
+    // account knows stay known; a password change forgets them.
+    fn device_auth_hash(&self) -> Option<Vec<u8>> {
+        Some(self.password_hash.clone().into_bytes())
+    }
 }
 
 /// A database failure.

@@ -284,26 +284,6 @@ pub fn sessions(username: &str, logins: &[LoginInfo]) -> String {
     layout("Sessions", Some(username), &body)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_everything_that_matters() {
-        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;");
-        let page = login(None, "\"><script>alert(1)</script>", None);
-        assert!(!page.contains("<script>alert"));
-        assert!(page.contains("&quot;&gt;&lt;script&gt;"));
-    }
-
-    #[test]
-    fn utc_dates() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
-        assert_eq!(utc(1_800_000_000), "2027-01-15 08:00:00 UTC");
-    }
-}
-
 /// An inline SVG QR code of `text`, with id `totp-qr`.
 pub fn qr_svg(text: &str) -> String {
     match qrcode::QrCode::new(text.as_bytes()) {
@@ -397,4 +377,24 @@ pub fn two_factor_over() -> String {
         None,
         r#"<h1>Too many wrong codes</h1><p class="error" id="error">Log in again to get another try.</p><p><a href="/login">Log in</a></p>"#,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_everything_that_matters() {
+        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;");
+        let page = login(None, "\"><script>alert(1)</script>", None);
+        assert!(!page.contains("<script>alert"));
+        assert!(page.contains("&quot;&gt;&lt;script&gt;"));
+    }
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(utc(1_800_000_000), "2027-01-15 08:00:00 UTC");
+    }
 }

@@ -93,7 +93,10 @@ pub use error::{ConfigError, StoreError, TokenError};
 #[cfg(feature = "flow")]
 pub use login_id::{BadLoginId, LoginId};
 #[cfg(feature = "flow")]
-pub use memory_registry::{MemoryRegistry, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER, MAX_LOGINS_PER_USER_BOUND};
+pub use memory_registry::{
+    MemoryRegistry, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER, MAX_LOGINS_PER_USER_BOUND, MAX_PENDING_LOGINS,
+    MAX_PENDING_PER_USER,
+};
 pub use next::{is_safe_next, login_redirect_url, login_redirect_url_with, next_form_value};
 #[cfg(feature = "flow")]
 pub use registry::{user_agent_label, user_key, LiveLogin, LoginRegistry, LoginTimes, USER_AGENT_LABEL_MAX};

@@ -68,6 +68,10 @@ pub struct MemoryRegistry {
     inner: Mutex<Inner>,
     max_logins: usize,
     max_per_user: usize,
+    /// Where every user's device epoch starts: random per registry, so that after a
+    /// restart no device cookie of before is valid (a "forget every browser" is never
+    /// undone by a restart; every browser is unknown again, as every login is gone).
+    epoch_base: u64,
 }
 
 /// Hashes a [`LoginId`] by folding its two 8-byte words (the second is random). The
@@ -124,6 +128,9 @@ struct Inner {
     pending_by_expiry: BTreeSet<(u64, LoginId)>,
 }
 
+/// The most pending logins one user holds in every store; a new one ends the oldest.
+pub const MAX_PENDING_PER_USER: usize = 10;
+
 /// The most pending logins a [`MemoryRegistry`] holds; past it, the one ending soonest
 /// goes (each lasts minutes, so only a flood of right passwords gets here).
 pub const MAX_PENDING_LOGINS: usize = 100_000;
@@ -149,6 +156,14 @@ impl Inner {
             self.drop_pending(id);
         }
         self.drop_pending(pending.id);
+        // A user's own flood of right passwords evicts that user's pending logins only.
+        let theirs: Vec<LoginId> = self.pending_by_user.get(&pending.user_key).into_iter().flatten().copied().collect();
+        if theirs.len() >= MAX_PENDING_PER_USER {
+            let oldest = theirs.iter().min_by_key(|id| self.pending.get(id).map(|p| p.created_at));
+            if let Some(&oldest) = oldest {
+                self.drop_pending(oldest);
+            }
+        }
         self.pending_by_expiry.insert((pending.expires_at, pending.id));
         self.pending_by_user.entry(pending.user_key.clone()).or_default().insert(pending.id);
         self.pending.insert(pending.id, pending);
@@ -174,6 +189,7 @@ impl MemoryRegistry {
             inner: Mutex::new(Inner::default()),
             max_logins: max_logins.max(1),
             max_per_user: MAX_LOGINS_PER_USER_BOUND,
+            epoch_base: rand::random::<u64>() >> 1,
         }
     }
 
@@ -393,14 +409,15 @@ impl LoginRegistry for MemoryRegistry {
     }
 
     fn device_epoch(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
-        Box::pin(ready(self.lock().map(|inner| inner.second_factor.get(user_key).map_or(0, |s| s.1))))
+        let forgotten = self.lock().map(|inner| inner.second_factor.get(user_key).map_or(0, |s| s.1));
+        Box::pin(ready(forgotten.map(|n| self.epoch_base.wrapping_add(n))))
     }
 
     fn forget_devices(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
         let answer = self.lock().map(|mut inner| {
             let state = inner.second_factor.entry(user_key.to_owned()).or_insert((0, 0));
             state.1 += 1;
-            state.1
+            self.epoch_base.wrapping_add(state.1)
         });
         Box::pin(ready(answer))
     }

@@ -314,7 +314,6 @@ impl RememberCodec {
 mod tests {
     use super::*;
     use crate::clock::now_secs;
-    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
     use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 
     fn config(secret: u8) -> LoginConfig {

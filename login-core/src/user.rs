@@ -61,6 +61,16 @@ pub trait AuthUser: 'static {
         None
     }
 
+    /// What the device cookie (feature `two-factor` of login-actix) is bound to: when
+    /// it changes, every browser of the user is forgotten (neither trusted nor known
+    /// to the per-account throttle). Default: the
+    /// [`session_auth_hash`](AuthUser::session_auth_hash). When the auth hash also
+    /// changes at "log out everywhere" (a session epoch), return the password hash
+    /// alone here, so that logging out everywhere keeps the owner's browsers known.
+    fn device_auth_hash(&self) -> Option<Vec<u8>> {
+        self.session_auth_hash()
+    }
+
     /// Whether the user holds `permission` (`#[login_required(permission = "admin")]`).
     ///
     /// Answer from the user value the loader returned (load the permissions with the

@@ -165,8 +165,9 @@ async fn change_password(
     throttle: LoginThrottle,
     auth: LoginSession,
 ) -> actix_web::Result<HttpResponse> {
-    // The current password is a credential: its checks are throttled like logins.
-    let attempt = match throttle.attempt(&user.username).await {
+    // The current password is a credential: its checks are throttled like logins (the
+    // account's own browsers still get through when it is under attack).
+    let attempt = match throttle.attempt_for(&user.username, Some(&*user)).await {
         Ok(attempt) => attempt,
         Err(err) => return throttled(err),
     };

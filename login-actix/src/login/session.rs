@@ -522,6 +522,8 @@ impl LoginSession {
                 self.issue_remember(&user_id, login, auth_tag, now, lifetime)?;
             }
         }
+        #[cfg(feature = "two-factor")]
+        crate::two_factor::device_cookie::keep_known(&self.state, &self.req, user, now).await?;
         let record = self.write_record::<U>(&session, user_id, login, auth_tag)?;
         tracing::info!(user_id = ?record.user_id, other_logins_ended = ended, "auth hash refreshed; other logins ended");
         Ok(())

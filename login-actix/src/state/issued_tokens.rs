@@ -18,11 +18,14 @@ use login_core::internal::RememberClaims;
 /// How many tokens a worker remembers; the oldest goes first.
 const CAPACITY: usize = 256;
 
+/// A token signed here and its claims (a `RememberClaims<Id>`).
+type Issued = (Box<str>, Rc<dyn Any>);
+
 /// A worker's lately signed remember tokens, by their last segment (their signature or
 /// rotation tag: what tells tokens apart).
 #[derive(Default)]
 pub(crate) struct IssuedTokens {
-    by_tag: RefCell<HashMap<u64, (Box<str>, Rc<dyn Any>)>>,
+    by_tag: RefCell<HashMap<u64, Issued>>,
     order: RefCell<VecDeque<u64>>,
 }
 

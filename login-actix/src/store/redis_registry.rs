@@ -167,13 +167,21 @@ redis.call('HSET', KEYS[1], 'step', ARGV[1])
 return 1";
 
 /// Adds a pending login: its hash (the record and its failures) expiring with it, and
-/// its membership of the user's pending set.
+/// its entry in the user's pending set (by creation time), which keeps at most the
+/// newest ARGV[8]: older ones end.
 const INSERT_PENDING: &str = r"
 redis.call('HSET', KEYS[1], 'record', ARGV[1], 'failures', ARGV[2], 'user_key', ARGV[3])
 redis.call('EXPIREAT', KEYS[1], ARGV[4])
-redis.call('SADD', KEYS[2], ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[7], ARGV[5])
 local ttl = redis.call('TTL', KEYS[2])
 if ttl < 0 or tonumber(ARGV[6]) + ttl < tonumber(ARGV[4]) then redis.call('EXPIREAT', KEYS[2], ARGV[4]) end
+local n = redis.call('ZCARD', KEYS[2])
+local max = tonumber(ARGV[8])
+if n > max then
+  local old = redis.call('ZRANGE', KEYS[2], 0, n - max - 1)
+  for _, id in ipairs(old) do redis.call('DEL', ARGV[9] .. id) end
+  redis.call('ZREM', KEYS[2], unpack(old))
+end
 return 1";
 
 /// Counts a wrong code; ends the pending login at the limit.
@@ -418,7 +426,10 @@ impl LoginRegistry for RedisRegistry {
                 .arg(&pending.user_key)
                 .arg(pending.expires_at)
                 .arg(pending.id.to_string())
-                .arg(login_core::internal::now_secs());
+                .arg(login_core::internal::now_secs())
+                .arg(pending.created_at)
+                .arg(login_core::MAX_PENDING_PER_USER)
+                .arg(format!("{}p:", self.prefix));
             self.conn.run(|mut c| async move { call.invoke_async::<i64>(&mut c).await }).await.map(drop)
         })
     }
@@ -460,7 +471,7 @@ impl LoginRegistry for RedisRegistry {
         let set = self.pending_set(user_key);
         Box::pin(async move {
             let key = set.clone();
-            let ids: Vec<String> = self.conn.run(|mut c| async move { c.smembers(key).await }).await?;
+            let ids: Vec<String> = self.conn.run(|mut c| async move { c.zrange(key, 0, -1).await }).await?;
             let mut pipe = redis::pipe();
             for id in ids.iter().filter_map(|id| id.parse::<LoginId>().ok()) {
                 pipe.del(self.pending_key(id));

@@ -290,6 +290,13 @@ impl LoginRegistry for SqliteRegistry {
     fn insert_pending(&self, pending: PendingLogin) -> BoxFuture<'_, Result<(), StoreError>> {
         self.run(move |c| {
             c.execute("DELETE FROM login_pending WHERE expires_at <= ?1", [int(pending.created_at)])?;
+            // At most a few per user: a user's own flood of right passwords ends that
+            // user's oldest pending logins.
+            c.execute(
+                "DELETE FROM login_pending WHERE id IN (SELECT id FROM login_pending WHERE user_key = ?1
+                 ORDER BY expires_at DESC LIMIT -1 OFFSET ?2)",
+                params![pending.user_key, login_core::MAX_PENDING_PER_USER as i64 - 1],
+            )?;
             let record =
                 serde_json::to_string(&pending).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
             c.execute(

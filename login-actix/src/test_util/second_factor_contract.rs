@@ -40,11 +40,29 @@ pub async fn second_factor_contract(registry: &dyn LoginRegistry) {
     assert!(registry.use_totp_step(&alice, 101).await.expect("step"), "a later step is accepted");
     assert!(registry.use_totp_step(&bob, 100).await.expect("step"), "steps are per user");
 
-    // Device epochs start at 0 and only move on.
-    assert_eq!(registry.device_epoch(&alice).await.expect("epoch"), 0, "a user starts at epoch 0");
-    assert_eq!(registry.forget_devices(&alice).await.expect("forget"), 1);
-    assert_eq!(registry.device_epoch(&alice).await.expect("epoch"), 1, "forget_devices moves the epoch");
-    assert_eq!(registry.device_epoch(&bob).await.expect("epoch"), 0, "epochs are per user");
+    // Device epochs are per user and move at each "forget every browser".
+    let (a0, b0) =
+        (registry.device_epoch(&alice).await.expect("epoch"), registry.device_epoch(&bob).await.expect("epoch"));
+    assert_eq!(registry.device_epoch(&alice).await.expect("epoch"), a0, "an epoch stays until forgotten");
+    let a1 = registry.forget_devices(&alice).await.expect("forget");
+    assert_ne!(a1, a0, "forget_devices moves the epoch");
+    assert_eq!(registry.device_epoch(&alice).await.expect("epoch"), a1, "device_epoch answers the new one");
+    assert_ne!(registry.forget_devices(&alice).await.expect("forget"), a1, "and again");
+    assert_eq!(registry.device_epoch(&bob).await.expect("epoch"), b0, "epochs are per user");
+
+    // A user holds at most MAX_PENDING_PER_USER pending logins: the oldest go.
+    let carol = format!("\"2fa-carol-{run}\"");
+    let mut many = Vec::new();
+    for i in 0..login_core::MAX_PENDING_PER_USER + 2 {
+        let mut p = pending(&carol, now);
+        p.expires_at += i as u64;
+        p.created_at += i as u64;
+        registry.insert_pending(p.clone()).await.expect("insert");
+        many.push(p);
+    }
+    assert!(registry.pending(many[0].id, now).await.expect("pending").is_none(), "the oldest went");
+    assert!(registry.pending(many[many.len() - 1].id, now).await.expect("pending").is_some(), "the newest stays");
+    registry.remove_pending_of(&carol).await.expect("clean up");
 
     // Pending logins: kept whole, counted, ended.
     let first = pending(&alice, now);

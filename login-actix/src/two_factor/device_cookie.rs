@@ -32,7 +32,7 @@ pub(crate) async fn valid_for<U: AuthUser>(
         return Ok(None);
     };
     if claims.user_id != user.id()
-        || !ctx.config.keys().auth_tag_matches(claims.auth_tag, user.session_auth_hash().as_deref())
+        || !ctx.config.keys().auth_tag_matches(claims.auth_tag, user.device_auth_hash().as_deref())
     {
         return Ok(None);
     }
@@ -52,6 +52,18 @@ pub(crate) async fn trusted_for<U: AuthUser>(
     Ok(claims.and_then(|c| c.trusted_until).is_some_and(|until| until > now))
 }
 
+/// After the user's auth hash changed in this browser (a password change): the
+/// browser stays known to the account, its trust ends (a password change ends every
+/// browser's trust).
+pub(crate) async fn keep_known<U: AuthUser>(
+    ctx: &LoginContext,
+    req: &HttpRequest,
+    user: &U,
+    now: u64,
+) -> Result<(), LoginError> {
+    issue(ctx, req, user, None, now).await
+}
+
 /// Renews the device cookie at a completed login of `user`: a new cookie naming the
 /// user, lasting the device lifetime from now. A trust the browser already had for
 /// this user keeps its end (a later login never extends it); `trust` starts one now.
@@ -66,13 +78,25 @@ pub(crate) async fn renew<U: AuthUser>(
     let lifetime = ctx.config.device_lifetime().as_secs();
     let kept = valid_for(ctx, req, user, now).await?.and_then(|c| c.trusted_until).filter(|until| *until > now);
     let trusted_until = if trust { Some(now.saturating_add(lifetime)) } else { kept };
+    issue(ctx, req, user, trusted_until, now).await
+}
+
+/// Schedules a new device cookie of `user`, trusted until `trusted_until`.
+async fn issue<U: AuthUser>(
+    ctx: &LoginContext,
+    req: &HttpRequest,
+    user: &U,
+    trusted_until: Option<u64>,
+    now: u64,
+) -> Result<(), LoginError> {
+    let lifetime = ctx.config.device_lifetime().as_secs();
     let epoch = ctx.config.registry().device_epoch(&user_key(&user.id())).await?;
     let claims = DeviceClaims {
         user_id: user.id(),
         iat: now,
         exp: now.saturating_add(lifetime),
         aud: DEVICE_AUDIENCE.to_owned(),
-        auth_tag: ctx.config.keys().auth_tag(user.session_auth_hash().as_deref()),
+        auth_tag: ctx.config.keys().auth_tag(user.device_auth_hash().as_deref()),
         epoch,
         trusted_until,
     };

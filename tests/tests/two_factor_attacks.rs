@@ -1,7 +1,7 @@
-//! Outside review of issue 20 (second factor, known browsers, per-account throttle).
-//!
-//! The `problem_*` tests reproduce problems (they fail on the code under review); the
-//! `held_*` tests are attacks that were tried and held (they pass).
+//! Attacks on the second factor, the browsers an account knows and the per-account
+//! throttle: an attacker flooding an account cannot lock its owner out of the browsers
+//! it knows (password change, "log out everywhere"), a restart does not undo "forget
+//! every browser", cross-origin posts and bad codes get nothing.
 
 use std::{sync::Arc, time::Duration};
 
@@ -63,16 +63,6 @@ fn text_of(body: &str, id: &str) -> String {
     rest[open..open + close].to_owned()
 }
 
-fn enrol(b: &mut Browser, user: &str, password: &str, steps: &mut Steps) -> TotpSecret {
-    assert_eq!(b.login(user, password, None).status, 303);
-    let page = b.get("/settings/two-factor");
-    assert_eq!(page.status, 200);
-    let secret = TotpSecret::from_base32(&text_of(&page.body, "totp-secret")).expect("a base32 secret");
-    let enabled = b.post("/settings/two-factor/enable", &[("code", &steps.code(&secret))]);
-    assert_eq!(enabled.status, 200, "{}", enabled.body);
-    secret
-}
-
 /// A form POST from client address `ip` (the server runs with `--trust-proxy`).
 fn post_from(b: &mut Browser, ip: &str, path: &str, form: &[(&str, &str)]) -> Reply {
     let req = b.client().post(b.url(path)).header("x-forwarded-for", ip).form(form);
@@ -104,7 +94,7 @@ fn attacked_server() -> DemoServer {
 /// `LoginThrottle::attempt` (which refuses every browser over the per-account limit),
 /// not `attempt_for`. The attacker locks the owner out of the one action they need.
 #[test]
-fn problem_owner_cannot_change_password_while_the_account_is_flooded() {
+fn the_owner_changes_the_password_while_the_account_is_flooded() {
     let server = attacked_server();
     let mut bobs = Browser::new(server.addr);
     assert_eq!(login_from(&mut bobs, "192.0.2.1", "bob", "builder").location, "/");
@@ -130,7 +120,7 @@ fn problem_owner_cannot_change_password_while_the_account_is_flooded() {
 /// log in from the very browser they pressed the button in, although neither the
 /// password changed nor "forget devices" was used, and `_device` should survive logout.
 #[test]
-fn problem_log_out_everywhere_locks_the_owners_browser_out_of_a_flooded_account() {
+fn log_out_everywhere_keeps_the_owners_browser_known_to_a_flooded_account() {
     let server = attacked_server();
     let mut bobs = Browser::new(server.addr);
     assert_eq!(login_from(&mut bobs, "192.0.2.1", "bob", "builder").location, "/");
@@ -149,7 +139,7 @@ fn problem_log_out_everywhere_locks_the_owners_browser_out_of_a_flooded_account(
 /// is not re-issued a `_device`): after changing the password under attack, the owner
 /// is locked out of their own browser for the rest of the window.
 #[test]
-fn problem_password_change_locks_the_owners_own_browser_out_of_a_flooded_account() {
+fn the_browser_that_changed_the_password_stays_known_to_a_flooded_account() {
     let server = attacked_server();
     let mut bobs = Browser::new(server.addr);
     assert_eq!(login_from(&mut bobs, "192.0.2.1", "bob", "builder").location, "/");
@@ -170,9 +160,9 @@ fn problem_password_change_locks_the_owners_own_browser_out_of_a_flooded_account
     );
 }
 
-/// Cross-origin POSTs to every new route are refused (held).
+/// Cross-origin POSTs to every new route are refused.
 #[test]
-fn held_cross_origin_posts_to_the_new_routes_are_refused() {
+fn cross_origin_posts_to_the_second_factor_routes_are_refused() {
     let server = server_with(|_| {});
     let mut b = Browser::new(server.addr);
     assert_eq!(b.login("alice", "wonderland", None).status, 303);
@@ -191,11 +181,11 @@ fn held_cross_origin_posts_to_the_new_routes_are_refused() {
     }
 }
 
-/// Empty, malformed, non-ASCII, duplicated and huge codes never cause a 5xx (held);
+/// Empty, malformed, non-ASCII, duplicated and huge codes never cause a 5xx;
 /// the enrolment code counts as a use of its step; an unsafe `next` kept through the
-/// code step is dropped (held).
+/// code step is dropped.
 #[test]
-fn held_bad_codes_replayed_enrolment_code_and_unsafe_next() {
+fn bad_codes_a_replayed_enrolment_code_and_an_unsafe_next_get_nothing() {
     let server = server_with(|_| {});
     let mut steps = Steps::new();
     let mut b = Browser::new(server.addr);
@@ -370,7 +360,7 @@ fn code_req(code: &str, trust: bool) -> atest::TestRequest {
 /// the forget (epoch 0) is valid again, trust included. A browser the user removed
 /// (a stolen laptop) skips the second factor again after the next deploy.
 #[actix_rt::test]
-async fn problem_forgotten_browsers_are_trusted_again_after_a_restart_with_the_default_registry() {
+async fn forgotten_browsers_stay_forgotten_after_a_restart_with_the_memory_registry() {
     let t = Harness::new();
     let before = Arc::new(MemoryRegistry::new());
     let app = app!(t, before.clone());
