@@ -8,6 +8,7 @@ pub mod browser;
 pub mod demo;
 pub mod redis;
 pub mod routes;
+pub mod two_factor;
 
 use std::{
     collections::HashMap,

@@ -4,11 +4,12 @@
 //! same SQLite file), recovery codes once, disabling, forgetting browsers, and the
 //! per-account limit that lets only the account's browsers through.
 
-use std::time::Duration;
-
 use login_actix::two_factor::TotpSecret;
 use login_examples::settings::{RegistryKind, SessionStoreKind, Settings};
-use login_tests::demo::{isolated_settings, Browser, DemoServer};
+use login_tests::{
+    demo::{isolated_settings, Browser, DemoServer},
+    two_factor::Steps,
+};
 
 fn server_with(change: impl FnOnce(&mut Settings)) -> DemoServer {
     let mut settings = isolated_settings(SessionStoreKind::Cookie, None);
@@ -18,34 +19,6 @@ fn server_with(change: impl FnOnce(&mut Settings)) -> DemoServer {
 
 fn server() -> DemoServer {
     server_with(|_| {})
-}
-
-/// Codes of successive TOTP steps around now, without waiting for the clock: the
-/// step before, the current one, the next (each accepted once, in that order, while
-/// the current step lasts). Starts with at least ten seconds of its step left.
-struct Steps {
-    base: u64,
-    next: u64,
-}
-
-impl Steps {
-    fn new() -> Steps {
-        let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs();
-        let left = 30 - now() % 30;
-        if left < 10 {
-            std::thread::sleep(Duration::from_secs(left + 1));
-        }
-        let base = now() / 30;
-        Steps { base: base - 1, next: 0 }
-    }
-
-    /// The code of the next unused step (at most three).
-    fn code(&mut self, secret: &TotpSecret) -> String {
-        assert!(self.next < 3, "a test uses at most three steps");
-        let step = self.base + self.next;
-        self.next += 1;
-        secret.code_at(step * 30)
-    }
 }
 
 /// The text of the element with this id (`id="x">text<`).

@@ -7,107 +7,19 @@
 use std::{sync::Arc, time::Duration};
 
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
-use actix_web::{cookie::Key, post, test, web, App, HttpResponse};
+use actix_web::{cookie::Key, test, App};
 use login_actix::{
     registry::{LoginRegistry, MemoryRegistry},
-    two_factor::{PendingUser, TotpSecret, WrongCode},
-    LoginError, LoginMiddleware, LoginSession, LoginThrottle, Remember,
+    LoginMiddleware,
 };
 use login_tests::{
     routes::{dashboard, get, index, logout, post},
-    send, text, users_loader, Harness, Jar, User, Users,
+    send, text,
+    two_factor::{alice_secret, routes},
+    users_loader, Harness, Jar,
 };
-use serde::Deserialize;
 
 const SECRET: [u8; 64] = [121; 64];
-
-/// Alice's (user 1) authenticator secret; bob (2) has no second factor.
-fn alice_secret() -> TotpSecret {
-    TotpSecret::from_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").expect("base32")
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    id: i64,
-    password: String,
-    remember: Option<String>,
-    next: Option<String>,
-}
-
-fn throttled(err: LoginError) -> actix_web::Result<HttpResponse> {
-    match err {
-        LoginError::Throttled { retry_after } => {
-            Ok(HttpResponse::TooManyRequests().insert_header(("Retry-After", retry_after.to_string())).finish())
-        }
-        other => Err(other.into()),
-    }
-}
-
-#[post("/login")]
-async fn login(
-    form: web::Form<LoginForm>,
-    users: web::Data<Users>,
-    throttle: LoginThrottle,
-    auth: LoginSession,
-) -> actix_web::Result<HttpResponse> {
-    let user = users.get(form.id);
-    let name = user.as_ref().map_or_else(|| format!("nobody-{}", form.id), |u| u.name.clone());
-    let attempt = match throttle.attempt_for(&name, user.as_ref()).await {
-        Ok(attempt) => attempt,
-        Err(err) => return throttled(err),
-    };
-    let Some(user) = user.filter(|u| u.password == form.password) else {
-        attempt.failed();
-        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login?error=1")).finish());
-    };
-    let remember = Remember::from_form_value(form.remember.as_deref());
-    if user.id == 1 && !auth.trusts_browser(&user).await? {
-        attempt.pending().await?;
-        auth.begin_second_factor(&user, remember, &name, form.next.as_deref()).await?;
-        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login/two-factor")).finish());
-    }
-    attempt.succeeded().await?;
-    Ok(auth.login_user(&user, remember).await?.next(form.next.as_deref()).into_response())
-}
-
-#[derive(Deserialize)]
-struct CodeForm {
-    code: String,
-    trust: Option<String>,
-}
-
-#[post("/login/two-factor")]
-async fn code_step(
-    form: web::Form<CodeForm>,
-    pending: PendingUser<User>,
-    throttle: LoginThrottle,
-    auth: LoginSession,
-) -> actix_web::Result<HttpResponse> {
-    let (Some(user), Some(name)) = (pending.user(), pending.username()) else {
-        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login")).finish());
-    };
-    let attempt = match throttle.attempt_for(name, Some(user)).await {
-        Ok(attempt) => attempt,
-        Err(err) => return throttled(err),
-    };
-    if !auth.check_totp(user, &alice_secret(), &form.code).await? {
-        attempt.failed();
-        return Ok(match pending.wrong_code().await? {
-            WrongCode::TryAgain { .. } => HttpResponse::BadRequest().body("wrong code"),
-            WrongCode::Ended => HttpResponse::BadRequest().body("start over"),
-        });
-    }
-    attempt.succeeded().await?;
-    let redirect = auth.complete_second_factor(&pending, form.trust.is_some()).await?;
-    Ok(redirect.next(pending.next()).fallback("/").into_response())
-}
-
-#[post("/forget-browsers")]
-async fn forget(users: web::Data<Users>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
-    let alice = users.get(1).expect("alice");
-    auth.forget_browsers(&alice).await?;
-    Ok(HttpResponse::Ok().finish())
-}
 
 struct Setup {
     t: Harness,
@@ -142,9 +54,7 @@ macro_rules! app {
         test::init_service(
             App::new()
                 .app_data($s.t.users.clone())
-                .service(login)
-                .service(code_step)
-                .service(forget)
+                .configure(routes)
                 .service(dashboard)
                 .service(index)
                 .service(logout)

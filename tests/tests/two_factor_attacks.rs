@@ -6,19 +6,16 @@
 use std::{sync::Arc, time::Duration};
 
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
-use actix_web::{cookie::Key, post, test as atest, web, App, HttpResponse};
-use login_actix::{
-    registry::MemoryRegistry,
-    two_factor::{PendingUser, TotpSecret, WrongCode},
-    LoginError, LoginMiddleware, LoginSession, LoginThrottle, Remember,
-};
+use actix_web::{cookie::Key, test as atest, App};
+use login_actix::{registry::MemoryRegistry, two_factor::TotpSecret, LoginMiddleware};
 use login_examples::settings::{SessionStoreKind, Settings};
 use login_tests::{
     demo::{isolated_settings, Browser, DemoServer, Reply},
     routes::{dashboard, index, logout},
-    send, users_loader, Harness, Jar, User, Users,
+    send,
+    two_factor::{alice_secret, routes, Steps},
+    users_loader, Harness, Jar,
 };
-use serde::Deserialize;
 
 // ---------------------------------------------------------------------------------
 // Over HTTP (the demo)
@@ -28,31 +25,6 @@ fn server_with(change: impl FnOnce(&mut Settings)) -> DemoServer {
     let mut settings = isolated_settings(SessionStoreKind::Cookie, None);
     change(&mut settings);
     DemoServer::start(settings).expect("demo starts")
-}
-
-/// Codes of successive TOTP steps around now (copied from demo_two_factor.rs).
-struct Steps {
-    base: u64,
-    next: u64,
-}
-
-impl Steps {
-    fn new() -> Steps {
-        let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs();
-        let left = 30 - now() % 30;
-        if left < 10 {
-            std::thread::sleep(Duration::from_secs(left + 1));
-        }
-        let base = now() / 30;
-        Steps { base: base - 1, next: 0 }
-    }
-
-    fn code(&mut self, secret: &TotpSecret) -> String {
-        assert!(self.next < 3, "a test uses at most three steps");
-        let step = self.base + self.next;
-        self.next += 1;
-        secret.code_at(step * 30)
-    }
 }
 
 fn text_of(body: &str, id: &str) -> String {
@@ -229,93 +201,6 @@ fn bad_codes_a_replayed_enrolment_code_and_an_unsafe_next_get_nothing() {
 
 const SECRET: [u8; 64] = [121; 64];
 
-fn alice_secret() -> TotpSecret {
-    TotpSecret::from_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").expect("base32")
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    id: i64,
-    password: String,
-    remember: Option<String>,
-    next: Option<String>,
-}
-
-fn throttled(err: LoginError) -> actix_web::Result<HttpResponse> {
-    match err {
-        LoginError::Throttled { retry_after } => {
-            Ok(HttpResponse::TooManyRequests().insert_header(("Retry-After", retry_after.to_string())).finish())
-        }
-        other => Err(other.into()),
-    }
-}
-
-#[post("/login")]
-async fn login(
-    form: web::Form<LoginForm>,
-    users: web::Data<Users>,
-    throttle: LoginThrottle,
-    auth: LoginSession,
-) -> actix_web::Result<HttpResponse> {
-    let user = users.get(form.id);
-    let name = user.as_ref().map_or_else(|| format!("nobody-{}", form.id), |u| u.name.clone());
-    let attempt = match throttle.attempt_for(&name, user.as_ref()).await {
-        Ok(attempt) => attempt,
-        Err(err) => return throttled(err),
-    };
-    let Some(user) = user.filter(|u| u.password == form.password) else {
-        attempt.failed();
-        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login?error=1")).finish());
-    };
-    let remember = Remember::from_form_value(form.remember.as_deref());
-    if user.id == 1 && !auth.trusts_browser(&user).await? {
-        attempt.pending().await?;
-        auth.begin_second_factor(&user, remember, &name, form.next.as_deref()).await?;
-        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login/two-factor")).finish());
-    }
-    attempt.succeeded().await?;
-    Ok(auth.login_user(&user, remember).await?.next(form.next.as_deref()).into_response())
-}
-
-#[derive(Deserialize)]
-struct CodeForm {
-    code: String,
-    trust: Option<String>,
-}
-
-#[post("/login/two-factor")]
-async fn code_step(
-    form: web::Form<CodeForm>,
-    pending: PendingUser<User>,
-    throttle: LoginThrottle,
-    auth: LoginSession,
-) -> actix_web::Result<HttpResponse> {
-    let (Some(user), Some(name)) = (pending.user(), pending.username()) else {
-        return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login")).finish());
-    };
-    let attempt = match throttle.attempt_for(name, Some(user)).await {
-        Ok(attempt) => attempt,
-        Err(err) => return throttled(err),
-    };
-    if !auth.check_totp(user, &alice_secret(), &form.code).await? {
-        attempt.failed();
-        return Ok(match pending.wrong_code().await? {
-            WrongCode::TryAgain { .. } => HttpResponse::BadRequest().body("wrong code"),
-            WrongCode::Ended => HttpResponse::BadRequest().body("start over"),
-        });
-    }
-    attempt.succeeded().await?;
-    let redirect = auth.complete_second_factor(&pending, form.trust.is_some()).await?;
-    Ok(redirect.next(pending.next()).fallback("/").into_response())
-}
-
-#[post("/forget-browsers")]
-async fn forget(users: web::Data<Users>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
-    let alice = users.get(1).expect("alice");
-    auth.forget_browsers(&alice).await?;
-    Ok(HttpResponse::Ok().finish())
-}
-
 fn config(t: &Harness, registry: Arc<MemoryRegistry>) -> login_actix::LoginConfig {
     t.builder(SECRET).registry(registry).device_lifetime(Duration::from_secs(86_400)).build().expect("config")
 }
@@ -325,9 +210,7 @@ macro_rules! app {
         atest::init_service(
             App::new()
                 .app_data($t.users.clone())
-                .service(login)
-                .service(code_step)
-                .service(forget)
+                .configure(routes)
                 .service(dashboard)
                 .service(index)
                 .service(logout)

@@ -33,11 +33,22 @@ struct CodeForm {
     code: String,
 }
 
+/// Whether `code` is a current TOTP code of the base32 `secret` (each step once per
+/// user); `false` without a secret.
+async fn totp_is_right(auth: &LoginSession, user: &User, secret: Option<&str>, code: &str) -> actix_web::Result<bool> {
+    match secret.and_then(TotpSecret::from_base32) {
+        Some(secret) => Ok(auth.check_totp(user, &secret, code).await?),
+        None => Ok(false),
+    }
+}
+
 /// Whether `code` is a current TOTP code of `user`'s secret (each step once) or one of
 /// the user's unused recovery codes (spent now).
 async fn code_is_right(auth: &LoginSession, db: &Db, user: &User, code: &str) -> actix_web::Result<bool> {
-    let Some(secret) = user.totp_secret.as_deref().and_then(TotpSecret::from_base32) else { return Ok(false) };
-    if auth.check_totp(user, &secret, code).await? {
+    if user.totp_secret.is_none() {
+        return Ok(false);
+    }
+    if totp_is_right(auth, user, user.totp_secret.as_deref(), code).await? {
         return Ok(true);
     }
     let codes = auth.recovery_codes();
@@ -85,11 +96,7 @@ async fn enable(
         return Ok(see_other("/settings/two-factor"));
     }
     let enrolling = db.enrolling_secret(user.id).await?;
-    let secret = enrolling.as_deref().and_then(TotpSecret::from_base32);
-    let right = match &secret {
-        Some(secret) => auth.check_totp(&*user, secret, &form.code).await?,
-        None => false,
-    };
+    let right = totp_is_right(&auth, &user, enrolling.as_deref(), &form.code).await?;
     let (Some(text), true) = (enrolling, right) else {
         return settings_page(
             &user,
@@ -221,12 +228,7 @@ async fn sudo(
         Ok(attempt) => attempt,
         Err(err) => return throttled(err),
     };
-    let secret = user.totp_secret.as_deref().and_then(TotpSecret::from_base32);
-    let right = match &secret {
-        Some(secret) => auth.check_totp(&*user, secret, &form.code).await?,
-        None => false,
-    };
-    if !right {
+    if !totp_is_right(&auth, &user, user.totp_secret.as_deref(), &form.code).await? {
         attempt.failed();
         return Ok(page(StatusCode::BAD_REQUEST, pages::two_factor_code(Some("That code is not right."))));
     }
