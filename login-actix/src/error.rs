@@ -87,6 +87,13 @@ impl LoginError {
     }
 }
 
+#[cfg(feature = "password")]
+impl From<PasswordError> for LoginError {
+    fn from(err: PasswordError) -> Self {
+        LoginError::Password(err)
+    }
+}
+
 impl ResponseError for LoginError {
     fn status_code(&self) -> StatusCode {
         match self {

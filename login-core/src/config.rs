@@ -264,7 +264,6 @@ impl LoginConfig {
         self.inner.idle_timeout
     }
 
-    /// How often, at most, a login's last-seen time is written: the configured
     /// The idle rule: whether a login last seen at `last_seen_at` is over at `now`
     /// (unused for longer than the [`idle_timeout`](LoginConfigBuilder::idle_timeout);
     /// never, without one).

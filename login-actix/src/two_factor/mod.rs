@@ -19,6 +19,19 @@
 //! own browsers through when the account is under attack
 //! ([`LoginThrottle::attempt_for`](crate::LoginThrottle::attempt_for)).
 //!
+//! **Enrolment** (behind `#[fresh_login_required]`): make a [`TotpSecret`], store it
+//! as the user's pending secret and show it (its base32 text, its
+//! [`otpauth_uri`](TotpSecret::otpauth_uri), a QR code of the URI) until it is
+//! confirmed, the same one at every reload; confirm with a code of that secret through
+//! `check_totp` (which spends that time step: a login right after uses the next
+//! step's code); then store the secret as the user's and a set of
+//! [`RecoveryCodes`] (`generate` gives the codes to show once and the hashes to keep).
+//!
+//! **A recovery code at the code step**: when `check_totp` says no, try
+//! `recovery_codes().find(code, &stored_hashes)`; remove the hash it found atomically in
+//! the app's store (of two requests with one code, one must win), emit
+//! [`SecondFactorStep::RecoveryCodeUsed`] with `second_factor_event`, and complete.
+//!
 //! ```
 //! use actix_web::{post, web, HttpResponse};
 //! use login_actix::{two_factor::{PendingUser, TotpSecret, WrongCode}, AuthUser, LoginSession, LoginThrottle, Remember};
