@@ -138,7 +138,7 @@ impl LoginThrottle {
     /// this refuses every browser: use [`attempt_for`](LoginThrottle::attempt_for),
     /// which lets the account's known browsers through.
     pub async fn attempt(&self, username: &str) -> Result<LoginAttempt, LoginError> {
-        self.count(username, |_| async { Ok(false) }).await
+        self.count(username, || async { Ok(false) }).await
     }
 
     /// [`attempt`](LoginThrottle::attempt) for the account of `user` (`None` for an
@@ -153,7 +153,7 @@ impl LoginThrottle {
         user: Option<&U>,
     ) -> Result<LoginAttempt, LoginError> {
         let now = self.state.config.now();
-        self.count(username, |_| async move {
+        self.count(username, || async move {
             match user {
                 Some(user) => {
                     Ok(crate::two_factor::device_cookie::valid_for(&self.state, &self.req, user, now).await?.is_some())
@@ -168,7 +168,7 @@ impl LoginThrottle {
     /// account is over its limit.
     async fn count<F, Fut>(&self, username: &str, known_browser: F) -> Result<LoginAttempt, LoginError>
     where
-        F: FnOnce(()) -> Fut,
+        F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<bool, LoginError>>,
     {
         let settings = self.state.config.throttle();
@@ -195,7 +195,7 @@ impl LoginThrottle {
         if over.is_none() && per_account {
             let account = store.hit(&account_key, now, settings.window).await?;
             counted_account = true;
-            if account.count > settings.per_account && !known_browser(()).await? {
+            if account.count > settings.per_account && !known_browser().await? {
                 tracing::info!(
                     "login attempt refused: the account is over its limit and this browser is unknown to it"
                 );

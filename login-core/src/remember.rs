@@ -6,17 +6,13 @@
 //! the user type has no auth hash). No secret is inside.
 //!
 //! Tokens are standard compact JWS (HS256) that any JWT library decodes (the unit tests
-//! check them with `jsonwebtoken`); this codec signs them itself with HMAC-SHA256, so
-//! that no RSA or ECDSA code is built for a token that never uses it. Verification
-//! is stricter than a general JWT library needs to be, and cheaper: the header segment
-//! must be byte for byte the one this codec issues (so the algorithm is pinned and
-//! `alg: none` or any other header cannot even be parsed), the HMAC-SHA256 signature is
-//! checked in constant time with a key state prepared once (a general decoder re-keys
-//! HMAC and parses JSON twice per call), then the claims are parsed once: `exp`, `iat`,
-//! `aud`, `lid` and `uid` are required, `aud` must be [`REMEMBER_AUDIENCE`], `exp` may
-//! be past by at most the configured leeway, and `iat` may be neither in the future nor
-//! older than the maximum remember duration. The key is derived from the app secret for
-//! this purpose only.
+//! check them with `jsonwebtoken`), signed and opened by the one token codec
+//! (`jws.rs`: the header pinned byte for byte, the signature checked in constant
+//! time). Here are the remember token's own rules: `exp`, `iat`, `aud`, `lid` and
+//! `uid` are required, `aud` must be [`REMEMBER_AUDIENCE`], `exp` may be past by at most
+//! the configured leeway, and `iat` may be neither in the future nor older than the
+//! maximum remember duration; and the rotation suffix (see [`RememberCodec`]). The key
+//! is derived from the app secret for this purpose only.
 
 use std::time::Duration;
 
@@ -147,6 +143,23 @@ pub struct RememberClaims<Id> {
     pub remember_gen: u32,
 }
 
+impl<Id> RememberClaims<Id> {
+    /// The claims of a new token for `user_id`'s login `login_id`, issued at `now` and
+    /// lasting `lifetime`, not forced, at generation 0.
+    pub fn new(user_id: Id, login_id: LoginId, auth_tag: Option<u64>, now: u64, lifetime: Duration) -> Self {
+        RememberClaims {
+            user_id,
+            iat: now,
+            exp: now.saturating_add(lifetime.as_secs()),
+            aud: REMEMBER_AUDIENCE.to_owned(),
+            login_id,
+            auth_tag,
+            forced: false,
+            remember_gen: 0,
+        }
+    }
+}
+
 /// Between a token's signed part and its rotation suffix.
 const ROTATION_SEP: char = '~';
 
@@ -194,29 +207,7 @@ impl RememberCodec {
         now: u64,
         lifetime: Duration,
     ) -> Result<(String, u64), TokenError> {
-        self.issue_login(user_id, login_id, auth_tag, false, now, lifetime)
-    }
-
-    /// [`issue`](RememberCodec::issue), marking a forced login when `forced`.
-    pub fn issue_login<Id: Serialize>(
-        &self,
-        user_id: &Id,
-        login_id: LoginId,
-        auth_tag: Option<u64>,
-        forced: bool,
-        now: u64,
-        lifetime: Duration,
-    ) -> Result<(String, u64), TokenError> {
-        let claims = RememberClaims {
-            user_id,
-            iat: now,
-            exp: now.saturating_add(lifetime.as_secs()),
-            aud: REMEMBER_AUDIENCE.to_owned(),
-            login_id,
-            auth_tag,
-            forced,
-            remember_gen: 0,
-        };
+        let claims = RememberClaims::new(user_id, login_id, auth_tag, now, lifetime);
         Ok((self.sign(&claims)?, claims.exp))
     }
 

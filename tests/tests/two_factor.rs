@@ -9,7 +9,7 @@ use std::{sync::Arc, time::Duration};
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{cookie::Key, test, App};
 use login_actix::{
-    registry::{LoginRegistry, MemoryRegistry},
+    registry::{LoginRegistry, MemoryRegistry, SqliteRegistry},
     LoginMiddleware,
 };
 use login_tests::{
@@ -23,12 +23,18 @@ const SECRET: [u8; 64] = [121; 64];
 
 struct Setup {
     t: Harness,
-    registry: Arc<MemoryRegistry>,
+    registry: Arc<dyn LoginRegistry>,
 }
 
 impl Setup {
     fn new() -> Self {
         Setup { t: Harness::new(), registry: Arc::new(MemoryRegistry::new()) }
+    }
+
+    /// With the SQLite store, whose calls run on blocking threads: requests sent at
+    /// once interleave.
+    fn sqlite() -> Self {
+        Setup { t: Harness::new(), registry: Arc::new(SqliteRegistry::open_in_memory().expect("sqlite")) }
     }
 
     fn config(&self) -> login_actix::LoginConfig {
@@ -292,4 +298,26 @@ async fn wrong_codes_count_as_failed_logins() {
     }
     let res = send(&app, &mut jar, code_req(&s.code(), false)).await;
     assert_eq!(res.status(), 429, "over the limit: the code is not checked");
+}
+
+/// Two right codes sent at once from two copies of the pending session (two time
+/// steps, each accepted once): one completes the login, the other finds nothing to
+/// complete; one login exists.
+#[actix_rt::test]
+async fn two_completions_of_one_pending_login_at_once_make_one_login() {
+    let s = Setup::sqlite();
+    let app = app!(s);
+    let mut a = Jar::new();
+    send(&app, &mut a, password(1, "alice-pw", false)).await;
+    let mut b = a.clone();
+    let (now_code, next_code) = (s.code(), alice_secret().code_at(s.now() + 30));
+    let (ra, rb) = futures_util::future::join(
+        a.send(&app, code_req(&now_code, false)),
+        b.send(&app, code_req(&next_code, false)),
+    )
+    .await;
+    let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 400], "one completes, the other finds no pending login");
+    assert_eq!(s.registry.list_user("1", s.now()).await.expect("list").len(), 1, "one login");
 }

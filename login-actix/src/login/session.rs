@@ -6,7 +6,7 @@ use std::{any::TypeId, future::ready, rc::Rc, time::Duration};
 use actix_session::{Session, SessionExt, SessionStatus};
 use actix_web::{dev::Payload, http::header, FromRequest, HttpMessage, HttpRequest};
 use login_core::{
-    internal::{RememberClaims, SessionRecord, REMEMBER_AUDIENCE, SESSION_KEY},
+    internal::{RememberClaims, SessionRecord, SESSION_KEY},
     token_standing, user_agent_label, user_key, AuthUser, LiveLogin, LoginId, Remember, TokenStanding,
 };
 
@@ -105,14 +105,9 @@ impl LoginSession {
         lifetime: Duration,
     ) -> Result<u64, LoginError> {
         let claims = RememberClaims {
-            user_id: user_id.clone(),
-            iat: now,
-            exp: now.saturating_add(lifetime.as_secs()),
-            aud: REMEMBER_AUDIENCE.to_owned(),
-            login_id: login.id,
-            auth_tag,
             forced: login.forced,
             remember_gen: login.remember_gen,
+            ..RememberClaims::new(user_id.clone(), login.id, auth_tag, now, lifetime)
         };
         remember_cookie::schedule_token(&self.state, &self.req, &claims, now)?;
         Ok(claims.exp)

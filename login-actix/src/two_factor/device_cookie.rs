@@ -18,26 +18,39 @@ use crate::{
 pub const DEVICE_COOKIE: &str = "_device";
 
 /// The claims of the request's device cookie when it is valid for `user` now: signed
-/// here, not expired, naming this user, of the user's current auth hash and device
-/// epoch. `None` otherwise (another user's cookie is worth nothing for this one).
+/// here, not expired, naming this user, of the user's current device hash and device
+/// epoch. `None` otherwise (another user's cookie is worth nothing for this one). A
+/// request without the cookie costs no store call.
 pub(crate) async fn valid_for<U: AuthUser>(
     ctx: &LoginContext,
     req: &HttpRequest,
     user: &U,
     now: u64,
 ) -> Result<Option<DeviceClaims<U::Id>>, LoginError> {
-    let Some(cookie) = req.cookie(DEVICE_COOKIE) else { return Ok(None) };
-    let Ok(claims) = ctx.device.verify::<U::Id>(cookie.value(), now) else {
-        tracing::debug!("ignoring a bad device cookie");
-        return Ok(None);
-    };
-    if claims.user_id != user.id()
-        || !ctx.config.keys().auth_tag_matches(claims.auth_tag, user.device_auth_hash().as_deref())
-    {
+    if req.cookie(DEVICE_COOKIE).is_none() {
         return Ok(None);
     }
     let epoch = ctx.config.registry().device_epoch(&user_key(&user.id())).await?;
-    Ok((claims.epoch == epoch).then_some(claims))
+    Ok(check(ctx, req, user, epoch, now))
+}
+
+/// [`valid_for`] with the user's device epoch already read.
+fn check<U: AuthUser>(
+    ctx: &LoginContext,
+    req: &HttpRequest,
+    user: &U,
+    epoch: u64,
+    now: u64,
+) -> Option<DeviceClaims<U::Id>> {
+    let cookie = req.cookie(DEVICE_COOKIE)?;
+    let Ok(claims) = ctx.device.verify::<U::Id>(cookie.value(), now) else {
+        tracing::debug!("ignoring a bad device cookie");
+        return None;
+    };
+    let current = claims.user_id == user.id()
+        && claims.epoch == epoch
+        && ctx.config.keys().auth_tag_matches(claims.auth_tag, user.device_auth_hash().as_deref());
+    current.then_some(claims)
 }
 
 /// Whether the request's device cookie trusts this browser for `user` now (the second
@@ -61,7 +74,8 @@ pub(crate) async fn keep_known<U: AuthUser>(
     user: &U,
     now: u64,
 ) -> Result<(), LoginError> {
-    issue(ctx, req, user, None, now).await
+    let epoch = ctx.config.registry().device_epoch(&user_key(&user.id())).await?;
+    issue(ctx, req, user, None, epoch, now)
 }
 
 /// Renews the device cookie at a completed login of `user`: a new cookie naming the
@@ -75,22 +89,24 @@ pub(crate) async fn renew<U: AuthUser>(
     trust: bool,
     now: u64,
 ) -> Result<(), LoginError> {
+    let epoch = ctx.config.registry().device_epoch(&user_key(&user.id())).await?;
+    let kept = check(ctx, req, user, epoch, now).and_then(|c| c.trusted_until).filter(|until| *until > now);
     let lifetime = ctx.config.device_lifetime().as_secs();
-    let kept = valid_for(ctx, req, user, now).await?.and_then(|c| c.trusted_until).filter(|until| *until > now);
     let trusted_until = if trust { Some(now.saturating_add(lifetime)) } else { kept };
-    issue(ctx, req, user, trusted_until, now).await
+    issue(ctx, req, user, trusted_until, epoch, now)
 }
 
-/// Schedules a new device cookie of `user`, trusted until `trusted_until`.
-async fn issue<U: AuthUser>(
+/// Schedules a new device cookie of `user` at device epoch `epoch`, trusted until
+/// `trusted_until`.
+fn issue<U: AuthUser>(
     ctx: &LoginContext,
     req: &HttpRequest,
     user: &U,
     trusted_until: Option<u64>,
+    epoch: u64,
     now: u64,
 ) -> Result<(), LoginError> {
     let lifetime = ctx.config.device_lifetime().as_secs();
-    let epoch = ctx.config.registry().device_epoch(&user_key(&user.id())).await?;
     let claims = DeviceClaims {
         user_id: user.id(),
         iat: now,
