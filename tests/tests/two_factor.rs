@@ -311,11 +311,9 @@ async fn two_completions_of_one_pending_login_at_once_make_one_login() {
     send(&app, &mut a, password(1, "alice-pw", false)).await;
     let mut b = a.clone();
     let (now_code, next_code) = (s.code(), alice_secret().code_at(s.now() + 30));
-    let (ra, rb) = futures_util::future::join(
-        a.send(&app, code_req(&now_code, false)),
-        b.send(&app, code_req(&next_code, false)),
-    )
-    .await;
+    let (ra, rb) =
+        futures_util::future::join(a.send(&app, code_req(&now_code, false)), b.send(&app, code_req(&next_code, false)))
+            .await;
     let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
     statuses.sort_unstable();
     assert_eq!(statuses, [303, 400], "one completes, the other finds no pending login");
