@@ -114,6 +114,39 @@ pub fn users_loader() -> impl UserLoader<User = User> {
 /// The browser-like cookie jar of `login-actix`'s test helpers.
 pub use login_actix::test_util::Jar;
 
+/// The in-process test app the tests build: `users` (a `web::Data<Users>`) as app data,
+/// the routes of `configure` when given and the `services`, the login middleware with
+/// `config` (and `on_event(hook)` when given) over [`users_loader`], and a session
+/// middleware keyed by `secret`, with cookie sessions unless a `store` is given, its
+/// cookie not `Secure`.
+///
+/// ```ignore
+/// let app = test_app!(t.users, config, secret: SECRET, services: [dashboard, login]);
+/// let app = test_app!(t.users, config, hook: |_: &HttpRequest, _: &LoginEvent| {}, store: redis, secret: SECRET, services: [login]);
+/// ```
+#[macro_export]
+macro_rules! test_app {
+    ($users:expr, $config:expr, $(hook: $hook:expr,)? $(store: $store:expr,)? secret: $secret:expr, $(configure: $configure:expr,)? services: [$($service:expr),* $(,)?]) => {{
+        let login_middleware = ::login_actix::LoginMiddleware::new($crate::users_loader(), $config);
+        $(let login_middleware = login_middleware.on_event($hook);)?
+        let session_store = ::actix_session::storage::CookieSessionStore::default();
+        $(let session_store = $store;)?
+        ::actix_web::test::init_service(
+            ::actix_web::App::new()
+                .app_data($users.clone())
+                $(.configure($configure))?
+                $(.service($service))*
+                .wrap(login_middleware)
+                .wrap(
+                    ::actix_session::SessionMiddleware::builder(session_store, ::actix_web::cookie::Key::derive_from(&$secret))
+                        .cookie_secure(false)
+                        .build(),
+                ),
+        )
+        .await
+    }};
+}
+
 /// The `Set-Cookie` header lines of a response for cookie `name`.
 pub fn set_cookie_lines<B>(res: &ServiceResponse<B>, name: &str) -> Vec<String> {
     res.headers()

@@ -8,22 +8,20 @@ use std::sync::{
     Arc,
 };
 
-use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
-    cookie::Key,
     get, post,
     test::{self, TestRequest},
-    web, App, HttpResponse,
+    web, HttpResponse,
 };
 use login_actix::{
     events::{EndReason, LoginEvent},
     registry::{LoginRegistry, MemoryRegistry, SqliteRegistry},
-    LoginMiddleware, LoginSession, Remember,
+    LoginSession, Remember,
 };
 use login_tests::{
     routes::{cart, dashboard, index, login, logout, logout_all, put_cart, sessions},
     routes::{get, login_req, post},
-    send, text, users_loader, FlakyRegistry, Harness, Jar, User, Users,
+    send, text, FlakyRegistry, Harness, Jar, User, Users,
 };
 
 const SECRET: [u8; 64] = [19; 64];
@@ -84,31 +82,10 @@ macro_rules! service {
         service!($t, $config, |_: &actix_web::HttpRequest, _: &LoginEvent| {})
     };
     ($t:expr, $config:expr, $hook:expr) => {
-        test::init_service(
-            App::new()
-                .app_data($t.users.clone())
-                .service(dashboard)
-                .service(index)
-                .service(login)
-                .service(logout)
-                .service(logout_all)
-                .service(sessions)
-                .service(put_cart)
-                .service(cart)
-                .service(login_then_who)
-                .service(logout_then_logins)
-                .service(unguarded_sessions)
-                .service(unguarded_end)
-                .service(unguarded_logout_everywhere)
-                .service(impersonate)
-                .wrap(LoginMiddleware::new(users_loader(), $config).on_event($hook))
-                .wrap(
-                    SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
-                        .cookie_secure(false)
-                        .build(),
-                ),
-        )
-        .await
+        login_tests::test_app!($t.users, $config, hook: $hook, secret: SECRET, services: [
+            dashboard, index, login, logout, logout_all, sessions, put_cart, cart, login_then_who,
+            logout_then_logins, unguarded_sessions, unguarded_end, unguarded_logout_everywhere, impersonate,
+        ])
     };
 }
 

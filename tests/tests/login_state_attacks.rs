@@ -8,23 +8,20 @@ use std::sync::{
     Arc,
 };
 
-use actix_session::{
-    storage::{CookieSessionStore, RedisSessionStore},
-    SessionMiddleware,
-};
-use actix_web::{cookie::Key, get, post, test, web, App, HttpRequest, HttpResponse};
+use actix_session::storage::{CookieSessionStore, RedisSessionStore};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use futures_util::future::BoxFuture;
 use login_actix::{
     events::{EndReason, LoginEvent},
     guard::FreshLoginRequired,
     registry::{LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, RedisRegistry, StoreError},
-    CurrentUser, LoginMiddleware, LoginSession, Remember,
+    CurrentUser, LoginSession, Remember,
 };
 use login_tests::{
     redis::redis_server,
     routes::{cart, dashboard, index, login, logout, my_cart, put_cart, put_my_cart, sessions},
     routes::{get, login_req, post},
-    send, set_cookie_lines, text, users_loader, Harness, Jar, User, Users,
+    send, set_cookie_lines, text, Harness, Jar, User, Users,
 };
 
 // --- Handlers --------------------------------------------------------------------------
@@ -68,26 +65,10 @@ async fn login_bob(auth: LoginSession, users: web::Data<Users>) -> actix_web::Re
 
 macro_rules! app {
     ($t:expr, $config:expr, $store:expr, $secret:expr, $hook:expr) => {
-        test::init_service(
-            App::new()
-                .app_data($t.users.clone())
-                .service(dashboard)
-                .service(index)
-                .service(login)
-                .service(logout)
-                .service(sessions)
-                .service(put_cart)
-                .service(cart)
-                .service(my_cart)
-                .service(put_my_cart)
-                .service(sudo)
-                .service(switch)
-                .service(password)
-                .service(login_bob)
-                .wrap(LoginMiddleware::new(users_loader(), $config).on_event($hook))
-                .wrap(SessionMiddleware::builder($store, Key::derive_from(&$secret)).cookie_secure(false).build()),
-        )
-        .await
+        login_tests::test_app!($t.users, $config, hook: $hook, store: $store, secret: $secret, services: [
+            dashboard, index, login, logout, sessions, put_cart, cart, my_cart, put_my_cart, sudo, switch, password,
+            login_bob,
+        ])
     };
     ($t:expr, $config:expr, $secret:expr) => {
         app!($t, $config, CookieSessionStore::default(), $secret, |_: &HttpRequest, _: &LoginEvent| {})

@@ -35,24 +35,9 @@ async fn end_then_login(auth: LoginSession, users: web::Data<Users>) -> actix_we
 
 macro_rules! app {
     ($t:expr, $config:expr, $store:expr, $secret:expr) => {
-        test::init_service(
-            App::new()
-                .app_data($t.users.clone())
-                .service(dashboard)
-                .service(index)
-                .service(login)
-                .service(logout)
-                .service(logout_all)
-                .service(sessions)
-                .service(end)
-                .service(cart)
-                .service(my_cart)
-                .service(put_my_cart)
-                .service(end_then_login)
-                .wrap(LoginMiddleware::new(users_loader(), $config))
-                .wrap(SessionMiddleware::builder($store, Key::derive_from(&$secret)).cookie_secure(false).build()),
-        )
-        .await
+        login_tests::test_app!($t.users, $config, store: $store, secret: $secret, services: [
+            dashboard, index, login, logout, logout_all, sessions, end, cart, my_cart, put_my_cart, end_then_login,
+        ])
     };
 }
 

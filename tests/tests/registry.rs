@@ -9,21 +9,16 @@ use std::sync::{
     Arc,
 };
 
-use actix_session::{storage::CookieSessionStore, Session, SessionMiddleware};
-use actix_web::{
-    cookie::Key,
-    get, post,
-    test::{self, TestRequest},
-    web, App,
-};
+use actix_session::Session;
+use actix_web::{get, post, test::TestRequest, web};
 use login_actix::{
     registry::{LoginRegistry, MemoryRegistry},
-    LoginConfig, LoginMiddleware,
+    LoginConfig,
 };
 use login_tests::{
     routes::{dashboard, end, index, login, logout, sessions},
     routes::{get, login_req},
-    send, text, users_loader, Jar, Users,
+    send, text, Jar, Users,
 };
 
 const SECRET: [u8; 64] = [7; 64];
@@ -82,26 +77,9 @@ impl TestApp {
 
 macro_rules! service {
     ($t:expr, $idle:expr) => {
-        test::init_service(
-            App::new()
-                .app_data($t.users.clone())
-                .service(dashboard)
-                .service(index)
-                .service(login)
-                .service(logout)
-                .service(sessions)
-                .service(end)
-                .service(put_cart)
-                .service(cart)
-                .service(plant)
-                .wrap(LoginMiddleware::new(users_loader(), $t.config($idle)))
-                .wrap(
-                    SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
-                        .cookie_secure(false)
-                        .build(),
-                ),
-        )
-        .await
+        login_tests::test_app!($t.users, $t.config($idle), secret: SECRET, services: [
+            dashboard, index, login, logout, sessions, end, put_cart, cart, plant,
+        ])
     };
 }
 

@@ -11,21 +11,16 @@ use std::{
     time::Duration,
 };
 
-use actix_session::{storage::CookieSessionStore, SessionMiddleware};
-use actix_web::{
-    cookie::Key,
-    test::{self, TestRequest},
-    App,
-};
+use actix_web::test::TestRequest;
 use login_actix::{
     registry::{LiveLogin, LoginId, LoginRegistry, MemoryRegistry, RedisRegistry},
-    LoginConfig, LoginMiddleware,
+    LoginConfig,
 };
 use login_tests::{
     redis::redis_server,
     routes::{dashboard, end, login, logout, logout_all, sessions},
     routes::{get, login_req},
-    send, text, users_loader, Jar, Users,
+    send, text, Jar, Users,
 };
 
 const SECRET: [u8; 64] = [0x5a; 64];
@@ -34,23 +29,9 @@ const DAY: u64 = 86_400;
 
 macro_rules! service {
     ($users:expr, $config:expr) => {
-        test::init_service(
-            App::new()
-                .app_data($users.clone())
-                .service(dashboard)
-                .service(login)
-                .service(logout)
-                .service(logout_all)
-                .service(sessions)
-                .service(end)
-                .wrap(LoginMiddleware::new(users_loader(), $config))
-                .wrap(
-                    SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
-                        .cookie_secure(false)
-                        .build(),
-                ),
-        )
-        .await
+        login_tests::test_app!($users, $config, secret: SECRET, services: [
+            dashboard, login, logout, logout_all, sessions, end,
+        ])
     };
 }
 

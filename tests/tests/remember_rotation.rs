@@ -6,17 +6,14 @@
 
 use std::sync::{Arc, Mutex};
 
-use actix_session::{storage::CookieSessionStore, SessionMiddleware};
-use actix_web::{cookie::Key, test, App};
 use login_actix::{
     events::{EndReason, LoginEvent},
     registry::{LoginRegistry, SqliteRegistry},
-    LoginMiddleware,
 };
 use login_tests::{
     routes::{dashboard, index, login, logout},
     routes::{get, login_req},
-    send, set_cookie_lines, text, users_loader, Harness, Jar,
+    send, set_cookie_lines, text, Harness, Jar,
 };
 
 const SECRET: [u8; 64] = [91; 64];
@@ -31,25 +28,8 @@ macro_rules! service {
     };
     ($t:expr, $config:expr, $events:expr) => {{
         let events = $events.clone();
-        test::init_service(
-            App::new()
-                .app_data($t.users.clone())
-                .service(dashboard)
-                .service(index)
-                .service(login)
-                .service(logout)
-                .wrap(LoginMiddleware::new(users_loader(), $config).on_event(
-                    move |_: &actix_web::HttpRequest, e: &LoginEvent| {
-                        events.lock().expect("events").push(e.clone());
-                    },
-                ))
-                .wrap(
-                    SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
-                        .cookie_secure(false)
-                        .build(),
-                ),
-        )
-        .await
+        let hook = move |_: &actix_web::HttpRequest, e: &LoginEvent| events.lock().expect("events").push(e.clone());
+        login_tests::test_app!($t.users, $config, hook: hook, secret: SECRET, services: [dashboard, index, login, logout])
     }};
 }
 

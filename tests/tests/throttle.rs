@@ -13,18 +13,17 @@ use std::{
     time::Duration,
 };
 
-use actix_session::{storage::CookieSessionStore, SessionMiddleware};
+use actix_session::storage::CookieSessionStore;
 use actix_web::{
     cookie::Key,
     http::Method,
     test::{self, TestRequest},
-    web, App,
+    web,
 };
 use login_actix::{
     fresh_login_required, login_required, registry::MemoryRegistry, throttle::MemoryThrottle, LoginConfig,
-    LoginMiddleware,
 };
-use login_tests::{body, routes::password_login, send, users_loader, Harness, Jar, User};
+use login_tests::{body, routes::password_login, send, Harness, Jar, User};
 
 const SECRET: [u8; 64] = [42; 64];
 const START: u64 = Harness::START;
@@ -49,21 +48,12 @@ async fn hook() -> &'static str {
 
 macro_rules! service {
     ($t:expr, $config:expr) => {
-        test::init_service(
-            App::new()
-                .app_data($t.users.clone())
-                .service(password_login)
-                .service(web::resource("/guarded").to(guarded_any_method))
-                .service(web::resource("/fresh-report").to(fresh_report))
-                .service(web::resource("/hooks/payment").to(hook))
-                .wrap(LoginMiddleware::new(users_loader(), $config))
-                .wrap(
-                    SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
-                        .cookie_secure(false)
-                        .build(),
-                ),
-        )
-        .await
+        login_tests::test_app!($t.users, $config, secret: SECRET, services: [
+            password_login,
+            web::resource("/guarded").to(guarded_any_method),
+            web::resource("/fresh-report").to(fresh_report),
+            web::resource("/hooks/payment").to(hook),
+        ])
     };
 }
 

@@ -5,16 +5,15 @@
 
 use std::{sync::Arc, time::Duration};
 
-use actix_session::{storage::CookieSessionStore, SessionMiddleware};
-use actix_web::{cookie::Key, test as atest, App};
-use login_actix::{registry::MemoryRegistry, two_factor::TotpSecret, LoginMiddleware};
+use actix_web::test as atest;
+use login_actix::{registry::MemoryRegistry, two_factor::TotpSecret};
 use login_examples::settings::{SessionStoreKind, Settings};
 use login_tests::{
     demo::{isolated_settings, Browser, DemoServer, Reply},
     routes::{dashboard, index, logout},
     send,
     two_factor::{alice_secret, routes, Steps},
-    users_loader, Harness, Jar,
+    Harness, Jar,
 };
 
 // ---------------------------------------------------------------------------------
@@ -207,21 +206,9 @@ fn config(t: &Harness, registry: Arc<MemoryRegistry>) -> login_actix::LoginConfi
 
 macro_rules! app {
     ($t:expr, $registry:expr) => {
-        atest::init_service(
-            App::new()
-                .app_data($t.users.clone())
-                .configure(routes)
-                .service(dashboard)
-                .service(index)
-                .service(logout)
-                .wrap(LoginMiddleware::new(users_loader(), config(&$t, $registry)))
-                .wrap(
-                    SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
-                        .cookie_secure(false)
-                        .build(),
-                ),
-        )
-        .await
+        login_tests::test_app!($t.users, config(&$t, $registry), secret: SECRET, configure: routes, services: [
+            dashboard, index, logout,
+        ])
     };
 }
 

@@ -1,6 +1,6 @@
 //! The demo's routes, to the contract in the README.
 
-use actix_web::{get, http::header, post, web, HttpResponse, Responder};
+use actix_web::{get, http::header, http::StatusCode, post, web, HttpResponse, Responder};
 use login_actix::{
     fresh_login_required, guard::LoginMode, login_required, next::login_redirect_url, user_loader, CurrentUser,
     LoginError, LoginSession, LoginThrottle, OptionalUser, Remember,
@@ -28,11 +28,18 @@ pub(crate) fn see_other(location: &str) -> HttpResponse {
 /// The `429` page of a throttled credential check (other errors pass through).
 pub(crate) fn throttled(err: LoginError) -> actix_web::Result<HttpResponse> {
     let LoginError::Throttled { retry_after } = err else { return Err(err.into()) };
-    Ok(HttpResponse::TooManyRequests()
-        .insert_header((header::RETRY_AFTER, retry_after.to_string()))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
+    let mut response = private_page(StatusCode::TOO_MANY_REQUESTS, pages::throttled(retry_after));
+    response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+    Ok(response)
+}
+
+/// An HTML page kept out of caches (`Cache-Control: no-store`): one that shows a secret
+/// or belongs to one login step.
+pub(crate) fn private_page(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(pages::throttled(retry_after)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
 }
 
 fn html(body: String) -> HttpResponse {
@@ -346,10 +353,7 @@ async fn create_token(
     let token = db.create_token(user.id, &name, now).await?;
     tracing::info!(user_id = user.id, "personal access token created");
     let page = pages::tokens(&user.username, &db.tokens(user.id).await?, Some(&token));
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(page))
+    Ok(private_page(StatusCode::OK, page))
 }
 
 #[post("/settings/tokens/{id}/revoke")]

@@ -10,7 +10,7 @@ use crate::{
     db::{Db, User},
     outbox::Outbox,
     pages,
-    routes::{see_other, throttled, unix_now},
+    routes::{private_page, see_other, throttled, unix_now},
 };
 
 /// The purpose reset tokens are made for (a token for another purpose is not one).
@@ -18,11 +18,14 @@ pub const RESET_PURPOSE: &str = "password-reset";
 
 /// Pages that carry a reset token: kept out of caches and out of `Referer` headers.
 fn private_html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
-        .body(body)
+    let mut response = private_page(status, body);
+    response.headers_mut().insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    response
+}
+
+/// Now, in the seconds recovery tokens count in.
+fn now_secs() -> u64 {
+    u64::try_from(unix_now()).unwrap_or(0)
 }
 
 fn invalid_link() -> HttpResponse {
@@ -59,8 +62,7 @@ async fn forgot(
     match db.user_by_name(form.username.trim()).await? {
         Some(user) if user.active => send_link(&user, &tokens, &outbox).await,
         other => {
-            let now = u64::try_from(unix_now()).unwrap_or(0);
-            let _ = tokens.issue(&User::nobody(), RESET_PURPOSE, now);
+            let _ = tokens.issue(&User::nobody(), RESET_PURPOSE, now_secs());
             outbox.pass().await;
             match other {
                 Some(user) => tracing::info!(user_id = user.id, "no reset link for a deactivated account"),
@@ -72,8 +74,7 @@ async fn forgot(
 }
 
 async fn send_link(user: &User, tokens: &RecoveryTokens, outbox: &Outbox) {
-    let now = u64::try_from(unix_now()).unwrap_or(0);
-    let token = tokens.issue(user, RESET_PURPOSE, now);
+    let token = tokens.issue(user, RESET_PURPOSE, now_secs());
     let body = format!(
         "Someone asked to reset the password of your account.\n\n\
          Choose a new one here (the link works once, for a limited time):\n\
@@ -92,8 +93,7 @@ async fn send_link(user: &User, tokens: &RecoveryTokens, outbox: &Outbox) {
 async fn token_user(db: &Db, tokens: &RecoveryTokens, token: &str) -> actix_web::Result<Option<User>> {
     let Some(user_id) = tokens.user_id::<i64>(token) else { return Ok(None) };
     let Some(user) = db.user(user_id).await? else { return Ok(None) };
-    let now = u64::try_from(unix_now()).unwrap_or(0);
-    match tokens.verify(token, RESET_PURPOSE, &user, now) {
+    match tokens.verify(token, RESET_PURPOSE, &user, now_secs()) {
         Ok(()) if user.active => Ok(Some(user)),
         Ok(()) => Ok(None),
         Err(err) => {

@@ -14,18 +14,11 @@ use serde::Deserialize;
 use crate::{
     db::{Db, User},
     pages,
-    routes::{see_other, throttled},
+    routes::{private_page as page, see_other, throttled, unix_now},
 };
 
 /// The issuer authenticator apps show.
 const ISSUER: &str = "login-actix demo";
-
-fn page(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .body(body)
-}
 
 #[derive(Deserialize)]
 struct CodeForm {
@@ -202,7 +195,7 @@ async fn submit_code(
         Err(LoginError::NoPendingLogin) => return Ok(see_other("/login")),
         Err(other) => return Err(other.into()),
     };
-    db.record_login(user.id, crate::routes::unix_now()).await?;
+    db.record_login(user.id, unix_now()).await?;
     Ok(redirect.next(pending.next()).fallback("/").into_response())
 }
 
