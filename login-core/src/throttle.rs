@@ -53,8 +53,10 @@ pub const DEFAULT_MAX_THROTTLE_KEYS: usize = 100_000;
 
 /// Attempt counters in process memory: the default, one per process and app secret
 /// (shared by every worker). Bounded: expired windows are dropped as new keys arrive,
-/// and at the cap (default [`DEFAULT_MAX_THROTTLE_KEYS`]) the window closest to its end
-/// is dropped, with a warning. Every operation is `O(log n)`.
+/// and at the cap (default [`DEFAULT_MAX_THROTTLE_KEYS`]) the counter with the fewest
+/// attempts is dropped (of those, the one closest to its end), with a warning. So a
+/// flood of new names cannot push out the counter of an account under attack: that one
+/// holds the most attempts, and goes last. Every operation is `O(log n)`.
 #[derive(Debug)]
 pub struct MemoryThrottle {
     inner: Mutex<Counters>,
@@ -64,14 +66,35 @@ pub struct MemoryThrottle {
 #[derive(Debug, Default)]
 struct Counters {
     keys: HashMap<String, Hit>,
+    /// Expiry order: the windows that ended leave first.
     by_end: BTreeSet<(u64, String)>,
+    /// Eviction order at the cap: fewest attempts first, then closest to the end.
+    by_count: BTreeSet<(u32, u64, String)>,
 }
 
 impl Counters {
     fn drop_key(&mut self, key: &str) {
         if let Some(hit) = self.keys.remove(key) {
             self.by_end.remove(&(hit.window_end, key.to_owned()));
+            self.by_count.remove(&(hit.count, hit.window_end, key.to_owned()));
         }
+    }
+
+    fn insert(&mut self, key: &str, hit: Hit) {
+        self.keys.insert(key.to_owned(), hit);
+        self.by_end.insert((hit.window_end, key.to_owned()));
+        self.by_count.insert((hit.count, hit.window_end, key.to_owned()));
+    }
+
+    /// Sets the count of a held key to `count(old)`; the new hit, `None` when not held.
+    fn recount(&mut self, key: &str, count: impl FnOnce(u32) -> u32) -> Option<Hit> {
+        let hit = self.keys.get_mut(key)?;
+        let old = *hit;
+        hit.count = count(old.count);
+        let new = *hit;
+        self.by_count.remove(&(old.count, old.window_end, key.to_owned()));
+        self.by_count.insert((new.count, new.window_end, key.to_owned()));
+        Some(new)
     }
 }
 
@@ -114,37 +137,36 @@ impl MemoryThrottle {
 
     fn hit_now(&self, key: &str, now: u64, window: u64) -> Result<Hit, StoreError> {
         let mut c = self.lock()?;
-        if let Some(hit) = c.keys.get_mut(key) {
-            if hit.window_end > now {
-                hit.count = hit.count.saturating_add(1);
-                return Ok(*hit);
+        if c.keys.get(key).is_some_and(|hit| hit.window_end > now) {
+            if let Some(hit) = c.recount(key, |n| n.saturating_add(1)) {
+                return Ok(hit);
             }
         }
         c.drop_key(key);
-        while let Some((end, _)) = c.by_end.first() {
+        while let Some((end, old)) = c.by_end.first() {
             if *end > now {
                 break;
             }
-            if let Some((_, old)) = c.by_end.pop_first() {
-                c.keys.remove(&old);
-            }
+            let old = old.clone();
+            c.drop_key(&old);
         }
         if c.keys.len() >= self.max_keys {
-            tracing::warn!(max_keys = self.max_keys, "login throttle is full: dropping the counter closest to its end");
-            if let Some((_, old)) = c.by_end.pop_first() {
-                c.keys.remove(&old);
+            tracing::warn!(
+                max_keys = self.max_keys,
+                "login throttle is full: dropping the counter with the fewest attempts"
+            );
+            if let Some((_, _, old)) = c.by_count.first() {
+                let old = old.clone();
+                c.drop_key(&old);
             }
         }
         let hit = Hit { count: 1, window_end: now.saturating_add(window) };
-        c.keys.insert(key.to_owned(), hit);
-        c.by_end.insert((hit.window_end, key.to_owned()));
+        c.insert(key, hit);
         Ok(hit)
     }
 
     fn undo_now(&self, key: &str) -> Result<(), StoreError> {
-        if let Some(hit) = self.lock()?.keys.get_mut(key) {
-            hit.count = hit.count.saturating_sub(1);
-        }
+        self.lock()?.recount(key, |n| n.saturating_sub(1));
         Ok(())
     }
 }
@@ -232,6 +254,33 @@ mod tests {
         block_on(t.hit("d", 30, 100)).expect("hit");
         assert_eq!(t.len(), 2);
         assert_eq!(block_on(t.hit("b", 31, 100)).expect("hit").count, 1, "b was dropped");
+    }
+
+    /// A full store drops the counter with the fewest attempts, whatever its age: a
+    /// flood of new names cannot push out the counter of an account under attack.
+    #[test]
+    fn a_full_store_keeps_the_counters_with_the_most_attempts() {
+        let t = MemoryThrottle::with_max_keys(3);
+        for _ in 0..20 {
+            block_on(t.hit("a:bob", 0, 900)).expect("hit");
+        }
+        for n in 0..1_000 {
+            block_on(t.hit(&format!("a:junk{n}"), 1 + n / 100, 900)).expect("hit");
+        }
+        assert_eq!(t.len(), 3);
+        assert_eq!(block_on(t.hit("a:bob", 20, 900)).expect("hit").count, 21, "bob's counter was kept");
+        // An undone attempt moves its counter down the order too.
+        block_on(t.hit("a:carol", 21, 900)).expect("hit");
+        block_on(t.hit("a:carol", 21, 900)).expect("hit");
+        block_on(t.undo("a:carol")).expect("undo");
+        block_on(t.undo("a:carol")).expect("undo");
+        block_on(t.hit("a:dave", 22, 900)).expect("hit");
+        assert_eq!(block_on(t.hit("a:bob", 23, 900)).expect("hit").count, 22);
+        assert_eq!(
+            block_on(t.hit("a:junk999", 23, 900)).expect("hit").count,
+            2,
+            "carol's emptied counter went, not this one"
+        );
     }
 
     #[test]
