@@ -14,6 +14,13 @@ use crate::{config::LoginConfig, error::TokenError, jws::JwsCodec};
 /// The `aud` claim of every device cookie.
 pub const DEVICE_AUDIENCE: &str = "login-actix:device";
 
+/// A random first device epoch, below 2^62, for a user whose store holds none: a store
+/// that lost a user's epoch (a restart without persistence) starts somewhere new, so the
+/// device cookies of the lost epochs, forgotten ones among them, never match again.
+pub fn first_epoch() -> u64 {
+    rand::random::<u64>() >> 2
+}
+
 /// The claims of a device cookie.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceClaims<Id> {

@@ -1,5 +1,5 @@
 //! The Redis stores against a real `redis-server`: what a remember restore writes, a
-//! lost user index, and logouts across a Redis crash.
+//! lost user index, a lost device epoch, and logouts across a Redis crash.
 
 use login_actix::registry::{user_key, LiveLogin, LoginId, LoginRegistry, RedisRegistry};
 use login_examples::settings::SessionStoreKind;
@@ -70,6 +70,26 @@ async fn a_login_missing_from_its_users_index_is_not_live() {
     assert!(registry.lookup(laptop.id, now).await.expect("lookup").is_none());
     assert!(registry.list_user(&user_key(&"alice"), now).await.expect("list").is_empty());
     assert!(registry.lookup(bob.id, now).await.expect("lookup").is_some(), "other users untouched");
+}
+
+/// A user's device epoch holds in Redis as long as its key does. A lost key (a restart
+/// without persistence, a flush) starts a new, random epoch, never the first one again:
+/// the device cookies of the lost epochs, forgotten ones among them, never match again.
+#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
+#[actix_rt::test]
+async fn a_lost_device_epoch_never_comes_back() {
+    let redis = redis_server();
+    let registry = RedisRegistry::connect(redis.url()).await.expect("connects");
+    let alice = user_key(&"alice");
+    let first = registry.device_epoch(&alice).await.expect("epoch");
+    assert_eq!(registry.device_epoch(&alice).await.expect("epoch"), first, "stable while kept");
+    let forgotten = registry.forget_devices(&alice).await.expect("forget");
+    assert_eq!(forgotten, first + 1, "forgetting moves the epoch on");
+    assert_eq!(redis.command(&["DEL", &format!("login:f:{alice}")]), ":1");
+    let fresh = registry.device_epoch(&alice).await.expect("epoch");
+    assert!(fresh != first && fresh != forgotten, "a lost epoch came back: {fresh}");
+    let bob = user_key(&"bob");
+    assert_ne!(registry.forget_devices(&bob).await.expect("forget"), 1, "a first forget starts at random too");
 }
 
 /// With the documented persistence (`appendonly yes`, `appendfsync always`), a logout

@@ -166,6 +166,16 @@ if tonumber(ARGV[1]) <= last then return 0 end
 redis.call('HSET', KEYS[1], 'step', ARGV[1])
 return 1";
 
+/// The user's device epoch (ARGV[1] = 0) or the next one (ARGV[1] = 1). A user
+/// without one starts at the random ARGV[2]: when the key is lost (a restart without
+/// persistence, a flush), the epoch starts somewhere new, so device cookies of the lost
+/// epochs, the forgotten ones among them, never match again. (The epoch goes back as
+/// Redis's text: in Lua a number is a double, which would round it.)
+const DEVICE_EPOCH: &str = r"
+redis.call('HSETNX', KEYS[1], 'epoch', ARGV[2])
+if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[1], 'epoch', 1) end
+return redis.call('HGET', KEYS[1], 'epoch')";
+
 /// Adds a pending login: its hash (the record and its failures) expiring with it, and
 /// its entry in the user's pending set (by creation time), which keeps at most the
 /// newest ARGV[8]: older ones end.
@@ -219,6 +229,17 @@ impl RedisRegistry {
 
     fn user_set(&self, user_key: &str) -> String {
         format!("{}u:{user_key}", self.prefix)
+    }
+
+    /// The user's device epoch, moved on first when `next` (see [`DEVICE_EPOCH`]).
+    fn device_epoch_call(&self, user_key: &str, next: bool) -> BoxFuture<'_, Result<u64, StoreError>> {
+        let key = self.second_factor_key(user_key);
+        Box::pin(async move {
+            static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(DEVICE_EPOCH));
+            let mut call = SCRIPT.key(key);
+            call.arg(u8::from(next)).arg(login_core::device::first_epoch());
+            self.conn.run(|mut c| async move { call.invoke_async::<u64>(&mut c).await }).await
+        })
     }
 
     fn second_factor_key(&self, user_key: &str) -> String {
@@ -402,16 +423,11 @@ impl LoginRegistry for RedisRegistry {
     }
 
     fn device_epoch(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
-        let key = self.second_factor_key(user_key);
-        Box::pin(async move {
-            let epoch: Option<u64> = self.conn.run(|mut c| async move { c.hget(key, "epoch").await }).await?;
-            Ok(epoch.unwrap_or(0))
-        })
+        self.device_epoch_call(user_key, false)
     }
 
     fn forget_devices(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
-        let key = self.second_factor_key(user_key);
-        Box::pin(async move { self.conn.run(|mut c| async move { c.hincr(key, "epoch", 1).await }).await })
+        self.device_epoch_call(user_key, true)
     }
 
     fn insert_pending(&self, pending: PendingLogin) -> BoxFuture<'_, Result<(), StoreError>> {
