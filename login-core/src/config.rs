@@ -594,7 +594,8 @@ impl LoginConfigBuilder {
     /// Prefix the remember cookie's name with `__Host-`: browsers then accept it only
     /// with `Secure`, `Path=/` and no `Domain`, so a sibling subdomain or a plain-http
     /// page cannot set or overwrite it. Requires those settings (checked by `build`).
-    /// Default off. The session cookie is actix-session's: give it a `__Host-` name with
+    /// The device cookie of the second factor, which shares the remember cookie's
+    /// attributes, is then `__Host-_device`. Default off. The session cookie is actix-session's: give it a `__Host-` name with
     /// `SessionMiddleware::builder(..).cookie_name("__Host-id".into())`.
     pub fn cookie_host_prefix(mut self, on: bool) -> Self {
         self.host_prefix = on;

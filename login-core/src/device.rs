@@ -9,10 +9,29 @@
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::{config::LoginConfig, error::TokenError, jws::JwsCodec};
+use crate::{
+    config::{CookieSettings, LoginConfig},
+    error::TokenError,
+    jws::JwsCodec,
+};
 
 /// The `aud` claim of every device cookie.
 pub const DEVICE_AUDIENCE: &str = "login-actix:device";
+
+/// The device cookie's name; `__Host-_device` when the remember cookie's name has the
+/// `__Host-` prefix (see [`device_cookie_name`]).
+pub const DEVICE_COOKIE: &str = "_device";
+
+/// The device cookie's name with the remember cookie's `settings`, whose attributes it
+/// shares: [`DEVICE_COOKIE`], with the `__Host-` prefix when the remember cookie has it
+/// ([`cookie_host_prefix`](crate::config::LoginConfigBuilder::cookie_host_prefix)).
+pub fn device_cookie_name(settings: &CookieSettings) -> &'static str {
+    if settings.name.starts_with("__Host-") {
+        "__Host-_device"
+    } else {
+        DEVICE_COOKIE
+    }
+}
 
 /// A random first device epoch, below 2^62, for a user whose store holds none: a store
 /// that lost a user's epoch (a restart without persistence) starts somewhere new, so the

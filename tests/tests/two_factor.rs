@@ -11,7 +11,7 @@ use login_actix::registry::{LoginRegistry, MemoryRegistry, SqliteRegistry};
 use login_tests::{
     location,
     routes::{dashboard, get, index, logout, post},
-    send, text,
+    send, set_cookie_lines, text,
     two_factor::{alice_secret, routes},
     Harness, Jar,
 };
@@ -208,6 +208,49 @@ async fn trust_skips_the_code_in_that_browser_until_it_ends_and_a_later_login_ne
     // Another browser was never trusted.
     let mut other = Jar::new();
     assert_eq!(location(&send(&app, &mut other, password(1, "alice-pw", false)).await), "/login/two-factor");
+}
+
+/// With `cookie_host_prefix`, the device cookie is `__Host-_device`, like the remember
+/// cookie whose attributes it shares, and a trusted browser is known by it.
+#[actix_rt::test]
+async fn the_device_cookie_takes_the_host_prefix_of_the_remember_cookie() {
+    let s = Setup::new();
+    let config = s.t.builder(SECRET).registry(s.registry.clone()).cookie_host_prefix(true).build().expect("config");
+    let app = login_tests::test_app!(s.t.users, config, secret: SECRET, configure: routes, services: [
+        dashboard, index, logout,
+    ]);
+    let mut jar = Jar::new();
+    send(&app, &mut jar, password(1, "alice-pw", false)).await;
+    send(&app, &mut jar, code_req(&s.code(), true)).await;
+    assert!(jar.get("__Host-_device").is_some(), "the prefixed device cookie");
+    assert!(jar.get("_device").is_none(), "no unprefixed one");
+    send(&app, &mut jar, post("/logout", "")).await;
+    let res = send(&app, &mut jar, password(1, "alice-pw", false)).await;
+    assert_eq!(location(&res), "/dashboard", "the trusted browser is known by its prefixed cookie");
+}
+
+/// A restarted browser's remember-only restores within the touch interval are
+/// authenticated from the token alone after the first: its device cookie is the
+/// library's own, not a session id it brought, so it buys no further sessions.
+#[actix_rt::test]
+async fn the_device_cookie_buys_a_restoring_browser_no_further_sessions() {
+    let s = Setup::new();
+    let app = app!(s);
+    let mut jar = Jar::new();
+    send(&app, &mut jar, password(1, "alice-pw", true)).await;
+    send(&app, &mut jar, code_req(&s.code(), false)).await;
+    let device = jar.get("_device").expect("the device cookie").to_owned();
+    let mut token = jar.get("_remember").expect("the remember cookie").to_owned();
+    for restore in 1..=3 {
+        let mut restarted = Jar::new();
+        restarted.set("_remember", &token);
+        restarted.set("_device", &device);
+        let res = send(&app, &mut restarted, get("/dashboard")).await;
+        assert_eq!(res.status(), 200, "restore {restore}");
+        let sessions = set_cookie_lines(&res, "id").len();
+        assert_eq!(sessions, usize::from(restore == 1), "restore {restore} wrote a session");
+        token = restarted.get("_remember").expect("the rotated token").to_owned();
+    }
 }
 
 #[actix_rt::test]

@@ -313,8 +313,11 @@ async fn from_remember<L: UserLoader>(
     if untouched {
         let interval = state.config.touch_interval().as_secs().max(1);
         let restores = state.config.restore_limiter().count(login_id, now, interval);
+        // Cookies other than the library's own (a session id, perhaps planted).
         let remember = &state.config.cookie().name;
-        let brings_cookies = req.cookies().is_ok_and(|jar| jar.iter().any(|c| c.name() != remember));
+        let device = login_core::device::device_cookie_name(state.config.cookie());
+        let brings_cookies =
+            req.cookies().is_ok_and(|jar| jar.iter().any(|c| c.name() != remember && c.name() != device));
         if restores > 1 && !(brings_cookies && restores <= RESTORES_WITH_COOKIES) {
             tracing::debug!("remember cookie accepted without a new session (restored within the touch interval)");
             return Ok(Some(authed));

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use actix_web::HttpRequest;
 use login_core::{
-    device::{DeviceClaims, DEVICE_AUDIENCE},
+    device::{device_cookie_name, DeviceClaims, DEVICE_AUDIENCE},
     user_key, AuthUser,
 };
 
@@ -13,9 +13,6 @@ use crate::{
     error::LoginError,
     state::{context::LoginContext, remember_cookie},
 };
-
-/// The device cookie's name.
-pub const DEVICE_COOKIE: &str = "_device";
 
 /// The claims of the request's device cookie when it is valid for `user` now: signed
 /// here, not expired, naming this user, of the user's current device hash and device
@@ -27,7 +24,7 @@ pub(crate) async fn valid_for<U: AuthUser>(
     user: &U,
     now: u64,
 ) -> Result<Option<DeviceClaims<U::Id>>, LoginError> {
-    if req.cookie(DEVICE_COOKIE).is_none() {
+    if req.cookie(device_cookie_name(ctx.config.cookie())).is_none() {
         return Ok(None);
     }
     let epoch = ctx.config.registry().device_epoch(&user_key(&user.id())).await?;
@@ -42,7 +39,7 @@ fn check<U: AuthUser>(
     epoch: u64,
     now: u64,
 ) -> Option<DeviceClaims<U::Id>> {
-    let cookie = req.cookie(DEVICE_COOKIE)?;
+    let cookie = req.cookie(device_cookie_name(ctx.config.cookie()))?;
     let Ok(claims) = ctx.device.verify::<U::Id>(cookie.value(), now) else {
         tracing::debug!("ignoring a bad device cookie");
         return None;
@@ -119,7 +116,7 @@ fn issue<U: AuthUser>(
     let token = ctx.device.sign(&claims)?;
     let cookie = remember_cookie::named_cookie(
         ctx.config.cookie(),
-        DEVICE_COOKIE.to_owned(),
+        device_cookie_name(ctx.config.cookie()).to_owned(),
         token,
         Duration::from_secs(lifetime),
     );

@@ -93,8 +93,8 @@
 pub(crate) mod device_cookie;
 pub(crate) mod pending_user;
 
-pub use device_cookie::DEVICE_COOKIE;
 pub use login_core::{
+    device::{device_cookie_name, DEVICE_COOKIE},
     pending::{PendingLogin, MAX_SECOND_FACTOR_FAILURES},
     recovery_codes::{RecoveryCodes, RECOVERY_CODE_COUNT},
     totp::{TotpSecret, TOTP_DIGITS, TOTP_SECRET_BYTES, TOTP_SKEW, TOTP_STEP_SECS},
