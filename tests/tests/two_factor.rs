@@ -253,6 +253,41 @@ async fn the_device_cookie_buys_a_restoring_browser_no_further_sessions() {
     }
 }
 
+/// Asks who is here, starts a pending login of alice, and asks again: who is here, and
+/// how many logins the sessions page lists.
+#[actix_web::post("/pending-then-who")]
+async fn pending_then_who(
+    req: actix_web::HttpRequest,
+    auth: login_actix::LoginSession,
+    users: actix_web::web::Data<login_tests::Users>,
+) -> actix_web::Result<String> {
+    use login_actix::dev::LoginRequestExt;
+    let before = req.current_user::<login_tests::User>().await?;
+    let alice = users.get(1).expect("alice");
+    auth.begin_second_factor(&alice, false, "alice", None).await?;
+    let after = req.current_user::<login_tests::User>().await?;
+    let logins = auth.logins::<login_tests::User>().await?.len();
+    let name = |u: Option<&login_tests::User>| u.map_or_else(|| "anonymous".to_owned(), |u| u.name.clone());
+    Ok(format!("{} then {} with {logins} logins", name(before.as_deref()), name(after.as_deref())))
+}
+
+/// A pending login started in a request replaces the login the request began with for
+/// the rest of it: asked again, the request is anonymous and lists no logins.
+#[actix_rt::test]
+async fn after_begin_second_factor_the_request_is_anonymous() {
+    let s = Setup::new();
+    let app = login_tests::test_app!(s.t.users, s.config(), secret: SECRET, configure: routes, services: [
+        dashboard, logout, pending_then_who,
+    ]);
+    let mut jar = Jar::new();
+    send(&app, &mut jar, password(1, "alice-pw", false)).await;
+    send(&app, &mut jar, code_req(&s.code(), false)).await;
+    let (status, body) = text(&app, &mut jar, post("/pending-then-who", "")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, "alice then anonymous with 0 logins");
+    assert_eq!(location(&send(&app, &mut jar, get("/dashboard")).await), "/login?next=%2Fdashboard");
+}
+
 #[actix_rt::test]
 async fn forgetting_browsers_and_a_password_change_end_every_trust() {
     let s = Setup::new();

@@ -8,7 +8,7 @@ use crate::{
     error::LoginError,
     events::{id_value, LoginEvent, SecondFactorStep},
     login::{redirect::LoginRedirect, session::LoginSession},
-    state::remember_cookie,
+    state::{memo::Memo, remember_cookie},
     two_factor::{
         device_cookie,
         pending_user::{end_browsers_pending, PENDING_KEY},
@@ -57,6 +57,8 @@ impl LoginSession {
         let id = pending.id;
         config.registry().insert_pending(pending).await?;
         session.insert(PENDING_KEY, id.to_string()).map_err(LoginError::session)?;
+        // The rest of the request asks the session just written: a pending login, no user.
+        Memo::changed(&self.req);
         tracing::info!(user_id = ?user.id(), "password accepted; the second factor is pending");
         self.emit_step(user, SecondFactorStep::Pending);
         Ok(())
