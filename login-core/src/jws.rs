@@ -36,7 +36,7 @@ impl JwsCodec {
     pub(crate) fn new(key: &[u8]) -> Self {
         JwsCodec {
             // HMAC takes keys of any length.
-            mac: <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!()),
+            mac: crate::keys::hmac(key),
             header: URL_SAFE_NO_PAD.encode(JWS_HEADER),
         }
     }

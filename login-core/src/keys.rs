@@ -24,11 +24,19 @@ pub const RECOVERY_CODES_PURPOSE: &str = "login-actix/v1/recovery-codes";
 pub const DEVICE_COOKIE_PURPOSE: &str = "login-actix/v1/device-cookie";
 /// Purpose label of the scope that names an app's process-wide memory registry.
 pub const REGISTRY_SCOPE_PURPOSE: &str = "login-actix/v1/registry-scope";
+/// Purpose label of the remember tokens' rotation tag key (derived from the remember
+/// key, not from the secret).
+const ROTATION_PURPOSE: &str = "login-actix/v1/remember-rotation";
+
+/// An HMAC-SHA256 keyed with `key`.
+pub(crate) fn hmac(key: &[u8]) -> HmacSha256 {
+    // HMAC accepts keys of any length, so this cannot fail.
+    <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!())
+}
 
 /// Derives a 32-byte key for `purpose` from `secret` (HMAC-SHA256 of the label).
 pub fn derive_key(secret: &[u8], purpose: &str) -> [u8; 32] {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+    let mut mac = hmac(secret);
     mac.update(purpose.as_bytes());
     mac.finalize().into_bytes().into()
 }
@@ -39,6 +47,7 @@ pub fn derive_key(secret: &[u8], purpose: &str) -> [u8; 32] {
 #[derive(Clone)]
 pub struct Keys {
     remember: [u8; 32],
+    rotation: [u8; 32],
     recovery: [u8; 32],
     recovery_codes: [u8; 32],
     device: [u8; 32],
@@ -49,12 +58,14 @@ impl Keys {
     /// Derives every purpose key from the application secret.
     pub fn derive(secret: &[u8]) -> Self {
         let auth_key = derive_key(secret, AUTH_HASH_PURPOSE);
+        let remember = derive_key(secret, REMEMBER_TOKEN_PURPOSE);
         Keys {
-            remember: derive_key(secret, REMEMBER_TOKEN_PURPOSE),
+            rotation: derive_key(&remember, ROTATION_PURPOSE),
+            remember,
             recovery: derive_key(secret, RECOVERY_TOKEN_PURPOSE),
             recovery_codes: derive_key(secret, RECOVERY_CODES_PURPOSE),
             device: derive_key(secret, DEVICE_COOKIE_PURPOSE),
-            auth_hash: <HmacSha256 as Mac>::new_from_slice(&auth_key).unwrap_or_else(|_| unreachable!()),
+            auth_hash: hmac(&auth_key),
         }
     }
 
@@ -76,6 +87,11 @@ impl Keys {
     /// The HS256 key of remember tokens.
     pub fn remember_key(&self) -> &[u8; 32] {
         &self.remember
+    }
+
+    /// The HMAC key of remember tokens' rotation tags.
+    pub fn rotation_key(&self) -> &[u8; 32] {
+        &self.rotation
     }
 
     /// The session auth tag of a user's [`session_auth_hash`](crate::AuthUser::session_auth_hash):

@@ -99,7 +99,7 @@ impl RecoveryTokens {
     pub fn new(config: &LoginConfig) -> Self {
         RecoveryTokens {
             // HMAC takes keys of any length.
-            mac: <Hmac<Sha256> as Mac>::new_from_slice(config.keys().recovery_key()).unwrap_or_else(|_| unreachable!()),
+            mac: crate::keys::hmac(config.keys().recovery_key()),
             lifetime: DEFAULT_RECOVERY_LIFETIME.as_secs(),
             leeway: config.leeway().as_secs(),
         }

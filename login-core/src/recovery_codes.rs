@@ -48,7 +48,7 @@ impl RecoveryCodes {
     /// Codes keyed from `config`'s secret.
     pub fn new(config: &LoginConfig) -> Self {
         let key = config.keys().recovery_codes_key();
-        RecoveryCodes { mac: <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!()) }
+        RecoveryCodes { mac: crate::keys::hmac(key) }
     }
 
     /// A new set: the codes to show the user once, and their hashes to store (the same

@@ -23,9 +23,6 @@ use sha2::Sha256;
 
 use crate::{config::LoginConfig, error::TokenError, jws::JwsCodec, login_id::LoginId};
 
-/// The purpose label of the rotation tag's key (derived from the remember key).
-const ROTATION_PURPOSE: &str = "login-actix/v1/remember-rotation";
-
 /// The `aud` claim of every remember token.
 pub const REMEMBER_AUDIENCE: &str = "login-actix:remember";
 
@@ -187,11 +184,9 @@ impl std::fmt::Debug for RememberCodec {
 impl RememberCodec {
     /// A codec for the configuration's key, leeway and maximum remember duration.
     pub fn new(config: &LoginConfig) -> Self {
-        let rotation_key = crate::keys::derive_key(config.keys().remember_key(), ROTATION_PURPOSE);
         RememberCodec {
             jws: JwsCodec::new(config.keys().remember_key()),
-            // HMAC takes keys of any length.
-            rotation: <Hmac<Sha256> as Mac>::new_from_slice(&rotation_key).unwrap_or_else(|_| unreachable!()),
+            rotation: crate::keys::hmac(config.keys().rotation_key()),
             max_age: config.max_remember_duration().as_secs(),
             leeway: config.leeway().as_secs(),
         }

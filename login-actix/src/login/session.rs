@@ -18,7 +18,7 @@ use crate::{
         redirect::LoginRedirect,
     },
     state::{
-        authenticate::lookup,
+        authenticate::{lookup, Named},
         context::BearerExempt,
         flow::{into_actix_error, Flow},
         memo::{memoized, Memo},
@@ -321,20 +321,30 @@ impl LoginSession {
         let config = &self.state.config;
         let registry = config.registry();
         let token_login = self.remember_claims::<U::Id>(now);
-        let record_login = self.record::<U::Id>(session).map(|r| (r.user_id, r.login_id, r.auth_tag));
-        let mut named: Vec<NamedLogin<U::Id>> = Vec::with_capacity(2);
-        named.extend(record_login.clone().map(|(owner, id, tag)| (owner, id, tag, None)));
+        let mut named: Vec<Named<U::Id>> = Vec::with_capacity(2);
+        named.extend(self.record::<U::Id>(session).map(|r| Named {
+            user_id: r.user_id,
+            login_id: r.login_id,
+            auth_tag: r.auth_tag,
+            forced: r.forced,
+            remember_gen: None,
+        }));
+        let record_login = named.first().map(|n| n.login_id);
         if let Some(claims) = &token_login {
-            match named.iter_mut().find(|(_, id, _, _)| *id == claims.login_id) {
-                Some(entry) => entry.3 = Some(claims.remember_gen),
-                None => {
-                    named.push((claims.user_id.clone(), claims.login_id, claims.auth_tag, Some(claims.remember_gen)))
-                }
+            match named.iter_mut().find(|n| n.login_id == claims.login_id) {
+                Some(entry) => entry.remember_gen = Some(claims.remember_gen),
+                None => named.push(Named {
+                    user_id: claims.user_id.clone(),
+                    login_id: claims.login_id,
+                    auth_tag: claims.auth_tag,
+                    forced: claims.forced,
+                    remember_gen: Some(claims.remember_gen),
+                }),
             }
         }
         let mut continued: Option<LoginId> = None;
         let mut remember_gen = 0;
-        for (owner, login_id, tag, token_gen) in named {
+        for Named { user_id: owner, login_id, auth_tag: tag, remember_gen: token_gen, .. } in named {
             let times = lookup(&self.state, login_id, now).await?;
             // A retired remember token past its window names a login a copy of the
             // cookie restored: it ends (for the copy's holder too), as at a restore.
@@ -356,7 +366,7 @@ impl LoginSession {
                 self.state.emit(&self.req, &event);
             }
         }
-        Ok(NamedLogins { continued, remember_gen, record_login: record_login.map(|r| r.1), token_login })
+        Ok(NamedLogins { continued, remember_gen, record_login, token_login })
     }
 
     /// The per-user cap, for every store: past
@@ -443,14 +453,26 @@ impl LoginSession {
         Ok(())
     }
 
+    /// Ends every login of the user with `user_id` but `except`, and (with the second
+    /// factor) every pending login of the user: the number of logins ended.
+    async fn end_user_logins<Id: serde::Serialize>(
+        &self,
+        user_id: &Id,
+        except: Option<LoginId>,
+    ) -> Result<usize, LoginError> {
+        let (registry, key) = (self.state.config.registry(), user_key(user_id));
+        let ended = registry.remove_user(&key, except).await?;
+        #[cfg(feature = "two-factor")]
+        registry.remove_pending_of(&key).await?;
+        Ok(ended)
+    }
+
     /// Ends every login of the user with `user_id` (an administrator deactivating or
     /// deleting an account): each is anonymous at its next request, on every instance.
     /// Returns how many ended.
     pub async fn end_logins_of<U: AuthUser>(&self, user_id: &U::Id) -> Result<usize, LoginError> {
         self.check_user_type::<U>()?;
-        let ended = self.state.config.registry().remove_user(&user_key(user_id), None).await?;
-        #[cfg(feature = "two-factor")]
-        self.state.config.registry().remove_pending_of(&user_key(user_id)).await?;
+        let ended = self.end_user_logins(user_id, None).await?;
         tracing::info!(user_id = ?user_id, ended, "every login of the user ended by request");
         if ended > 0 {
             let event = LoginEvent::Ended { user_id: id_value(user_id), reason: EndReason::EndedByRequest };
@@ -466,9 +488,7 @@ impl LoginSession {
     pub async fn logout_everywhere<U: AuthUser>(&self) -> Result<usize, LoginError> {
         let ended = match self.current_login::<U>().await? {
             Some((user_id, _)) => {
-                let ended = self.state.config.registry().remove_user(&user_key(&user_id), None).await?;
-                #[cfg(feature = "two-factor")]
-                self.state.config.registry().remove_pending_of(&user_key(&user_id)).await?;
+                let ended = self.end_user_logins(&user_id, None).await?;
                 if ended > 1 {
                     let event = LoginEvent::Ended { user_id: id_value(&user_id), reason: EndReason::EndedEverywhere };
                     self.state.emit(&self.req, &event);
@@ -504,9 +524,7 @@ impl LoginSession {
                  password change, or this browser is logged out at its next request"
             );
         }
-        let ended = config.registry().remove_user(&user_key(&user_id), Some(login.id)).await?;
-        #[cfg(feature = "two-factor")]
-        config.registry().remove_pending_of(&user_key(&user_id)).await?;
+        let ended = self.end_user_logins(&user_id, Some(login.id)).await?;
         if ended > 0 {
             let event = LoginEvent::Ended { user_id: id_value(&user_id), reason: EndReason::EndedEverywhere };
             self.state.emit(&self.req, &event);
@@ -568,10 +586,6 @@ impl LoginSession {
         Ok(true)
     }
 }
-
-/// A login a browser's cookies name: (owner, login, auth tag, the remember token's
-/// generation when the token names it).
-type NamedLogin<Id> = (Id, LoginId, Option<u64>, Option<u32>);
 
 /// What [`LoginSession::settle_named_logins`] left.
 pub(crate) struct NamedLogins<Id> {

@@ -97,15 +97,15 @@ enum Continued<U> {
 /// session for a request that carries other cookies (see `from_remember`).
 const RESTORES_WITH_COOKIES: u32 = 4;
 
-/// What a cookie says about its login.
-struct Named<Id> {
-    user_id: Id,
-    login_id: LoginId,
-    auth_tag: Option<u64>,
+/// What a cookie (the session record, the remember token) says about its login.
+pub(crate) struct Named<Id> {
+    pub(crate) user_id: Id,
+    pub(crate) login_id: LoginId,
+    pub(crate) auth_tag: Option<u64>,
     /// A forced login: `is_active` is not checked.
-    forced: bool,
+    pub(crate) forced: bool,
     /// The remember token's generation; `None` for the session record.
-    remember_gen: Option<u32>,
+    pub(crate) remember_gen: Option<u32>,
 }
 
 /// The one check both cookies go through: the login must be live and not idle, the
