@@ -5,7 +5,9 @@ use std::{future::ready, net::IpAddr, rc::Rc};
 
 #[cfg(feature = "redis")]
 pub use crate::store::redis_throttle::RedisThrottle;
-pub use login_core::{throttle_keys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS};
+pub use login_core::{
+    attempt_keys, throttle_keys, AttemptKeys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS,
+};
 
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
@@ -174,14 +176,8 @@ impl LoginThrottle {
         let settings = self.state.config.throttle();
         let store = self.state.config.throttle_store();
         let now = self.state.config.now();
-        let (mut user_key, mut ip_key) = throttle_keys(username, self.client_ip());
-        // The account's key: the username's part of the (username, IP) key.
-        let mut account_key = format!("a:{}", user_key.rsplit(':').next().unwrap_or_default());
-        if let Some(purpose) = self.purpose {
-            user_key = format!("{purpose}:{user_key}");
-            ip_key = format!("{purpose}:{ip_key}");
-            account_key = format!("{purpose}:{account_key}");
-        }
+        let AttemptKeys { user_ip: user_key, ip: ip_key, account: account_key } =
+            attempt_keys(username, self.client_ip(), self.purpose);
         let per_account = cfg!(feature = "two-factor") && self.purpose.is_none();
         // The IP first: a client over its limit creates no per-username counter.
         let per_ip = store.hit(&ip_key, now, settings.window).await?;

@@ -105,7 +105,9 @@ pub use remember::Remember;
 #[cfg(feature = "flow")]
 pub use remember_rotation::{token_standing, TokenStanding, RETIRED_IN_GRACE};
 #[cfg(feature = "flow")]
-pub use throttle::{throttle_keys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS};
+pub use throttle::{
+    attempt_keys, throttle_keys, AttemptKeys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS,
+};
 #[cfg(feature = "flow")]
 pub use user::AuthUser;
 

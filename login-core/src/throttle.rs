@@ -196,6 +196,25 @@ impl ThrottleStore for MemoryThrottle {
 /// assert_eq!(throttle_keys(" Alice ", ip).0, throttle_keys("alice", ip).0);
 /// ```
 pub fn throttle_keys(username: &str, ip: Option<IpAddr>) -> (String, String) {
+    let keys = attempt_keys(username, ip, None);
+    (keys.user_ip, keys.ip)
+}
+
+/// Every counter key of one attempt (see [`attempt_keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptKeys {
+    /// The (username, IP) key: `u:<ip>:<name hash>`.
+    pub user_ip: String,
+    /// The IP key: `ip:<ip>`.
+    pub ip: String,
+    /// The account's key, from every IP: `a:<name hash>`.
+    pub account: String,
+}
+
+/// The keys of an attempt of `username` from `ip`, as [`throttle_keys`] makes them,
+/// with the account's key; each prefixed with `<purpose>:` for counters of their own
+/// purpose (a password-reset request counts apart from logins).
+pub fn attempt_keys(username: &str, ip: Option<IpAddr>, purpose: Option<&str>) -> AttemptKeys {
     use sha2::Digest;
     let name: String = username.trim().chars().flat_map(char::to_lowercase).collect();
     let digest = sha2::Sha256::digest(name.as_bytes());
@@ -204,7 +223,12 @@ pub fn throttle_keys(username: &str, ip: Option<IpAddr>) -> (String, String) {
         hex.push_str(&format!("{b:02x}"));
     }
     let ip = ip_key(ip);
-    (format!("u:{ip}:{hex}"), format!("ip:{ip}"))
+    let prefix = purpose.map(|p| format!("{p}:")).unwrap_or_default();
+    AttemptKeys {
+        user_ip: format!("{prefix}u:{ip}:{hex}"),
+        ip: format!("{prefix}ip:{ip}"),
+        account: format!("{prefix}a:{hex}"),
+    }
 }
 
 /// The client's key: an IPv4 address as it is, an IPv6 address by its /64 network
@@ -294,5 +318,9 @@ mod tests {
         assert_eq!(throttle_keys("ÉVE", None).0, throttle_keys("éve", None).0);
         assert_ne!(throttle_keys("eve", None).0, throttle_keys("eva", None).0);
         assert_eq!(throttle_keys(&"a".repeat(10_000), None).0.len(), "u:unknown:".len() + 32);
+        let keys = attempt_keys(" Bob", None, Some("reset"));
+        assert_eq!(keys.user_ip, format!("reset:{}", throttle_keys("bob", None).0));
+        assert_eq!(keys.ip, "reset:ip:unknown");
+        assert_eq!(keys.account, format!("reset:a:{}", &keys.user_ip["reset:u:unknown:".len()..]));
     }
 }
