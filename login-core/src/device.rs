@@ -90,15 +90,7 @@ impl DeviceCodec {
     /// The claims of a device cookie this app signed that has not expired at `now`.
     pub fn verify<Id: DeserializeOwned>(&self, token: &str, now: u64) -> Result<DeviceClaims<Id>, TokenError> {
         let claims: DeviceClaims<Id> = self.jws.open(token)?;
-        if claims.aud != DEVICE_AUDIENCE {
-            return Err(TokenError::Invalid("wrong audience"));
-        }
-        if claims.exp.saturating_add(self.leeway) < now {
-            return Err(TokenError::Expired);
-        }
-        if claims.iat > now.saturating_add(self.leeway) {
-            return Err(TokenError::IssuedAtOutOfRange);
-        }
+        crate::jws::check_claims(&claims.aud, DEVICE_AUDIENCE, (claims.iat, claims.exp), now, self.leeway, None)?;
         Ok(claims)
     }
 }

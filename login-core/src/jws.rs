@@ -5,8 +5,8 @@
 //! must be byte for byte the one this codec issues (so the algorithm is pinned and
 //! `alg: none` or any other header cannot even be parsed), the HMAC-SHA256 signature is
 //! checked in constant time with a key state prepared once, then the claims are parsed
-//! once. What the claims must say (audience, times) is the caller's rule: the remember
-//! token's and the device cookie's each check their own.
+//! once. The audience and the times are checked by [`check_claims`], with the caller's
+//! audience, leeway and longest lifetime.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use hmac::{Hmac, Mac};
@@ -74,4 +74,30 @@ impl JwsCodec {
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid("claims are not base64url"))?;
         serde_json::from_slice(&payload).map_err(|e| TokenError::Claims(std::sync::Arc::new(e)))
     }
+}
+
+/// The checks of a token's claims every kind shares, in this order: the audience is
+/// `expected`; not expired (`exp` + `leeway` ≥ `now`); not issued in the future (beyond
+/// the leeway); and, with a `max_age`, neither issued longer ago than it (plus the
+/// leeway) nor made to last longer.
+pub(crate) fn check_claims(
+    aud: &str,
+    expected: &str,
+    (iat, exp): (u64, u64),
+    now: u64,
+    leeway: u64,
+    max_age: Option<u64>,
+) -> Result<(), TokenError> {
+    if aud != expected {
+        return Err(TokenError::Invalid("wrong audience"));
+    }
+    if exp.saturating_add(leeway) < now {
+        return Err(TokenError::Expired);
+    }
+    let too_old = max_age
+        .is_some_and(|max| now.saturating_sub(iat) > max.saturating_add(leeway) || exp.saturating_sub(iat) > max);
+    if iat > now.saturating_add(leeway) || too_old {
+        return Err(TokenError::IssuedAtOutOfRange);
+    }
+    Ok(())
 }

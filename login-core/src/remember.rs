@@ -280,19 +280,8 @@ impl RememberCodec {
     /// The rules a token's claims must keep at `now` (audience, expiry, issue time),
     /// whatever verified its signature.
     pub fn check_claims<Id>(&self, claims: &RememberClaims<Id>, now: u64) -> Result<(), TokenError> {
-        if claims.aud != REMEMBER_AUDIENCE {
-            return Err(TokenError::Invalid("wrong audience"));
-        }
-        if claims.exp.saturating_add(self.leeway) < now {
-            return Err(TokenError::Expired);
-        }
-        if claims.iat > now.saturating_add(self.leeway)
-            || now.saturating_sub(claims.iat) > self.max_age.saturating_add(self.leeway)
-            || claims.exp.saturating_sub(claims.iat) > self.max_age
-        {
-            return Err(TokenError::IssuedAtOutOfRange);
-        }
-        Ok(())
+        let times = (claims.iat, claims.exp);
+        crate::jws::check_claims(&claims.aud, REMEMBER_AUDIENCE, times, now, self.leeway, Some(self.max_age))
     }
 }
 
