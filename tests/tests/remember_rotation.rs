@@ -292,3 +292,47 @@ async fn a_request_overtaken_by_the_same_clients_next_ones_still_restores() {
     assert_eq!(text(&app, &mut straggler, get("/dashboard")).await, (200, "hi alice".to_owned()));
     assert_eq!(straggler.get("_remember"), Some(t2.as_str()), "answered with the current token");
 }
+
+/// A garbled rotated token (its `~generation~tag` suffix cut, forged, overlong, or with
+/// an impossible generation), a cookie header that is not UTF-8, or two remember
+/// cookies is anonymous, never an error; and none of them ends the login, whose own
+/// token goes on restoring.
+#[actix_rt::test]
+async fn garbled_rotated_tokens_and_cookie_headers_are_anonymous_and_end_nothing() {
+    use actix_web::http::header::{HeaderValue, COOKIE};
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).build().expect("config"));
+    let (_, first) = remembered_login(&app).await;
+    let mut browser = restarted_browser(&first);
+    send(&app, &mut browser, get("/dashboard")).await;
+    let rotated = browser.get("_remember").expect("the rotated token").to_owned();
+    let (base, suffix) = rotated.split_once('~').expect("a rotation suffix");
+    let (gen, tag) = suffix.split_once('~').expect("generation and tag");
+    let mut flipped = tag.to_owned().into_bytes();
+    flipped[0] = if flipped[0] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).expect("ascii");
+    let garbled = [
+        format!("{base}~"),
+        format!("{base}~{gen}"),
+        format!("{base}~{gen}~"),
+        format!("{base}~{gen}~{flipped}"),
+        format!("{base}~99999999999999999999~{tag}"),
+        format!("{base}~-1~{tag}"),
+        format!("{base}~0{gen}~{tag}"),
+        format!("{base}~{gen}~{tag}~{gen}"),
+        format!("{base}~{gen}~{}", "A".repeat(10_000)),
+        format!("{rotated}{rotated}"),
+        "~~~".to_owned(),
+    ];
+    for token in &garbled {
+        let (status, body) = text(&app, &mut restarted_browser(token), get("/")).await;
+        assert_eq!((status, body.as_str()), (200, "anonymous"), "{token:.80}");
+    }
+    for header in [&b"_remember=\xff\xfe; id=\xc3"[..], format!("_remember=x; _remember={rotated}").as_bytes()] {
+        let req = get("/").insert_header((COOKIE, HeaderValue::from_bytes(header).expect("a header value")));
+        let res = actix_web::test::call_service(&app, req.to_request()).await;
+        assert_eq!(res.status(), 200, "{}", String::from_utf8_lossy(header));
+    }
+    let (status, body) = text(&app, &mut restarted_browser(&rotated), get("/dashboard")).await;
+    assert_eq!((status, body.as_str()), (200, "hi alice"), "the login lives on");
+}

@@ -383,3 +383,22 @@ async fn two_completions_of_one_pending_login_at_once_make_one_login() {
     );
     assert_eq!(s.registry.list_user("1", s.now()).await.expect("list").len(), 1, "one login");
 }
+
+/// One code sent at once from two browsers, each with a pending login of the same user:
+/// its time step is accepted once, so one browser logs in and the other is told the
+/// code is wrong.
+#[actix_rt::test]
+async fn one_code_sent_at_once_from_two_browsers_logs_in_one() {
+    let s = Setup::sqlite();
+    let app = app!(s);
+    let (mut a, mut b) = (Jar::new(), Jar::new());
+    send(&app, &mut a, password(1, "alice-pw", false)).await;
+    send(&app, &mut b, password(1, "alice-pw", false)).await;
+    let code = s.code();
+    let (ra, rb) =
+        futures_util::future::join(a.send(&app, code_req(&code, false)), b.send(&app, code_req(&code, false))).await;
+    let mut answers = [(ra.status().as_u16(), location(&ra)), (rb.status().as_u16(), location(&rb))];
+    answers.sort();
+    assert_eq!(answers, [(303, "/dashboard".to_owned()), (400, String::new())], "one login, one wrong code");
+    assert_eq!(s.registry.list_user("1", s.now()).await.expect("list").len(), 1, "one login");
+}
