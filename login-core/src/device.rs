@@ -33,13 +33,6 @@ pub fn device_cookie_name(settings: &CookieSettings) -> &'static str {
     }
 }
 
-/// A random first device epoch, below 2^62, for a user whose store holds none: a store
-/// that lost a user's epoch (a restart without persistence) starts somewhere new, so the
-/// device cookies of the lost epochs, forgotten ones among them, never match again.
-pub fn first_epoch() -> u64 {
-    rand::random::<u64>() >> 2
-}
-
 /// The claims of a device cookie.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceClaims<Id> {

@@ -99,7 +99,9 @@ pub use memory_registry::{
 };
 pub use next::{is_safe_next, login_redirect_url, login_redirect_url_with, next_form_value};
 #[cfg(feature = "flow")]
-pub use registry::{user_agent_label, user_key, LiveLogin, LoginRegistry, LoginTimes, USER_AGENT_LABEL_MAX};
+pub use registry::{
+    first_device_epoch, user_agent_label, user_key, LiveLogin, LoginRegistry, LoginTimes, USER_AGENT_LABEL_MAX,
+};
 #[cfg(feature = "flow")]
 pub use remember::Remember;
 #[cfg(feature = "flow")]

@@ -189,7 +189,7 @@ impl MemoryRegistry {
             inner: Mutex::new(Inner::default()),
             max_logins: max_logins.max(1),
             max_per_user: MAX_LOGINS_PER_USER_BOUND,
-            epoch_base: crate::device::first_epoch(),
+            epoch_base: crate::registry::first_device_epoch(),
         }
     }
 

@@ -73,6 +73,13 @@ impl LiveLogin {
     }
 }
 
+/// A random first device epoch, below 2^62, for a user whose store holds none: a store
+/// that lost a user's epoch (a restart without persistence) starts somewhere new, so the
+/// device cookies of the lost epochs, forgotten ones among them, never match again.
+pub fn first_device_epoch() -> u64 {
+    rand::random::<u64>() >> 2
+}
+
 /// The registry key of a user id: its JSON text (`42`, `"alice"`).
 ///
 /// ```
@@ -161,7 +168,8 @@ pub trait LoginRegistry: Send + Sync + 'static {
         no_second_factor()
     }
 
-    /// The user's device epoch (`0` until the first "forget every browser").
+    /// The user's device epoch. A user the store holds none for starts at a
+    /// [`first_device_epoch`], kept from then on.
     fn device_epoch(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
         let _ = user_key;
         no_second_factor()

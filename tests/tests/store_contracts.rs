@@ -100,3 +100,27 @@ async fn the_redis_registry_keeps_the_second_factor_contract() {
     let redis = redis_server();
     second_factor_contract(&RedisRegistry::connect(redis.url()).await.expect("connects")).await;
 }
+
+/// A user's device epoch starts at random in every store: after a store lost it (the
+/// SQLite file deleted and created again, Redis in `redis_store.rs`), the epoch starts
+/// somewhere new, so the device cookies of the lost epochs, forgotten ones among them,
+/// never match again.
+#[actix_rt::test]
+async fn a_recreated_sqlite_file_never_revives_a_forgotten_device_epoch() {
+    use login_actix::registry::LoginRegistry;
+    let file = std::env::temp_dir().join(format!("login-epoch-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let registry = SqliteRegistry::open(&file).expect("sqlite file");
+    let first = registry.device_epoch("1").await.expect("epoch");
+    assert_eq!(registry.device_epoch("1").await.expect("epoch"), first, "kept");
+    let forgotten = registry.forget_devices("1").await.expect("forget");
+    assert_eq!(forgotten, first + 1);
+    assert!(registry.use_totp_step("2", 100).await.expect("step"));
+    assert_ne!(registry.device_epoch("2").await.expect("epoch"), 0, "a row made by a TOTP step starts at random too");
+    drop(registry);
+    std::fs::remove_file(&file).expect("the file deleted");
+    let registry = SqliteRegistry::open(&file).expect("a new file");
+    let fresh = registry.device_epoch("1").await.expect("epoch");
+    assert!(fresh != first && fresh != forgotten, "a lost epoch came back: {fresh}");
+    let _ = std::fs::remove_file(&file);
+}

@@ -237,7 +237,7 @@ impl RedisRegistry {
         Box::pin(async move {
             static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(DEVICE_EPOCH));
             let mut call = SCRIPT.key(key);
-            call.arg(u8::from(next)).arg(login_core::device::first_epoch());
+            call.arg(u8::from(next)).arg(login_core::first_device_epoch());
             self.conn.run(|mut c| async move { call.invoke_async::<u64>(&mut c).await }).await
         })
     }

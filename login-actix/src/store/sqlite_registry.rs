@@ -24,7 +24,9 @@ use std::{
 };
 
 use futures_util::future::BoxFuture;
-use login_core::{pending::PendingLogin, LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError};
+use login_core::{
+    first_device_epoch, pending::PendingLogin, LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Live logins in a SQLite file.
@@ -254,10 +256,10 @@ impl LoginRegistry for SqliteRegistry {
         self.run(move |c| {
             // One statement: only a later step moves it, on any connection.
             let changed = c.execute(
-                "INSERT INTO login_second_factor (user_key, last_step) VALUES (?1, ?2)
+                "INSERT INTO login_second_factor (user_key, last_step, device_epoch) VALUES (?1, ?2, ?3)
                  ON CONFLICT (user_key) DO UPDATE SET last_step = excluded.last_step
                  WHERE excluded.last_step > login_second_factor.last_step",
-                params![user_key, int(step)],
+                params![user_key, int(step), int(first_device_epoch())],
             )?;
             Ok(changed > 0)
         })
@@ -266,10 +268,16 @@ impl LoginRegistry for SqliteRegistry {
     fn device_epoch(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
         let user_key = user_key.to_owned();
         self.run(move |c| {
-            let epoch: Option<i64> = c
-                .query_row("SELECT device_epoch FROM login_second_factor WHERE user_key = ?1", [user_key], |r| r.get(0))
-                .optional()?;
-            Ok(epoch.map_or(0, uint))
+            // A user without a row starts at a random epoch (a recreated file never
+            // revives the device cookies of the lost one's epochs).
+            c.query_row(
+                "INSERT INTO login_second_factor (user_key, device_epoch) VALUES (?1, ?2)
+                 ON CONFLICT (user_key) DO UPDATE SET device_epoch = device_epoch
+                 RETURNING device_epoch",
+                params![user_key, int(first_device_epoch())],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(uint)
         })
     }
 
@@ -277,10 +285,10 @@ impl LoginRegistry for SqliteRegistry {
         let user_key = user_key.to_owned();
         self.run(move |c| {
             c.query_row(
-                "INSERT INTO login_second_factor (user_key, device_epoch) VALUES (?1, 1)
+                "INSERT INTO login_second_factor (user_key, device_epoch) VALUES (?1, ?2 + 1)
                  ON CONFLICT (user_key) DO UPDATE SET device_epoch = device_epoch + 1
                  RETURNING device_epoch",
-                [user_key],
+                params![user_key, int(first_device_epoch())],
                 |r| r.get::<_, i64>(0),
             )
             .map(uint)
