@@ -7,6 +7,7 @@ use std::{future::ready, net::IpAddr, rc::Rc};
 pub use crate::store::redis_throttle::RedisThrottle;
 pub use login_core::{
     attempt_keys, throttle_keys, AttemptKeys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS,
+    NEW_COUNTER_SECS,
 };
 
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
@@ -137,8 +138,8 @@ impl LoginThrottle {
     ///
     /// With feature `two-factor`, attempts are also counted per account, and over
     /// [`login_attempts_per_account`](login_core::LoginConfigBuilder::login_attempts_per_account)
-    /// this refuses every browser: use [`attempt_for`](LoginThrottle::attempt_for),
-    /// which lets the account's known browsers through.
+    /// this refuses every browser: use `attempt_for` (of that feature), which lets the
+    /// account's known browsers through.
     pub async fn attempt(&self, username: &str) -> Result<LoginAttempt, LoginError> {
         self.count(username, || async { Ok(false) }).await
     }

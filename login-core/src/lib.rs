@@ -109,6 +109,7 @@ pub use remember_rotation::{token_standing, TokenStanding, RETIRED_IN_GRACE};
 #[cfg(feature = "flow")]
 pub use throttle::{
     attempt_keys, throttle_keys, AttemptKeys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS,
+    NEW_COUNTER_SECS,
 };
 #[cfg(feature = "flow")]
 pub use user::AuthUser;

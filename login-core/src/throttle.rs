@@ -53,48 +53,109 @@ pub const DEFAULT_MAX_THROTTLE_KEYS: usize = 100_000;
 
 /// Attempt counters in process memory: the default, one per process and app secret
 /// (shared by every worker). Bounded: expired windows are dropped as new keys arrive,
-/// and at the cap (default [`DEFAULT_MAX_THROTTLE_KEYS`]) the counter with the fewest
-/// attempts is dropped (of those, the one closest to its end), with a warning. So a
-/// flood of new names cannot push out the counter of an account under attack: that one
-/// holds the most attempts, and goes last. Every operation is `O(log n)`.
+/// and at the cap (default [`DEFAULT_MAX_THROTTLE_KEYS`]) one counter is dropped, with
+/// a warning, chosen so that neither a flood of new names nor a store full of old
+/// counters can reset the counters that matter:
+///
+/// - A counter is *new* for its first [`NEW_COUNTER_SECS`] seconds, *settled* after.
+/// - While new counters fill more than half the store, the oldest new one goes (a
+///   flood of new names pushes out only its own kind, and only at half the store's
+///   size per minute).
+/// - Otherwise the settled counter with the fewest attempts goes, so the counter of an
+///   account under attack, which holds many, goes last, and a store full of settled
+///   counters still leaves a new one room to count.
+///
+/// Every operation is `O(log n)`.
 #[derive(Debug)]
 pub struct MemoryThrottle {
     inner: Mutex<Counters>,
     max_keys: usize,
 }
 
+/// How long a counter of a [`MemoryThrottle`] is new, in seconds (see its eviction).
+pub const NEW_COUNTER_SECS: u64 = 60;
+
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    hit: Hit,
+    created: u64,
+    settled: bool,
+}
+
 #[derive(Debug, Default)]
 struct Counters {
-    keys: HashMap<String, Hit>,
+    keys: HashMap<String, Held>,
     /// Expiry order: the windows that ended leave first.
     by_end: BTreeSet<(u64, String)>,
-    /// Eviction order at the cap: fewest attempts first, then closest to the end.
-    by_count: BTreeSet<(u32, u64, String)>,
+    /// New counters, oldest first.
+    new: BTreeSet<(u64, String)>,
+    /// Settled counters, fewest attempts first (then closest to the end).
+    settled: BTreeSet<(u32, u64, String)>,
 }
 
 impl Counters {
     fn drop_key(&mut self, key: &str) {
-        if let Some(hit) = self.keys.remove(key) {
-            self.by_end.remove(&(hit.window_end, key.to_owned()));
-            self.by_count.remove(&(hit.count, hit.window_end, key.to_owned()));
+        if let Some(held) = self.keys.remove(key) {
+            self.by_end.remove(&(held.hit.window_end, key.to_owned()));
+            if held.settled {
+                self.settled.remove(&(held.hit.count, held.hit.window_end, key.to_owned()));
+            } else {
+                self.new.remove(&(held.created, key.to_owned()));
+            }
         }
     }
 
-    fn insert(&mut self, key: &str, hit: Hit) {
-        self.keys.insert(key.to_owned(), hit);
+    fn insert(&mut self, key: &str, hit: Hit, now: u64) {
+        self.keys.insert(key.to_owned(), Held { hit, created: now, settled: false });
         self.by_end.insert((hit.window_end, key.to_owned()));
-        self.by_count.insert((hit.count, hit.window_end, key.to_owned()));
+        self.new.insert((now, key.to_owned()));
     }
 
     /// Sets the count of a held key to `count(old)`; the new hit, `None` when not held.
     fn recount(&mut self, key: &str, count: impl FnOnce(u32) -> u32) -> Option<Hit> {
-        let hit = self.keys.get_mut(key)?;
-        let old = *hit;
-        hit.count = count(old.count);
-        let new = *hit;
-        self.by_count.remove(&(old.count, old.window_end, key.to_owned()));
-        self.by_count.insert((new.count, new.window_end, key.to_owned()));
+        let held = self.keys.get_mut(key)?;
+        let old = held.hit;
+        held.hit.count = count(old.count);
+        let (new, settled) = (held.hit, held.settled);
+        if settled {
+            self.settled.remove(&(old.count, old.window_end, key.to_owned()));
+            self.settled.insert((new.count, new.window_end, key.to_owned()));
+        }
         Some(new)
+    }
+
+    /// Drops the windows that ended and settles the counters no longer new.
+    fn age(&mut self, now: u64) {
+        while let Some((end, key)) = self.by_end.first() {
+            if *end > now {
+                break;
+            }
+            let key = key.clone();
+            self.drop_key(&key);
+        }
+        while let Some((created, key)) = self.new.first() {
+            if created.saturating_add(NEW_COUNTER_SECS) > now {
+                break;
+            }
+            let key = key.clone();
+            self.new.pop_first();
+            if let Some(held) = self.keys.get_mut(&key) {
+                held.settled = true;
+                self.settled.insert((held.hit.count, held.hit.window_end, key));
+            }
+        }
+    }
+
+    /// Makes room for one counter in a store holding `max_keys` (see [`MemoryThrottle`]).
+    fn evict_one(&mut self, max_keys: usize) {
+        let victim = if self.new.len() > max_keys / 2 || self.settled.is_empty() {
+            self.new.first().map(|(_, key)| key.clone())
+        } else {
+            self.settled.first().map(|(_, _, key)| key.clone())
+        };
+        if let Some(key) = victim {
+            self.drop_key(&key);
+        }
     }
 }
 
@@ -137,31 +198,19 @@ impl MemoryThrottle {
 
     fn hit_now(&self, key: &str, now: u64, window: u64) -> Result<Hit, StoreError> {
         let mut c = self.lock()?;
-        if c.keys.get(key).is_some_and(|hit| hit.window_end > now) {
+        if c.keys.get(key).is_some_and(|held| held.hit.window_end > now) {
             if let Some(hit) = c.recount(key, |n| n.saturating_add(1)) {
                 return Ok(hit);
             }
         }
         c.drop_key(key);
-        while let Some((end, old)) = c.by_end.first() {
-            if *end > now {
-                break;
-            }
-            let old = old.clone();
-            c.drop_key(&old);
-        }
+        c.age(now);
         if c.keys.len() >= self.max_keys {
-            tracing::warn!(
-                max_keys = self.max_keys,
-                "login throttle is full: dropping the counter with the fewest attempts"
-            );
-            if let Some((_, _, old)) = c.by_count.first() {
-                let old = old.clone();
-                c.drop_key(&old);
-            }
+            tracing::warn!(max_keys = self.max_keys, "login throttle is full: dropping a counter");
+            c.evict_one(self.max_keys);
         }
         let hit = Hit { count: 1, window_end: now.saturating_add(window) };
-        c.insert(key, hit);
+        c.insert(key, hit, now);
         Ok(hit)
     }
 
@@ -280,31 +329,59 @@ mod tests {
         assert_eq!(block_on(t.hit("b", 31, 100)).expect("hit").count, 1, "b was dropped");
     }
 
-    /// A full store drops the counter with the fewest attempts, whatever its age: a
-    /// flood of new names cannot push out the counter of an account under attack.
+    fn hit(t: &MemoryThrottle, key: &str, now: u64) -> u32 {
+        block_on(t.hit(key, now, 900)).expect("hit").count
+    }
+
+    /// A flood of new names cannot push out a settled counter with attempts: new
+    /// counters beyond half the store push out the oldest new one.
     #[test]
-    fn a_full_store_keeps_the_counters_with_the_most_attempts() {
-        let t = MemoryThrottle::with_max_keys(3);
+    fn a_flood_of_new_names_keeps_the_settled_counters() {
+        let t = MemoryThrottle::with_max_keys(4);
         for _ in 0..20 {
-            block_on(t.hit("a:bob", 0, 900)).expect("hit");
+            hit(&t, "a:bob", 0);
         }
         for n in 0..1_000 {
-            block_on(t.hit(&format!("a:junk{n}"), 1 + n / 100, 900)).expect("hit");
+            hit(&t, &format!("a:junk{n}"), 100 + n / 100);
         }
-        assert_eq!(t.len(), 3);
-        assert_eq!(block_on(t.hit("a:bob", 20, 900)).expect("hit").count, 21, "bob's counter was kept");
-        // An undone attempt moves its counter down the order too.
-        block_on(t.hit("a:carol", 21, 900)).expect("hit");
-        block_on(t.hit("a:carol", 21, 900)).expect("hit");
-        block_on(t.undo("a:carol")).expect("undo");
-        block_on(t.undo("a:carol")).expect("undo");
-        block_on(t.hit("a:dave", 22, 900)).expect("hit");
-        assert_eq!(block_on(t.hit("a:bob", 23, 900)).expect("hit").count, 22);
-        assert_eq!(
-            block_on(t.hit("a:junk999", 23, 900)).expect("hit").count,
-            2,
-            "carol's emptied counter went, not this one"
-        );
+        assert_eq!(t.len(), 4);
+        assert_eq!(hit(&t, "a:bob", 200), 21, "bob's counter was kept");
+    }
+
+    /// A store full of settled counters leaves new ones room to count: the settled
+    /// counter with the fewest attempts goes, never the counters of the attempt itself.
+    #[test]
+    fn a_store_full_of_settled_counters_still_counts_new_ones() {
+        let t = MemoryThrottle::with_max_keys(4);
+        for key in ["f1", "f2", "f3", "f4"] {
+            hit(&t, key, 0);
+            hit(&t, key, 0);
+        }
+        hit(&t, "f4", 0);
+        for n in 1..=50 {
+            assert_eq!(hit(&t, "ip:y", 100), n);
+            assert_eq!(hit(&t, "u:y:bob", 100), n);
+            assert_eq!(hit(&t, "a:bob", 100), n);
+        }
+        assert_eq!(hit(&t, "f4", 100), 4, "the settled counter with the most attempts stayed");
+    }
+
+    /// An undone attempt moves a settled counter down the eviction order.
+    #[test]
+    fn an_undone_attempt_moves_its_counter_down() {
+        let t = MemoryThrottle::with_max_keys(3);
+        for key in ["a", "b", "c"] {
+            hit(&t, key, 0);
+            hit(&t, key, 0);
+        }
+        hit(&t, "a", 100);
+        block_on(t.undo("c")).expect("undo");
+        block_on(t.undo("c")).expect("undo");
+        hit(&t, "d", 100);
+        // Three places, and the new one holds one: c, emptied, went, not a or b.
+        assert_eq!(hit(&t, "a", 101), 4, "kept");
+        assert_eq!(hit(&t, "b", 101), 3, "kept");
+        assert_eq!(hit(&t, "d", 101), 2, "kept");
     }
 
     #[test]

@@ -38,6 +38,9 @@ impl LoginSession {
         let config = &self.state.config;
         let now = config.now();
         self.settle_named_logins::<U>(&session, None, now).await?;
+        // From here on the rest of the request asks the session this writes: a pending
+        // login, no user (also when a step below fails).
+        Memo::changed(&self.req);
         end_browsers_pending(&self.state, &session).await?;
         session.clear();
         session.renew();
@@ -57,8 +60,6 @@ impl LoginSession {
         let id = pending.id;
         config.registry().insert_pending(pending).await?;
         session.insert(PENDING_KEY, id.to_string()).map_err(LoginError::session)?;
-        // The rest of the request asks the session just written: a pending login, no user.
-        Memo::changed(&self.req);
         tracing::info!(user_id = ?user.id(), "password accepted; the second factor is pending");
         self.emit_step(user, SecondFactorStep::Pending);
         Ok(())

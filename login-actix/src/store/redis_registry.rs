@@ -172,7 +172,9 @@ return 1";
 /// epochs, the forgotten ones among them, never match again. (The epoch goes back as
 /// Redis's text: in Lua a number is a double, which would round it.)
 const DEVICE_EPOCH: &str = r"
-redis.call('HSETNX', KEYS[1], 'epoch', ARGV[2])
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if ARGV[1] == '0' and epoch then return epoch end
+if not epoch then redis.call('HSET', KEYS[1], 'epoch', ARGV[2]) end
 if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[1], 'epoch', 1) end
 return redis.call('HGET', KEYS[1], 'epoch')";
 

@@ -268,16 +268,19 @@ impl LoginRegistry for SqliteRegistry {
     fn device_epoch(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
         let user_key = user_key.to_owned();
         self.run(move |c| {
+            let select = "SELECT device_epoch FROM login_second_factor WHERE user_key = ?1";
+            if let Some(epoch) = c.query_row(select, [&user_key], |r| r.get::<_, i64>(0)).optional()? {
+                return Ok(uint(epoch));
+            }
             // A user without a row starts at a random epoch (a recreated file never
-            // revives the device cookies of the lost one's epochs).
-            c.query_row(
+            // revives the device cookies of the lost one's epochs); a row another
+            // connection made meanwhile wins.
+            c.execute(
                 "INSERT INTO login_second_factor (user_key, device_epoch) VALUES (?1, ?2)
-                 ON CONFLICT (user_key) DO UPDATE SET device_epoch = device_epoch
-                 RETURNING device_epoch",
+                 ON CONFLICT (user_key) DO NOTHING",
                 params![user_key, int(first_device_epoch())],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(uint)
+            )?;
+            c.query_row(select, [&user_key], |r| r.get::<_, i64>(0)).map(uint)
         })
     }
 
