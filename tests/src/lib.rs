@@ -120,9 +120,18 @@ pub use login_actix::test_util::Jar;
 /// middleware keyed by `secret`, with cookie sessions unless a `store` is given, its
 /// cookie not `Secure`.
 ///
-/// ```ignore
-/// let app = test_app!(t.users, config, secret: SECRET, services: [dashboard, login]);
-/// let app = test_app!(t.users, config, hook: |_: &HttpRequest, _: &LoginEvent| {}, store: redis, secret: SECRET, services: [login]);
+/// ```
+/// use login_tests::{routes::{dashboard, get, login, login_req}, send, test_app, Harness, Jar};
+/// # actix_web::rt::System::new().block_on(async {
+/// const SECRET: [u8; 64] = [1; 64];
+/// let t = Harness::new();
+/// let config = t.builder(SECRET).build().expect("config");
+/// let hook = |_: &actix_web::HttpRequest, _: &login_actix::events::LoginEvent| {};
+/// let app = test_app!(t.users, config, hook: hook, secret: SECRET, services: [dashboard, login]);
+/// let mut jar = Jar::new();
+/// send(&app, &mut jar, login_req(1, None)).await;
+/// assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 200);
+/// # });
 /// ```
 #[macro_export]
 macro_rules! test_app {

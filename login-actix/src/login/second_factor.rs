@@ -85,6 +85,8 @@ impl LoginSession {
         if !self.state.config.registry().remove_pending(record.id).await? {
             return Err(LoginError::NoPendingLogin);
         }
+        // Ended: the login below has no pending login of this browser left to end.
+        self.session()?.remove(PENDING_KEY);
         let remember = record.remember_secs.map_or(Remember::No, |s| Remember::For(std::time::Duration::from_secs(s)));
         let redirect = self.log_in(user, remember, true, false, trust_browser).await?;
         tracing::info!(user_id = ?user.id(), trusted = trust_browser, "second factor accepted; logged in");
