@@ -1,12 +1,12 @@
 //! TOTP (RFC 6238) as authenticator apps expect it: HMAC-SHA-1, 30-second steps, six
-//! digits, one step of clock drift each way. The algorithm is `totp-rs`'s; this module
-//! generates secrets, writes the `otpauth://` URI and compares codes in constant time,
+//! digits, one step of clock drift each way (RFC 4226's dynamic truncation over
+//! HMAC-SHA-1 of the step counter). This module generates secrets, writes the `otpauth://` URI and compares codes in constant time,
 //! returning the time step a code matched so that the caller accepts each step once
 //! (RFC 6238 §5.2: the library's `LoginRegistry::use_totp_step` records it).
 
 use rand::RngCore;
 use subtle::ConstantTimeEq;
-use totp_rs::{Algorithm, Secret, TOTP};
+use hmac::Mac;
 
 /// Seconds per TOTP step.
 pub const TOTP_STEP_SECS: u64 = 30;
@@ -54,16 +54,13 @@ impl TotpSecret {
     /// it is not base32 or shorter than 80 bits.
     pub fn from_base32(text: &str) -> Option<Self> {
         let cleaned: String = text.chars().filter(|c| !c.is_whitespace() && *c != '=').collect();
-        let bytes = Secret::Encoded(cleaned.to_ascii_uppercase()).to_bytes().ok()?;
+        let bytes = base32::decode(base32::Alphabet::Rfc4648 { padding: false }, &cleaned.to_ascii_uppercase())?;
         (bytes.len() >= 10).then_some(TotpSecret(bytes))
     }
 
     /// The secret as base32 text without padding (what apps accept typed in).
     pub fn to_base32(&self) -> String {
-        match Secret::Raw(self.0.clone()).to_encoded() {
-            Secret::Encoded(text) => text,
-            Secret::Raw(_) => String::new(),
-        }
+        base32::encode(base32::Alphabet::Rfc4648 { padding: false }, &self.0)
     }
 
     /// The `otpauth://totp/` URI for authenticator apps (and QR codes), with the
@@ -78,13 +75,20 @@ impl TotpSecret {
         )
     }
 
-    fn totp(&self) -> TOTP {
-        TOTP::new_unchecked(Algorithm::SHA1, TOTP_DIGITS, TOTP_SKEW, TOTP_STEP_SECS, self.0.clone())
+    /// The code of time step `step` (RFC 4226 §5.3 over the step counter).
+    fn code_of_step(&self, step: u64) -> String {
+        // HMAC takes a key of any length; the error arm cannot happen.
+        let Ok(mut mac) = hmac::Hmac::<sha1::Sha1>::new_from_slice(&self.0) else { return String::new() };
+        mac.update(&step.to_be_bytes());
+        let digest = mac.finalize().into_bytes();
+        let offset = usize::from(digest[19] & 0x0f);
+        let word = u32::from_be_bytes([digest[offset], digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
+        format!("{:06}", (word & 0x7fff_ffff) % 1_000_000)
     }
 
     /// The code of the step holding `time` (seconds since the Unix epoch).
     pub fn code_at(&self, time: u64) -> String {
-        self.totp().generate(time)
+        self.code_of_step(time / TOTP_STEP_SECS)
     }
 
     /// The time step `code` belongs to, within one step of `now` each way; `None` for a
@@ -95,11 +99,10 @@ impl TotpSecret {
         if code.len() != TOTP_DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        let totp = self.totp();
         let current = now / TOTP_STEP_SECS;
         let mut found = None;
         for step in current.saturating_sub(u64::from(TOTP_SKEW))..=current.saturating_add(u64::from(TOTP_SKEW)) {
-            let candidate = totp.generate(step * TOTP_STEP_SECS);
+            let candidate = self.code_of_step(step);
             if bool::from(candidate.as_bytes().ct_eq(code.as_bytes())) && found.is_none() {
                 found = Some(step);
             }
