@@ -333,6 +333,7 @@ pub fn two_factor_enabled(username: &str, codes_left: usize, error: Option<&str>
         body,
         r#"<p><span id="recovery-codes-left">{codes_left}</span> recovery codes left.</p>
 <section><h2>New recovery codes</h2><form method="post" action="/settings/two-factor/recovery-codes">
+<label>Code or recovery code <input id="regenerate-code" name="code" autocomplete="one-time-code" required></label>
 <button id="regenerate-codes" type="submit">Make new recovery codes</button></form></section>
 <section><h2>Browsers</h2><form method="post" action="/settings/two-factor/forget-devices">
 <button id="forget-devices" type="submit">Forget every browser</button></form></section>

@@ -78,7 +78,7 @@ impl AppParts {
         AppParts {
             db: web::Data::new(db),
             recovery: web::Data::new(RecoveryTokens::new(&config)),
-            outbox: web::Data::new(Outbox::new(None)),
+            outbox: web::Data::new(Outbox::log_only()),
             config,
             key,
             secure,
@@ -150,8 +150,7 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
             .map_err(|e| StartError::Redis(e.to_string()))?;
         base = base.throttle_store(Arc::new(throttle));
     }
-    let outbox = Outbox::new(settings.outbox.clone());
-    outbox.prepare().map_err(StartError::Outbox)?;
+    let outbox = Outbox::new(settings.outbox.clone()).map_err(StartError::Outbox)?;
     let outbox = web::Data::new(outbox);
     let reset_timeout = settings.reset_timeout;
     let parts = |config: LoginConfig| AppParts {

@@ -57,7 +57,7 @@ pub struct Args {
     /// Seconds a retired remember token still works (0 to 300).
     #[arg(long, env = "LOGIN_DEMO_REMEMBER_GRACE", default_value_t = 10)]
     pub remember_grace: u64,
-    /// Seconds a pending login (password right, code to come) lasts.
+    /// Seconds a pending login (password right, code to come) lasts (1 to 3600).
     #[arg(long, env = "LOGIN_DEMO_TWO_FACTOR_TIMEOUT", default_value_t = 300)]
     pub two_factor_timeout: u64,
     /// Days the `_device` cookie (a browser the account knows) and "trust this browser"
@@ -229,8 +229,8 @@ impl Settings {
         if args.reset_timeout == 0 {
             return Err(SettingsError::Zero("--reset-timeout"));
         }
-        if !(10..=3600).contains(&args.two_factor_timeout) {
-            return Err(SettingsError::Range("--two-factor-timeout", 10, 3600));
+        if !(1..=3600).contains(&args.two_factor_timeout) {
+            return Err(SettingsError::Range("--two-factor-timeout", 1, 3600));
         }
         if !(1..=3650).contains(&args.device_days) {
             return Err(SettingsError::Range("--device-days", 1, 3650));
@@ -299,6 +299,15 @@ mod tests {
         );
     }
 
+    /// Tests of an app want short pending logins: any whole second counts.
+    #[test]
+    fn the_two_factor_timeout_takes_any_second_from_one() {
+        let s = Settings::from_args(args(&["--two-factor-timeout", "1"])).unwrap();
+        assert_eq!(s.two_factor_timeout.as_secs(), 1);
+        let s = Settings::from_args(args(&["--two-factor-timeout", "3600"])).unwrap();
+        assert_eq!(s.two_factor_timeout.as_secs(), 3600);
+    }
+
     #[test]
     fn bad_values_name_the_setting() {
         let e = Settings::from_args(args(&["--secret", "short"])).unwrap_err();
@@ -311,7 +320,9 @@ mod tests {
         assert!(e.to_string().starts_with("--registry:"));
         let e = Settings::from_args(args(&["--reset-timeout", "0"])).unwrap_err();
         assert!(e.to_string().starts_with("--reset-timeout:"));
-        let e = Settings::from_args(args(&["--two-factor-timeout", "1"])).unwrap_err();
+        let e = Settings::from_args(args(&["--two-factor-timeout", "0"])).unwrap_err();
+        assert!(e.to_string().starts_with("--two-factor-timeout:"));
+        let e = Settings::from_args(args(&["--two-factor-timeout", "3601"])).unwrap_err();
         assert!(e.to_string().starts_with("--two-factor-timeout:"));
         let e = Settings::from_args(args(&["--account-attempts", "0"])).unwrap_err();
         assert!(e.to_string().starts_with("--account-attempts:"));

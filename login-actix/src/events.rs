@@ -63,6 +63,9 @@ pub enum LoginEvent {
 pub enum SecondFactorStep {
     /// A right password made a pending login; the code is to come.
     Pending,
+    /// A right password from a browser the account does not know made no pending login:
+    /// the user holds as many as a user may.
+    PendingRefused,
     /// A right code completed the pending login.
     Completed,
     /// A wrong, replayed or malformed code.
@@ -77,6 +80,8 @@ pub enum SecondFactorStep {
     BrowserTrusted,
     /// The user forgot every browser ("forget devices").
     BrowsersForgotten,
+    /// The user replaced the recovery codes.
+    RecoveryCodesReplaced,
 }
 
 /// Why a login ended without this browser logging out.

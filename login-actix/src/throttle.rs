@@ -68,14 +68,30 @@ impl FromRequest for LoginThrottle {
     }
 }
 
-/// One counted credential attempt. Tell it how the check went.
-#[must_use = "tell the attempt whether the credential was right (`succeeded`) or not (`failed`)"]
+/// One counted credential attempt. Tell it how the check went: it is counted from the
+/// start, and only [`succeeded`](LoginAttempt::succeeded) takes it back. Dropping it
+/// without a word leaves it counted (and logs a warning).
+#[must_use = "finish the attempt: `succeeded()` (a completed login), `failed()` (a wrong credential), \
+              `pending()` (the second factor is to come) or `keep()` (every request counts)"]
 pub struct LoginAttempt {
     state: Rc<Flow>,
     user_key: String,
     ip_key: String,
     /// The account's counter, when this attempt counted in it.
     account_key: Option<String>,
+    /// Whether one of the finishing calls was made.
+    finished: bool,
+}
+
+impl Drop for LoginAttempt {
+    fn drop(&mut self) {
+        if !self.finished {
+            tracing::warn!(
+                client = %self.ip_key,
+                "a login attempt was dropped without succeeded(), failed(), pending() or keep(): it stays counted"
+            );
+        }
+    }
 }
 
 impl std::fmt::Debug for LoginAttempt {
@@ -85,6 +101,12 @@ impl std::fmt::Debug for LoginAttempt {
 }
 
 impl LoginThrottle {
+    /// The throttle of the request `req` (the login handle's own use).
+    #[cfg(feature = "two-factor")]
+    pub(crate) fn for_request(req: &HttpRequest, state: &Rc<Flow>) -> LoginThrottle {
+        LoginThrottle { req: req.clone(), state: Rc::clone(state), purpose: None }
+    }
+
     /// The same limits, counted in counters of their own for `purpose` (a short label,
     /// such as `"password-reset"`): for requests that must not be repeated at will but
     /// must never lock anyone out of logging in, such as asking for a password-reset
@@ -179,7 +201,9 @@ impl LoginThrottle {
         let now = self.state.config.now();
         let AttemptKeys { user_ip: user_key, ip: ip_key, account: account_key } =
             attempt_keys(username, self.client_ip(), self.purpose);
-        let per_account = cfg!(feature = "two-factor") && self.purpose.is_none();
+        // Every purpose has its per-account counter; logins only with the second factor,
+        // which lets the account's known browsers through when it is over.
+        let per_account = cfg!(feature = "two-factor") || self.purpose.is_some();
         // The IP first: a client over its limit creates no per-username counter.
         let per_ip = store.hit(&ip_key, now, settings.window).await?;
         let mut over = if per_ip.count > settings.per_ip {
@@ -212,24 +236,28 @@ impl LoginThrottle {
             return Err(LoginError::Throttled { retry_after });
         }
         let account_key = counted_account.then_some(account_key);
-        Ok(LoginAttempt { state: Rc::clone(&self.state), user_key, ip_key, account_key })
+        Ok(LoginAttempt { state: Rc::clone(&self.state), user_key, ip_key, account_key, finished: false })
     }
 }
 
 impl LoginAttempt {
     /// The credential was wrong: the attempt stays counted.
-    pub fn failed(self) {
+    pub fn failed(mut self) {
+        self.finished = true;
         tracing::info!(client = %self.ip_key, "login failed: bad credentials");
     }
 
     /// The attempt stays counted, whatever came of it: for requests where no outcome
     /// resets the count (asking for a password-reset link).
-    pub fn keep(self) {}
+    pub fn keep(mut self) {
+        self.finished = true;
+    }
 
     /// The credential was right and the login is complete: the (username, IP) counter
     /// is forgotten, and the attempt taken back from the IP's and the account's counts
     /// (a success never resets the account's count: its failures stand).
-    pub async fn succeeded(self) -> Result<(), LoginError> {
+    pub async fn succeeded(mut self) -> Result<(), LoginError> {
+        self.finished = true;
         let store = self.state.config.throttle_store();
         store.forget(&self.user_key).await?;
         store.undo(&self.ip_key).await?;
@@ -239,16 +267,27 @@ impl LoginAttempt {
         Ok(())
     }
 
-    /// The password was right but the second factor is to come: the attempt is taken
-    /// back from every count, and nothing is reset (the (username, IP) counter resets
-    /// only at a completed login).
-    pub async fn pending(self) -> Result<(), LoginError> {
+    /// The password was right but the second factor is to come: the attempt stays
+    /// counted in every counter until the code step completes the login
+    /// ([`complete_second_factor`](crate::LoginSession::complete_second_factor) takes
+    /// it back), so password steps that never finish are limited like wrong passwords.
+    pub fn pending(mut self) {
+        self.finished = true;
+        tracing::info!(client = %self.ip_key, "password accepted; counted until the second factor completes");
+    }
+}
+
+impl LoginThrottle {
+    /// Takes back the attempt of a password step that became a login after its code
+    /// step, as [`LoginAttempt::succeeded`] does: the client's (username, IP) counter
+    /// forgotten, one attempt taken from the IP's and the account's counts.
+    #[cfg(feature = "two-factor")]
+    pub(crate) async fn take_back_password_step(&self, username: &str) -> Result<(), LoginError> {
         let store = self.state.config.throttle_store();
-        store.undo(&self.user_key).await?;
-        store.undo(&self.ip_key).await?;
-        if let Some(account) = &self.account_key {
-            store.undo(account).await?;
-        }
+        let keys = attempt_keys(username, self.client_ip(), self.purpose);
+        store.forget(&keys.user_ip).await?;
+        store.undo(&keys.ip).await?;
+        store.undo(&keys.account).await?;
         Ok(())
     }
 }

@@ -248,15 +248,16 @@ impl LoginConfig {
         self.inner.fresh_for
     }
 
-    /// Whether a session whose credential was checked at `authenticated_at` (`0`: never,
-    /// a remember restore) is fresh at `now`.
+    /// Whether a session whose credential was checked at `authenticated_at` (`None`:
+    /// never, as after a remember restore) is fresh at `now`.
     ///
     /// A time in the future (another instance's clock running ahead) is fresh only
     /// within the clock [`leeway`](LoginConfig::leeway), so skew cannot stretch sudo mode.
-    pub fn is_fresh(&self, authenticated_at: u64, now: u64) -> bool {
-        authenticated_at != 0
-            && authenticated_at <= now.saturating_add(self.inner.leeway.as_secs())
-            && now.saturating_sub(authenticated_at) <= self.inner.fresh_for.as_secs()
+    pub fn is_fresh(&self, authenticated_at: Option<u64>, now: u64) -> bool {
+        authenticated_at.is_some_and(|at| {
+            at <= now.saturating_add(self.inner.leeway.as_secs())
+                && now.saturating_sub(at) <= self.inner.fresh_for.as_secs()
+        })
     }
 
     /// How long a login may go unused before it ends; `None` (the default) for never.
@@ -629,7 +630,7 @@ impl LoginConfigBuilder {
     }
 
     /// How long a pending login (the password was right, the second factor is to come)
-    /// lasts. Default 5 minutes; from 10 seconds to an hour.
+    /// lasts. Default 5 minutes; from 1 second to an hour.
     pub fn two_factor_timeout(mut self, timeout: Duration) -> Self {
         self.two_factor_timeout = timeout;
         self
@@ -741,10 +742,10 @@ impl LoginConfigBuilder {
                 cookie.name = format!("__Host-{}", cookie.name);
             }
         }
-        if !(Duration::from_secs(10)..=Duration::from_secs(3_600)).contains(&self.two_factor_timeout) {
+        if !(Duration::from_secs(1)..=Duration::from_secs(3_600)).contains(&self.two_factor_timeout) {
             return Err(ConfigError::BadDuration {
                 setting: "two_factor_timeout",
-                detail: "from 10 seconds to an hour".into(),
+                detail: "from 1 second to an hour".into(),
             });
         }
         if self.device_lifetime < Duration::from_secs(60) {
@@ -851,6 +852,10 @@ mod tests {
         assert!(b().cookie_host_prefix(true).cookie_domain(Some("a.example".into())).build().is_err());
         let prefixed = b().cookie_host_prefix(true).build().expect("valid");
         assert_eq!(prefixed.cookie().name, "__Host-_remember");
+        assert!(b().two_factor_timeout(Duration::ZERO).build().is_err());
+        assert!(b().two_factor_timeout(Duration::from_secs(3_601)).build().is_err());
+        let short = b().two_factor_timeout(Duration::from_secs(1)).build().expect("a second is enough for tests");
+        assert_eq!(short.two_factor_timeout(), Duration::from_secs(1));
     }
 
     #[test]

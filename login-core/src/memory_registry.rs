@@ -10,7 +10,7 @@ use futures_util::future::{ready, BoxFuture};
 use crate::{
     error::StoreError,
     login_id::LoginId,
-    pending::PendingLogin,
+    pending::{AtCap, PendingLogin},
     process_scope::{shared, ScopeSlot},
     registry::{LiveLogin, LoginRegistry, LoginTimes},
 };
@@ -128,8 +128,13 @@ struct Inner {
     pending_by_expiry: BTreeSet<(u64, LoginId)>,
 }
 
-/// The most pending logins one user holds in every store; a new one ends the oldest.
+/// The most live pending logins one user holds in every store that a browser the
+/// account does not know may add to (see [`AtCap`]).
 pub const MAX_PENDING_PER_USER: usize = 10;
+
+/// The most live pending logins one user holds in every store, those of the account's
+/// own browsers included (see [`AtCap::Extend`]).
+pub const MAX_PENDING_KNOWN: usize = 2 * MAX_PENDING_PER_USER;
 
 /// The most pending logins a [`MemoryRegistry`] holds; past it, the one ending soonest
 /// goes (each lasts minutes, so only a flood of right passwords gets here).
@@ -148,7 +153,7 @@ impl Inner {
         true
     }
 
-    fn insert_pending(&mut self, pending: PendingLogin) {
+    fn insert_pending(&mut self, pending: PendingLogin, at_cap: AtCap) -> bool {
         while let Some(&(exp, id)) = self.pending_by_expiry.first() {
             if exp > pending.created_at && self.pending.len() < MAX_PENDING_LOGINS {
                 break;
@@ -156,9 +161,11 @@ impl Inner {
             self.drop_pending(id);
         }
         self.drop_pending(pending.id);
-        // A user's own flood of right passwords evicts that user's pending logins only.
         let theirs: Vec<LoginId> = self.pending_by_user.get(&pending.user_key).into_iter().flatten().copied().collect();
-        if theirs.len() >= MAX_PENDING_PER_USER {
+        if theirs.len() >= MAX_PENDING_PER_USER && at_cap == AtCap::Refuse {
+            return false;
+        }
+        if theirs.len() >= MAX_PENDING_KNOWN {
             let oldest = theirs.iter().min_by_key(|id| self.pending.get(id).map(|p| p.created_at));
             if let Some(&oldest) = oldest {
                 self.drop_pending(oldest);
@@ -167,6 +174,7 @@ impl Inner {
         self.pending_by_expiry.insert((pending.expires_at, pending.id));
         self.pending_by_user.entry(pending.user_key.clone()).or_default().insert(pending.id);
         self.pending.insert(pending.id, pending);
+        true
     }
 }
 
@@ -422,8 +430,8 @@ impl LoginRegistry for MemoryRegistry {
         Box::pin(ready(answer))
     }
 
-    fn insert_pending(&self, pending: PendingLogin) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(ready(self.lock().map(|mut inner| inner.insert_pending(pending))))
+    fn insert_pending(&self, pending: PendingLogin, at_cap: AtCap) -> BoxFuture<'_, Result<bool, StoreError>> {
+        Box::pin(ready(self.lock().map(|mut inner| inner.insert_pending(pending, at_cap))))
     }
 
     fn pending(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<PendingLogin>, StoreError>> {

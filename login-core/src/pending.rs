@@ -12,6 +12,19 @@ use crate::login_id::LoginId;
 /// Wrong codes after which a pending login ends.
 pub const MAX_SECOND_FACTOR_FAILURES: u32 = 5;
 
+/// What a store does with a new pending login when its user already holds
+/// [`MAX_PENDING_PER_USER`](crate::MAX_PENDING_PER_USER) live ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtCap {
+    /// A browser the account knows (its owner's): stored past the cap, up to
+    /// [`MAX_PENDING_KNOWN`](crate::MAX_PENDING_KNOWN) in all, past which the oldest
+    /// ends.
+    Extend,
+    /// Any other browser: the new one is refused and every pending login stays, so a
+    /// stranger with the password never ends the owner's pending login.
+    Refuse,
+}
+
 /// A pending login as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingLogin {

@@ -14,7 +14,11 @@
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use crate::{error::StoreError, login_id::LoginId, pending::PendingLogin};
+use crate::{
+    error::StoreError,
+    login_id::LoginId,
+    pending::{AtCap, PendingLogin},
+};
 
 /// What a store that keeps no second-factor state answers to its calls (the second
 /// factor fails closed: a `503`).
@@ -181,9 +185,12 @@ pub trait LoginRegistry: Send + Sync + 'static {
         no_second_factor()
     }
 
-    /// Adds a pending login (dropping expired ones as it goes).
-    fn insert_pending(&self, pending: PendingLogin) -> BoxFuture<'_, Result<(), StoreError>> {
-        let _ = pending;
+    /// Adds a pending login (dropping expired ones as it goes); `true` when it was
+    /// stored. A user holds at most [`MAX_PENDING_PER_USER`](crate::MAX_PENDING_PER_USER)
+    /// live ones: past that, `at_cap` says whether the oldest ends or the new one is
+    /// refused (`false`, nothing changed).
+    fn insert_pending(&self, pending: PendingLogin, at_cap: AtCap) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let _ = (pending, at_cap);
         no_second_factor()
     }
 

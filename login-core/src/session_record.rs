@@ -7,9 +7,11 @@
 //!   visitor is anonymous and the session is cleared. Nothing old can be live anyway,
 //!   since it names no login in the registry.
 //! - `authenticated_at`: when a credential was last checked in this session (seconds
-//!   since the Unix epoch), `0` after a remember-cookie restore (never fresh).
+//!   since the Unix epoch), `null` when none was (a remember restore, a login made
+//!   with `fresh(false)`: never fresh); a `0` reads as `null`.
 //! - `flags`: bit 0 set for a forced login (`force(true)`: the user's `is_active` is not
-//!   checked while the login lasts).
+//!   checked while the login lasts), bit 1 for a session restored from a remember
+//!   cookie.
 //! - `auth_tag`: the HMAC tag of the user's session auth hash, absent when the user
 //!   type has none.
 //!
@@ -35,6 +37,8 @@ pub const FORMAT_VERSION: u8 = 4;
 
 /// Flag bit of a forced login.
 const FORCED: u64 = 1;
+/// Flag bit of a session restored from a remember cookie.
+const RESTORED: u64 = 2;
 
 /// The login record stored in the session. It holds ids and an HMAC tag, never a secret.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,13 +47,15 @@ pub struct SessionRecord<Id> {
     pub user_id: Id,
     /// The login this session belongs to.
     pub login_id: LoginId,
-    /// When a credential was last checked in this session; `0` when restored from a
-    /// remember cookie.
-    pub authenticated_at: u64,
+    /// When a credential was last checked in this session; `None` when none was (a
+    /// remember restore, a login without a credential check).
+    pub authenticated_at: Option<u64>,
     /// The user's auth tag at login (see [`AuthUser::session_auth_hash`](crate::AuthUser::session_auth_hash)).
     pub auth_tag: Option<u64>,
     /// A forced login: it holds although the user is inactive, until it is ended.
     pub forced: bool,
+    /// The session was restored from a remember cookie.
+    pub restored: bool,
 }
 
 impl<Id: Serialize> Serialize for SessionRecord<Id> {
@@ -62,7 +68,8 @@ impl<Id: Serialize> Serialize for SessionRecord<Id> {
         seq.serialize_element(&hi)?;
         seq.serialize_element(&lo)?;
         seq.serialize_element(&self.authenticated_at)?;
-        seq.serialize_element(&if self.forced { FORCED } else { 0 })?;
+        let flags = if self.forced { FORCED } else { 0 } | if self.restored { RESTORED } else { 0 };
+        seq.serialize_element(&flags)?;
         if let Some(tag) = &self.auth_tag {
             seq.serialize_element(tag)?;
         }
@@ -92,14 +99,21 @@ impl<'de, Id: DeserializeOwned> Deserialize<'de> for SessionRecord<Id> {
                 let user_id = seq.next_element()?.ok_or_else(|| missing(1))?;
                 let hi = seq.next_element()?.ok_or_else(|| missing(2))?;
                 let lo = seq.next_element()?.ok_or_else(|| missing(3))?;
-                let authenticated_at = seq.next_element()?.ok_or_else(|| missing(4))?;
+                let authenticated_at: Option<u64> = seq.next_element()?.ok_or_else(|| missing(4))?;
                 let flags: u64 = seq.next_element()?.ok_or_else(|| missing(5))?;
                 let auth_tag = seq.next_element::<u64>()?;
                 if seq.next_element::<de::IgnoredAny>()?.is_some() {
                     return Err(de::Error::invalid_length(8, &"6 or 7 elements"));
                 }
                 let login_id = LoginId::from_halves(hi, lo);
-                Ok(SessionRecord { user_id, login_id, authenticated_at, auth_tag, forced: flags & FORCED != 0 })
+                Ok(SessionRecord {
+                    user_id,
+                    login_id,
+                    authenticated_at: authenticated_at.filter(|&at| at != 0),
+                    auth_tag,
+                    forced: flags & FORCED != 0,
+                    restored: flags & RESTORED != 0,
+                })
             }
         }
 
@@ -118,9 +132,10 @@ mod tests {
         let plain = SessionRecord {
             user_id: 7i64,
             login_id: id,
-            authenticated_at: 1_800_000_000,
+            authenticated_at: Some(1_800_000_000),
             auth_tag: None,
             forced: false,
+            restored: false,
         };
         let json = serde_json::to_string(&plain).expect("serialises");
         assert_eq!(json, format!("[4,7,{hi},{lo},1800000000,0]"));
@@ -130,12 +145,17 @@ mod tests {
         let full = SessionRecord {
             user_id: String::new(),
             login_id: id,
-            authenticated_at: 0,
+            authenticated_at: None,
             auth_tag: Some(u64::MAX),
             forced: true,
+            restored: true,
         };
         let json = serde_json::to_string(&full).expect("serialises");
+        assert!(json.contains(",null,3,"), "no credential time; forced and restored: {json}");
         assert_eq!(serde_json::from_str::<SessionRecord<String>>(&json).expect("parses"), full);
+        let zero = format!("[4,7,{hi},{lo},0,0]");
+        let read = serde_json::from_str::<SessionRecord<i64>>(&zero).expect("parses");
+        assert_eq!((read.authenticated_at, read.restored), (None, false), "a 0 is no credential time");
     }
 
     #[test]

@@ -205,7 +205,7 @@ macro_rules! flaky {
 
 use login_actix::{
     registry::{LoginId, StoreError},
-    two_factor::PendingLogin,
+    two_factor::{AtCap, PendingLogin},
 };
 
 impl login_actix::registry::LoginRegistry for FlakyRegistry {
@@ -274,8 +274,8 @@ impl login_actix::registry::LoginRegistry for FlakyRegistry {
     fn forget_devices(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
         flaky!(self.forget_devices(user_key))
     }
-    fn insert_pending(&self, pending: PendingLogin) -> BoxFuture<'_, Result<(), StoreError>> {
-        flaky!(self.insert_pending(pending))
+    fn insert_pending(&self, pending: PendingLogin, at_cap: AtCap) -> BoxFuture<'_, Result<bool, StoreError>> {
+        flaky!(self.insert_pending(pending, at_cap))
     }
     fn pending(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<PendingLogin>, StoreError>> {
         flaky!(self.pending(id, now))

@@ -56,8 +56,10 @@ async fn login(
     };
     let remember = Remember::from_form_value(form.remember.as_deref());
     if user.id == 1 && !auth.trusts_browser(&user).await? {
-        attempt.pending().await?;
-        auth.begin_second_factor(&user, remember, &name, form.next.as_deref()).await?;
+        attempt.pending();
+        if let Err(err) = auth.begin_second_factor(&user, remember, &name, form.next.as_deref()).await {
+            return throttled(err);
+        }
         return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login/two-factor")).finish());
     }
     attempt.succeeded().await?;

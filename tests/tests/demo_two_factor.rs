@@ -140,7 +140,7 @@ fn a_recovery_code_works_once_and_new_ones_replace_the_old() {
     let mut again = Browser::new(server.addr);
     again.login("alice", "wonderland", None);
     assert_eq!(again.post("/login/two-factor", &[("code", &codes[3])]).status, 400, "spent");
-    let fresh = b.post("/settings/two-factor/recovery-codes", &[]);
+    let fresh = b.post("/settings/two-factor/recovery-codes", &[("code", &codes[5])]);
     let new_codes = recovery_codes(&fresh.body);
     assert_eq!(new_codes.len(), 10);
     assert_eq!(again.post("/login/two-factor", &[("code", &codes[4])]).status, 400, "the old set is gone");
@@ -207,6 +207,108 @@ fn over_the_account_limit_only_the_accounts_browsers_may_try() {
     let r = login_from(&mut with_alices, "203.0.113.3", "bob", "builder");
     assert_eq!(r.status, 429, "alice's device cookie is nothing for bob");
     assert_eq!(login_from(&mut bobs, "203.0.113.4", "bob", "builder").location, "/", "bob's own browser gets through");
+}
+
+/// A password step from client address `ip`: where it went (`/login/two-factor` for a
+/// pending login) or `429`.
+fn password_step(b: &mut Browser, ip: &str) -> String {
+    let r = login_from(b, ip, "alice", "wonderland");
+    if r.status == 429 {
+        "429".to_owned()
+    } else {
+        r.location
+    }
+}
+
+#[test]
+fn a_stranger_with_the_password_never_ends_the_owners_pending_login() {
+    let server = server_with(|s| s.trust_proxy = true);
+    let mut steps = Steps::new();
+    let (secret, _) = enrol(&mut Browser::new(server.addr), "alice", "wonderland", &mut steps);
+    // The owner's laptop completed a login before: the account knows it.
+    let mut laptop = Browser::new(server.addr);
+    assert_eq!(password_step(&mut laptop, "192.0.2.7"), "/login/two-factor");
+    assert_eq!(laptop.post("/login/two-factor", &[("code", &steps.code(&secret))]).location, "/");
+    laptop.post("/logout", &[]);
+    let mut owner = Browser::new(server.addr);
+    assert_eq!(password_step(&mut owner, "192.0.2.1"), "/login/two-factor");
+    // Strangers with the leaked password, each from an address of its own.
+    let strangers: Vec<String> =
+        (0..12).map(|i| password_step(&mut Browser::new(server.addr), &format!("198.51.100.{i}"))).collect();
+    assert_eq!(strangers.iter().filter(|r| *r == "/login/two-factor").count(), 9, "up to ten pending: {strangers:?}");
+    assert!(strangers[9..].iter().all(|r| r == "429"), "then refused, ending nothing: {strangers:?}");
+    // A browser the account knows still starts one (ending the oldest stranger's).
+    assert_eq!(password_step(&mut laptop, "192.0.2.7"), "/login/two-factor");
+    let done = owner.post("/login/two-factor", &[("code", &steps.code(&secret))]);
+    assert_eq!((done.status, done.location.as_str()), (303, "/"), "the owner's pending login lived on");
+}
+
+#[test]
+fn password_steps_that_never_finish_count_toward_the_limits() {
+    let server = server_with(|s| {
+        s.trust_proxy = true;
+        s.account_attempts = 4;
+    });
+    let mut steps = Steps::new();
+    let (secret, _) = enrol(&mut Browser::new(server.addr), "alice", "wonderland", &mut steps);
+    // A completed code step takes its password step back.
+    let mut owner = Browser::new(server.addr);
+    assert_eq!(password_step(&mut owner, "192.0.2.1"), "/login/two-factor");
+    assert_eq!(owner.post("/login/two-factor", &[("code", &steps.code(&secret))]).location, "/");
+    // Per client: five password steps from one address, then 429.
+    let from_one: Vec<String> = (0..6).map(|_| password_step(&mut Browser::new(server.addr), "203.0.113.5")).collect();
+    assert_eq!(from_one[..4], ["/login/two-factor"; 4], "{from_one:?}");
+    assert!(from_one[4..].iter().all(|r| r == "429"), "the account's limit (4) came first: {from_one:?}");
+    // Per account: unknown browsers from any address are refused over its limit.
+    assert_eq!(password_step(&mut Browser::new(server.addr), "198.51.100.9"), "429");
+    assert_eq!(password_step(&mut owner, "192.0.2.1"), "/login/two-factor", "the owner's browser is known");
+}
+
+#[test]
+fn password_steps_from_one_client_stop_at_its_limit() {
+    let server = server_with(|s| s.trust_proxy = true);
+    let mut steps = Steps::new();
+    enrol(&mut Browser::new(server.addr), "alice", "wonderland", &mut steps);
+    let results: Vec<String> = (0..6).map(|_| password_step(&mut Browser::new(server.addr), "203.0.113.5")).collect();
+    assert_eq!(results[..5], ["/login/two-factor"; 5], "{results:?}");
+    assert_eq!(results[5], "429", "the sixth right password from one address, never completed");
+}
+
+#[test]
+fn new_recovery_codes_need_a_code() {
+    let server = server();
+    let mut steps = Steps::new();
+    let mut b = Browser::new(server.addr);
+    let (secret, codes) = enrol(&mut b, "alice", "wonderland", &mut steps);
+    for bad in [vec![], vec![("code", "000000")]] {
+        let r = b.post("/settings/two-factor/recovery-codes", &bad);
+        assert_eq!(r.status, 400, "{bad:?}");
+        assert!(recovery_codes(&r.body).is_empty(), "no new codes shown");
+    }
+    let mut phone = Browser::new(server.addr);
+    phone.login("alice", "wonderland", None);
+    assert_eq!(phone.post("/login/two-factor", &[("code", &codes[0])]).status, 303, "the old codes still work");
+    let r = b.post("/settings/two-factor/recovery-codes", &[("code", &steps.code(&secret))]);
+    assert_eq!((r.status, recovery_codes(&r.body).len()), (200, 10), "with a current code");
+}
+
+#[test]
+fn turning_the_factor_off_and_enrolling_again_forgets_every_trusted_browser() {
+    let server = server();
+    let mut steps = Steps::new();
+    let mut b = Browser::new(server.addr);
+    let (secret, codes) = enrol(&mut b, "alice", "wonderland", &mut steps);
+    let mut laptop = Browser::new(server.addr);
+    laptop.login("alice", "wonderland", None);
+    assert_eq!(laptop.post("/login/two-factor", &[("code", &steps.code(&secret)), ("trust_device", "on")]).status, 303);
+    laptop.post("/logout", &[]);
+    assert_eq!(laptop.login("alice", "wonderland", None).location, "/", "trusted under the first authenticator");
+    laptop.post("/logout", &[]);
+    assert_eq!(b.post("/settings/two-factor/disable", &[("code", &codes[0])]).status, 303);
+    let page = b.get("/settings/two-factor");
+    let second = TotpSecret::from_base32(&text_of(&page.body, "totp-secret")).expect("a new secret");
+    assert_eq!(b.post("/settings/two-factor/enable", &[("code", &steps.code(&second))]).status, 200);
+    assert_eq!(laptop.login("alice", "wonderland", None).location, "/login/two-factor", "the new factor is asked");
 }
 
 #[test]

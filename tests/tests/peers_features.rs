@@ -358,7 +358,8 @@ async fn remembered_confirmed_not_fresh_and_who_logged_out() {
     // A login without freshness.
     let mut magic = Jar::new();
     send(&app, &mut magic, TestRequest::post().uri("/login/2/not-fresh")).await;
-    assert_eq!(body(send(&app, &mut magic, get("/me")).await).await, "bob fresh=false remembered=true token=false");
+    // A login without a credential check is not fresh, and it was no remember restore.
+    assert_eq!(body(send(&app, &mut magic, get("/me")).await).await, "bob fresh=false remembered=false token=false");
     let res = send(&app, &mut magic, get("/settings")).await;
     assert_eq!(location(&res), "/reauth?next=%2Fsettings", "the re-authentication URL");
     // logout_user tells who logged out.
@@ -366,7 +367,14 @@ async fn remembered_confirmed_not_fresh_and_who_logged_out() {
     assert_eq!(body(send(&app, &mut Jar::new(), TestRequest::post().uri("/logout")).await).await, "None");
     // Stale: logged in, not fresh.
     let mut stale = login_as(&app, &h.users.get(2).expect("bob"), TestLogin::Stale).await;
-    assert_eq!(body(send(&app, &mut stale, get("/me")).await).await, "bob fresh=false remembered=true token=false");
+    assert_eq!(body(send(&app, &mut stale, get("/me")).await).await, "bob fresh=false remembered=false token=false");
+    let mut remembered = login_as(&app, &h.users.get(2).expect("bob"), TestLogin::Remembered).await;
+    assert_eq!(body(send(&app, &mut remembered, get("/me")).await).await, "bob fresh=false remembered=true token=false");
+    assert_eq!(
+        body(send(&app, &mut remembered, get("/me")).await).await,
+        "bob fresh=false remembered=true token=false",
+        "the restored session stays a remembered one"
+    );
 }
 
 #[actix_rt::test]

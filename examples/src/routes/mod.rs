@@ -114,11 +114,13 @@ async fn login(
     let remember = Remember::from_form_value(form.remember.as_deref());
     if user.active && user.two_factor() && !auth.trusts_browser(&user).await? {
         // The password was right; the code is to come (nothing is logged in yet).
-        attempt.pending().await?;
+        attempt.pending();
         let query = web::Query::<NextQuery>::from_query(req.query_string()).ok();
         let next = form.next.as_deref().filter(|n| !n.is_empty()).or(query.as_ref().and_then(|q| q.next.as_deref()));
-        auth.begin_second_factor(&user, remember, &form.username, next).await?;
-        return Ok(see_other("/login/two-factor"));
+        return match auth.begin_second_factor(&user, remember, &form.username, next).await {
+            Ok(()) => Ok(see_other("/login/two-factor")),
+            Err(err) => throttled(err),
+        };
     }
     attempt.succeeded().await?;
     let redirect = match auth.login_user(&user, remember).await {

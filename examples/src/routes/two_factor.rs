@@ -103,23 +103,29 @@ async fn enable(
     if !db.enable_two_factor(user.id, text, stored).await? {
         return settings_page(&user, &db, Some("The key changed meanwhile; try again."), StatusCode::BAD_REQUEST).await;
     }
-    auth.second_factor_event(&*user, SecondFactorStep::Enabled);
+    auth.second_factor_enabled(&*user).await?;
     Ok(page(StatusCode::OK, pages::recovery_codes(&user.username, &shown)))
 }
 
+/// New recovery codes, with a current code or a recovery code (as disabling asks): a
+/// fresh session without the authenticator cannot mint codes of its own.
 #[post("/settings/two-factor/recovery-codes")]
 #[fresh_login_required]
 async fn regenerate_codes(
     user: CurrentUser<User>,
+    form: web::Form<CodeForm>,
     db: web::Data<Db>,
     auth: LoginSession,
 ) -> actix_web::Result<HttpResponse> {
     if !user.two_factor() {
         return Ok(see_other("/settings/two-factor"));
     }
+    if !code_is_right(&auth, &db, &user, &form.code).await? {
+        return settings_page(&user, &db, Some("That code is not right."), StatusCode::BAD_REQUEST).await;
+    }
     let (shown, stored) = auth.recovery_codes().generate();
     db.set_recovery_codes(user.id, stored).await?;
-    tracing::info!(user_id = user.id, "recovery codes replaced");
+    auth.second_factor_event(&*user, SecondFactorStep::RecoveryCodesReplaced);
     Ok(page(StatusCode::OK, pages::recovery_codes(&user.username, &shown)))
 }
 
@@ -138,7 +144,7 @@ async fn disable(
         return settings_page(&user, &db, Some("That code is not right."), StatusCode::BAD_REQUEST).await;
     }
     db.disable_two_factor(user.id).await?;
-    auth.second_factor_event(&*user, SecondFactorStep::Disabled);
+    auth.second_factor_disabled(&*user).await?;
     Ok(see_other("/settings/two-factor"))
 }
 

@@ -2,13 +2,18 @@
 //! login after the password, complete it after the code, check TOTP codes once, and
 //! the browsers the account knows.
 
-use login_core::{pending::PendingLogin, totp::TotpSecret, user_key, AuthUser, LoginId, Remember};
+use login_core::{
+    pending::{AtCap, PendingLogin},
+    totp::TotpSecret,
+    user_key, AuthUser, LoginId, Remember,
+};
 
 use crate::{
     error::LoginError,
     events::{id_value, LoginEvent, SecondFactorStep},
     login::{redirect::LoginRedirect, session::LoginSession},
     state::{memo::Memo, remember_cookie},
+    throttle::LoginThrottle,
     two_factor::{
         device_cookie,
         pending_user::{end_browsers_pending, PENDING_KEY},
@@ -27,6 +32,14 @@ impl LoginSession {
     ///
     /// Every guard refuses the browser meanwhile (anonymous); [`PendingUser`] is the
     /// code page's extractor.
+    ///
+    /// A user holds at most [`MAX_PENDING_PER_USER`](crate::two_factor::MAX_PENDING_PER_USER)
+    /// pending logins from browsers the account does not know: past that, such a
+    /// browser is refused with
+    /// [`LoginError::Throttled`] (`429`) and ends nothing, so a stranger with the
+    /// password never ends the owner's pending login. A browser the account knows (a
+    /// valid device cookie) may go on, up to
+    /// [`MAX_PENDING_KNOWN`](crate::two_factor::MAX_PENDING_KNOWN) in all.
     pub async fn begin_second_factor<U: AuthUser>(
         &self,
         user: &U,
@@ -37,6 +50,7 @@ impl LoginSession {
         let session = self.session()?;
         let config = &self.state.config;
         let now = config.now();
+        let known = device_cookie::valid_for(&self.state, &self.req, user, now).await?.is_some();
         self.settle_named_logins::<U>(&session, None, now).await?;
         // From here on the rest of the request asks the session this writes: a pending
         // login, no user (also when a step below fails).
@@ -58,7 +72,13 @@ impl LoginSession {
             auth_tag: config.keys().auth_tag(user.session_auth_hash().as_deref()),
         };
         let id = pending.id;
-        config.registry().insert_pending(pending).await?;
+        let at_cap = if known { AtCap::Extend } else { AtCap::Refuse };
+        if !config.registry().insert_pending(pending, at_cap).await? {
+            let retry_after = config.two_factor_timeout().as_secs().max(1);
+            tracing::info!(user_id = ?user.id(), retry_after, "second factor refused: the user has too many pending logins");
+            self.emit_step(user, SecondFactorStep::PendingRefused);
+            return Err(LoginError::Throttled { retry_after });
+        }
         session.insert(PENDING_KEY, id.to_string()).map_err(LoginError::session)?;
         tracing::info!(user_id = ?user.id(), "password accepted; the second factor is pending");
         self.emit_step(user, SecondFactorStep::Pending);
@@ -70,6 +90,10 @@ impl LoginSession {
     /// password step asked for it, the device cookie renewed; `trust_browser` lets this
     /// browser skip the second factor for the device lifetime). Returns the redirect
     /// after the login; send it on to [`PendingUser::next`].
+    ///
+    /// The password step's throttle attempt (kept counted by
+    /// [`LoginAttempt::pending`](crate::LoginAttempt::pending)) is taken back now, for
+    /// this client.
     ///
     /// Without a live pending login (ended, expired, completed by a parallel request)
     /// it is [`LoginError::NoPendingLogin`].
@@ -87,6 +111,7 @@ impl LoginSession {
         }
         // Ended: the login below has no pending login of this browser left to end.
         self.session()?.remove(PENDING_KEY);
+        LoginThrottle::for_request(&self.req, &self.state).take_back_password_step(&record.username).await?;
         let remember = record.remember_secs.map_or(Remember::No, |s| Remember::For(std::time::Duration::from_secs(s)));
         let redirect = self.log_in(user, remember, true, false, trust_browser).await?;
         tracing::info!(user_id = ?user.id(), trusted = trust_browser, "second factor accepted; logged in");
@@ -128,14 +153,37 @@ impl LoginSession {
         Ok(())
     }
 
+    /// The user turned the second factor on (or enrolled a new secret): every browser
+    /// the account knew is forgotten, so no trust given under an earlier authenticator
+    /// skips the new one; this browser stays known, without trust (as after a password
+    /// change). Emits [`SecondFactorStep::Enabled`].
+    pub async fn second_factor_enabled<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
+        self.factor_changed(user, SecondFactorStep::Enabled).await
+    }
+
+    /// The user turned the second factor off: as
+    /// [`second_factor_enabled`](LoginSession::second_factor_enabled), every browser's
+    /// trust ends with the factor it was given for. Emits [`SecondFactorStep::Disabled`].
+    pub async fn second_factor_disabled<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
+        self.factor_changed(user, SecondFactorStep::Disabled).await
+    }
+
+    async fn factor_changed<U: AuthUser>(&self, user: &U, step: SecondFactorStep) -> Result<(), LoginError> {
+        let now = self.state.config.now();
+        self.state.config.registry().forget_devices(&user_key(&user.id())).await?;
+        device_cookie::keep_known(&self.state, &self.req, user, now).await?;
+        self.second_factor_event(user, step);
+        Ok(())
+    }
+
     /// Recovery codes keyed from the app secret (make a set at enrolment, check one at
     /// the code step).
     pub fn recovery_codes(&self) -> RecoveryCodes {
         RecoveryCodes::new(&self.state.config)
     }
 
-    /// Logs and emits a second-factor step the app itself performed (enabling,
-    /// disabling, spending a recovery code).
+    /// Logs and emits a second-factor step the app itself performed (spending a
+    /// recovery code, replacing the recovery codes).
     pub fn second_factor_event<U: AuthUser>(&self, user: &U, step: SecondFactorStep) {
         tracing::info!(user_id = ?user.id(), step = ?step, "second factor");
         self.emit_step(user, step);

@@ -156,6 +156,7 @@ impl LoginSession {
             authenticated_at: login.authenticated_at,
             auth_tag,
             forced: login.forced,
+            restored: login.restored,
         };
         session.renew();
         session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
@@ -255,8 +256,8 @@ impl LoginSession {
             session.clear();
         }
         let login_id = continued.unwrap_or_else(LoginId::random);
-        let authenticated_at = if fresh { now } else { 0 };
-        let login = LoginRef { id: login_id, authenticated_at, forced: force, remember_gen };
+        let authenticated_at = fresh.then_some(now);
+        let login = LoginRef { id: login_id, authenticated_at, restored: false, forced: force, remember_gen };
         let lifetime_end = now.saturating_add(config.session_lifetime().as_secs());
         let remember_end = match remember.duration(config) {
             Some(lifetime) => Some(self.issue_remember(&user_id, login, auth_tag, now, lifetime)?),
@@ -447,7 +448,7 @@ impl LoginSession {
         let session = self.session()?;
         let now = self.state.config.now();
         let auth_tag = self.state.config.keys().auth_tag(user.session_auth_hash().as_deref());
-        let login = LoginRef { authenticated_at: now, ..login };
+        let login = LoginRef { authenticated_at: Some(now), restored: false, ..login };
         let record = self.write_record::<U>(&session, user.id(), login, auth_tag)?;
         tracing::info!(user_id = ?record.user_id, "login confirmed: the session is fresh again");
         Ok(())

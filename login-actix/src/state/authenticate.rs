@@ -232,13 +232,14 @@ async fn from_session<L: UserLoader>(
     record: SessionRecord<<L::User as AuthUser>::Id>,
     now: u64,
 ) -> Result<SessionOutcome, LoginError> {
-    let SessionRecord { user_id, login_id, authenticated_at, auth_tag, forced } = record;
+    let SessionRecord { user_id, login_id, authenticated_at, auth_tag, forced, restored } = record;
     let named = Named { user_id, login_id, auth_tag, forced, remember_gen: None };
     match continue_login(loader, state, req, named, now).await? {
         Continued::User(user, times) => {
             let fresh = state.config.is_fresh(authenticated_at, now);
-            let via = if authenticated_at == 0 { Via::Remembered } else { Via::Session };
-            let login = Some(LoginRef { id: login_id, authenticated_at, forced, remember_gen: times.remember_gen });
+            let via = if restored { Via::Remembered } else { Via::Session };
+            let remember_gen = times.remember_gen;
+            let login = Some(LoginRef { id: login_id, authenticated_at, restored, forced, remember_gen });
             Ok(SessionOutcome::User(Authed { user: Rc::new(user), fresh, via, login }))
         }
         Continued::NotLive => {
@@ -299,7 +300,7 @@ async fn from_remember<L: UserLoader>(
     claims.remember_gen = current;
     remember_cookie::schedule_rotated(state, req, &presented, &claims, now);
     let user_id = user.id();
-    let login = Some(LoginRef { id: login_id, authenticated_at: 0, forced, remember_gen: current });
+    let login = Some(LoginRef { id: login_id, authenticated_at: None, restored: true, forced, remember_gen: current });
     let authed = Authed { user: Rc::new(user), fresh: false, via: Via::Remembered, login };
     // What a restore writes. A session the request brought with data of its own is
     // always replaced by a new, empty one. Otherwise the first restore of this login in
@@ -323,7 +324,7 @@ async fn from_remember<L: UserLoader>(
             return Ok(Some(authed));
         }
     }
-    let record = SessionRecord { user_id, login_id, authenticated_at: 0, auth_tag, forced };
+    let record = SessionRecord { user_id, login_id, authenticated_at: None, auth_tag, forced, restored: true };
     clear_session(session);
     session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
     tracing::info!(user_id = ?record.user_id, "login restored from remember cookie (not fresh)");

@@ -26,8 +26,10 @@ pub(crate) struct Authed {
 pub(crate) struct LoginRef {
     /// The login's id in the registry.
     pub(crate) id: LoginId,
-    /// When a credential was last checked in this session (`0`: restored).
-    pub(crate) authenticated_at: u64,
+    /// When a credential was last checked in this session (`None`: never).
+    pub(crate) authenticated_at: Option<u64>,
+    /// Whether the session was restored from a remember cookie.
+    pub(crate) restored: bool,
     /// Whether the login was forced (`is_active` not checked).
     pub(crate) forced: bool,
     /// The generation of the login's current remember token (what a token issued for

@@ -39,7 +39,9 @@
 use std::{sync::LazyLock, time::Duration};
 
 use futures_util::future::BoxFuture;
-use login_core::{pending::PendingLogin, LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError};
+use login_core::{
+    pending::{AtCap, PendingLogin},
+    LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError};
 use redis::{AsyncCommands, Script};
 
 use crate::store::redis_connection::RedisConnection;
@@ -179,16 +181,26 @@ if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[1], 'epoch', 1) end
 return redis.call('HGET', KEYS[1], 'epoch')";
 
 /// Adds a pending login: its hash (the record and its failures) expiring with it, and
-/// its entry in the user's pending set (by creation time), which keeps at most the
-/// newest ARGV[8]: older ones end.
+/// its entry in the user's pending set (by expiry). Entries that ended by the new one's
+/// creation (ARGV[7]) or whose hash is gone leave the set first; with ARGV[8] live ones
+/// held, ARGV[10] = 'refuse' stores nothing (0); past ARGV[11] in all the oldest end.
 const INSERT_PENDING: &str = r"
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[7])) do redis.call('DEL', ARGV[9] .. id) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[7])
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if redis.call('EXISTS', ARGV[9] .. id) == 0 then redis.call('ZREM', KEYS[2], id) end
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[5])
+local max = tonumber(ARGV[8])
+if ARGV[10] == 'refuse' and redis.call('ZCARD', KEYS[2]) >= max then return 0 end
 redis.call('HSET', KEYS[1], 'record', ARGV[1], 'failures', ARGV[2], 'user_key', ARGV[3])
 redis.call('EXPIREAT', KEYS[1], ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[7], ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
 local ttl = redis.call('TTL', KEYS[2])
 if ttl < 0 or tonumber(ARGV[6]) + ttl < tonumber(ARGV[4]) then redis.call('EXPIREAT', KEYS[2], ARGV[4]) end
 local n = redis.call('ZCARD', KEYS[2])
-local max = tonumber(ARGV[8])
+max = tonumber(ARGV[11])
 if n > max then
   local old = redis.call('ZRANGE', KEYS[2], 0, n - max - 1)
   for _, id in ipairs(old) do redis.call('DEL', ARGV[9] .. id) end
@@ -432,7 +444,7 @@ impl LoginRegistry for RedisRegistry {
         self.device_epoch_call(user_key, true)
     }
 
-    fn insert_pending(&self, pending: PendingLogin) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn insert_pending(&self, pending: PendingLogin, at_cap: AtCap) -> BoxFuture<'_, Result<bool, StoreError>> {
         Box::pin(async move {
             let record = serde_json::to_string(&pending)
                 .map_err(|e| StoreError::with_source("pending login not encodable", e))?;
@@ -447,8 +459,10 @@ impl LoginRegistry for RedisRegistry {
                 .arg(login_core::internal::now_secs())
                 .arg(pending.created_at)
                 .arg(login_core::MAX_PENDING_PER_USER)
-                .arg(format!("{}p:", self.prefix));
-            self.conn.run(|mut c| async move { call.invoke_async::<i64>(&mut c).await }).await.map(drop)
+                .arg(format!("{}p:", self.prefix))
+                .arg(if at_cap == AtCap::Refuse { "refuse" } else { "extend" })
+                .arg(login_core::MAX_PENDING_KNOWN);
+            self.conn.run(|mut c| async move { call.invoke_async::<i64>(&mut c).await }).await.map(|stored| stored == 1)
         })
     }
 

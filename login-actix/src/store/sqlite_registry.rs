@@ -25,7 +25,8 @@ use std::{
 
 use futures_util::future::BoxFuture;
 use login_core::{
-    first_device_epoch, pending::PendingLogin, LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError,
+    first_device_epoch,
+    pending::{AtCap, PendingLogin}, LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -298,24 +299,31 @@ impl LoginRegistry for SqliteRegistry {
         })
     }
 
-    fn insert_pending(&self, pending: PendingLogin) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn insert_pending(&self, pending: PendingLogin, at_cap: AtCap) -> BoxFuture<'_, Result<bool, StoreError>> {
         self.run(move |c| {
-            c.execute("DELETE FROM login_pending WHERE expires_at <= ?1", [int(pending.created_at)])?;
-            // At most a few per user: a user's own flood of right passwords ends that
-            // user's oldest pending logins.
-            c.execute(
+            let tx = c.unchecked_transaction()?;
+            tx.execute("DELETE FROM login_pending WHERE expires_at <= ?1", [int(pending.created_at)])?;
+            tx.execute("DELETE FROM login_pending WHERE id = ?1", [pending.id.to_string()])?;
+            let held: i64 =
+                tx.query_row("SELECT COUNT(*) FROM login_pending WHERE user_key = ?1", [&pending.user_key], |r| {
+                    r.get(0)
+                })?;
+            if held >= login_core::MAX_PENDING_PER_USER as i64 && at_cap == AtCap::Refuse {
+                return Ok(false);
+            }
+            tx.execute(
                 "DELETE FROM login_pending WHERE id IN (SELECT id FROM login_pending WHERE user_key = ?1
                  ORDER BY expires_at DESC LIMIT -1 OFFSET ?2)",
-                params![pending.user_key, login_core::MAX_PENDING_PER_USER as i64 - 1],
+                params![pending.user_key, login_core::MAX_PENDING_KNOWN as i64 - 1],
             )?;
             let record =
                 serde_json::to_string(&pending).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
-            c.execute(
-                "INSERT OR REPLACE INTO login_pending (id, user_key, expires_at, failures, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            tx.execute(
+                "INSERT INTO login_pending (id, user_key, expires_at, failures, record) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![pending.id.to_string(), pending.user_key, int(pending.expires_at), pending.failures, record],
             )?;
-            Ok(())
+            tx.commit()?;
+            Ok(true)
         })
     }
 

@@ -10,7 +10,11 @@
 //! # });
 //! ```
 
-use login_core::{internal::now_secs, pending::PendingLogin, LoginId, LoginRegistry};
+use login_core::{
+    internal::now_secs,
+    pending::{AtCap, PendingLogin},
+    LoginId, LoginRegistry,
+};
 
 fn pending(user_key: &str, now: u64) -> PendingLogin {
     PendingLogin {
@@ -50,23 +54,47 @@ pub async fn second_factor_contract(registry: &dyn LoginRegistry) {
     assert_ne!(registry.forget_devices(&alice).await.expect("forget"), a1, "and again");
     assert_eq!(registry.device_epoch(&bob).await.expect("epoch"), b0, "epochs are per user");
 
-    // A user holds at most MAX_PENDING_PER_USER pending logins: the oldest go.
+    // A user holds at most MAX_PENDING_PER_USER live pending logins from unknown
+    // browsers: past that, a new one is refused and nothing changes.
     let carol = format!("\"2fa-carol-{run}\"");
     let mut many = Vec::new();
-    for i in 0..login_core::MAX_PENDING_PER_USER + 2 {
+    for i in 0..login_core::MAX_PENDING_PER_USER {
         let mut p = pending(&carol, now);
         p.expires_at += i as u64;
         p.created_at += i as u64;
-        registry.insert_pending(p.clone()).await.expect("insert");
+        assert!(registry.insert_pending(p.clone(), AtCap::Refuse).await.expect("insert"), "below the cap");
+        many.push(p);
+    }
+    let refused = pending(&carol, now + 20);
+    assert!(!registry.insert_pending(refused.clone(), AtCap::Refuse).await.expect("insert"), "refused at the cap");
+    assert!(registry.pending(refused.id, now).await.expect("pending").is_none(), "the refused one is not stored");
+    assert!(registry.pending(many[0].id, now).await.expect("pending").is_some(), "a refusal ends nothing");
+    // The account's own browsers go on past the cap, to MAX_PENDING_KNOWN in all; past
+    // that the oldest ends.
+    for i in login_core::MAX_PENDING_PER_USER..login_core::MAX_PENDING_KNOWN + 1 {
+        let mut p = pending(&carol, now + 20);
+        p.expires_at += i as u64;
+        assert!(registry.insert_pending(p.clone(), AtCap::Extend).await.expect("insert"), "stored");
         many.push(p);
     }
     assert!(registry.pending(many[0].id, now).await.expect("pending").is_none(), "the oldest went");
+    assert!(registry.pending(many[1].id, now).await.expect("pending").is_some(), "only the oldest");
     assert!(registry.pending(many[many.len() - 1].id, now).await.expect("pending").is_some(), "the newest stays");
+    registry.remove_pending_of(&carol).await.expect("clean up");
+    // Pending logins that ended make room again.
+    for _ in 0..login_core::MAX_PENDING_PER_USER {
+        let mut short = pending(&carol, now);
+        short.expires_at = now + 1;
+        assert!(registry.insert_pending(short, AtCap::Refuse).await.expect("insert"));
+    }
+    let mut later = pending(&carol, now + 5);
+    later.expires_at = now + 400;
+    assert!(registry.insert_pending(later, AtCap::Refuse).await.expect("insert"), "expired ones count for nothing");
     registry.remove_pending_of(&carol).await.expect("clean up");
 
     // Pending logins: kept whole, counted, ended.
     let first = pending(&alice, now);
-    registry.insert_pending(first.clone()).await.expect("insert");
+    registry.insert_pending(first.clone(), AtCap::Refuse).await.expect("insert");
     assert_eq!(registry.pending(first.id, now).await.expect("pending"), Some(first.clone()), "kept whole");
     assert_eq!(registry.pending(first.id, now + 300).await.expect("pending"), None, "not pending at its expiry");
     assert_eq!(registry.pending(LoginId::random(), now).await.expect("pending"), None, "unknown ids are not pending");
@@ -78,13 +106,13 @@ pub async fn second_factor_contract(registry: &dyn LoginRegistry) {
     assert_eq!(registry.fail_pending(first.id, 3, now).await.expect("fail"), None, "an ended one counts nothing");
 
     let second = pending(&alice, now);
-    registry.insert_pending(second.clone()).await.expect("insert");
+    registry.insert_pending(second.clone(), AtCap::Refuse).await.expect("insert");
     assert!(registry.remove_pending(second.id).await.expect("remove"), "remove of a pending login answers true");
     assert!(!registry.remove_pending(second.id).await.expect("remove"), "a second remove answers false");
 
     let (a, b, c) = (pending(&alice, now), pending(&alice, now), pending(&bob, now));
     for p in [&a, &b, &c] {
-        registry.insert_pending(p.clone()).await.expect("insert");
+        registry.insert_pending(p.clone(), AtCap::Refuse).await.expect("insert");
     }
     assert_eq!(registry.remove_pending_of(&alice).await.expect("remove all"), 2, "every pending login of the user");
     assert_eq!(registry.pending(a.id, now).await.expect("pending"), None);

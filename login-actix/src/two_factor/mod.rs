@@ -54,7 +54,7 @@
 //!     };
 //!     let remember = Remember::from_form_value(form.remember.as_deref());
 //!     if user.totp.is_some() && !auth.trusts_browser(&user).await? {
-//!         attempt.pending().await?;
+//!         attempt.pending();
 //!         auth.begin_second_factor(&user, remember, &form.username, form.next.as_deref()).await?;
 //!         return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login/two-factor")).finish());
 //!     }
@@ -95,9 +95,10 @@ pub(crate) mod pending_user;
 
 pub use login_core::{
     device::{device_cookie_name, DEVICE_COOKIE},
-    pending::{PendingLogin, MAX_SECOND_FACTOR_FAILURES},
+    pending::{AtCap, PendingLogin, MAX_SECOND_FACTOR_FAILURES},
     recovery_codes::{RecoveryCodes, RECOVERY_CODE_COUNT},
     totp::{TotpSecret, TOTP_DIGITS, TOTP_SECRET_BYTES, TOTP_SKEW, TOTP_STEP_SECS},
+    MAX_PENDING_KNOWN, MAX_PENDING_PER_USER,
 };
 pub use pending_user::{PendingUser, WrongCode};
 
