@@ -94,8 +94,8 @@ pub use error::{ConfigError, StoreError, TokenError};
 pub use login_id::{BadLoginId, LoginId};
 #[cfg(feature = "flow")]
 pub use memory_registry::{
-    MemoryRegistry, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER, MAX_LOGINS_PER_USER_BOUND, MAX_PENDING_LOGINS,
-    MAX_PENDING_KNOWN, MAX_PENDING_PER_USER,
+    MemoryRegistry, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER, MAX_LOGINS_PER_USER_BOUND, MAX_PENDING_KNOWN,
+    MAX_PENDING_LOGINS, MAX_PENDING_PER_USER,
 };
 pub use next::{is_safe_next, login_redirect_url, login_redirect_url_with, next_form_value};
 #[cfg(feature = "flow")]

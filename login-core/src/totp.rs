@@ -4,9 +4,9 @@
 //! returning the time step a code matched so that the caller accepts each step once
 //! (RFC 6238 §5.2: the library's `LoginRegistry::use_totp_step` records it).
 
+use hmac::Mac;
 use rand::RngCore;
 use subtle::ConstantTimeEq;
-use hmac::Mac;
 
 /// Seconds per TOTP step.
 pub const TOTP_STEP_SECS: u64 = 30;

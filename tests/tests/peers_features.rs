@@ -369,7 +369,10 @@ async fn remembered_confirmed_not_fresh_and_who_logged_out() {
     let mut stale = login_as(&app, &h.users.get(2).expect("bob"), TestLogin::Stale).await;
     assert_eq!(body(send(&app, &mut stale, get("/me")).await).await, "bob fresh=false remembered=false token=false");
     let mut remembered = login_as(&app, &h.users.get(2).expect("bob"), TestLogin::Remembered).await;
-    assert_eq!(body(send(&app, &mut remembered, get("/me")).await).await, "bob fresh=false remembered=true token=false");
+    assert_eq!(
+        body(send(&app, &mut remembered, get("/me")).await).await,
+        "bob fresh=false remembered=true token=false"
+    );
     assert_eq!(
         body(send(&app, &mut remembered, get("/me")).await).await,
         "bob fresh=false remembered=true token=false",

@@ -41,7 +41,8 @@ use std::{sync::LazyLock, time::Duration};
 use futures_util::future::BoxFuture;
 use login_core::{
     pending::{AtCap, PendingLogin},
-    LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError};
+    LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError,
+};
 use redis::{AsyncCommands, Script};
 
 use crate::store::redis_connection::RedisConnection;

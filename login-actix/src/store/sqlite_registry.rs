@@ -26,7 +26,8 @@ use std::{
 use futures_util::future::BoxFuture;
 use login_core::{
     first_device_epoch,
-    pending::{AtCap, PendingLogin}, LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError,
+    pending::{AtCap, PendingLogin},
+    LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
