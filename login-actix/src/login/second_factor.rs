@@ -92,7 +92,7 @@ impl LoginSession {
     /// after the login; send it on to [`PendingUser::next`].
     ///
     /// The password step's throttle attempt (kept counted by
-    /// [`LoginAttempt::pending`](crate::LoginAttempt::pending)) is taken back now, for
+    /// [`LoginAttempt::pending`](crate::throttle::LoginAttempt::pending)) is taken back now, for
     /// this client.
     ///
     /// Without a live pending login (ended, expired, completed by a parallel request)
