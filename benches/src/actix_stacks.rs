@@ -1,6 +1,10 @@
 //! The actix-web scenarios: bare, session, identity, and ours.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::atomic::{AtomicU64, Ordering},
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use actix_http::Request;
 use actix_identity::{Identity, IdentityMiddleware};
@@ -103,9 +107,12 @@ async fn ours_login(auth: LoginSession, users: Users) -> actix_web::Result<HttpR
     Ok(auth.login_user(&user, Remember::No).await?.into_response())
 }
 
+/// Logs in user `?id=` with remember-me (a query, not a path segment: a dynamic path
+/// would make the router match a pattern on every request).
 #[post("/ours/login-remember")]
-async fn ours_login_remember(auth: LoginSession, users: Users) -> actix_web::Result<HttpResponse> {
-    let user = Plain(users.get(&7).cloned().expect("user 7"));
+async fn ours_login_remember(auth: LoginSession, users: Users, req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    let id = req.query_string().strip_prefix("id=").and_then(|id| id.parse::<i64>().ok()).unwrap_or(7);
+    let user = Plain(users.get(&id).cloned().ok_or_else(|| actix_web::error::ErrorNotFound("no user"))?);
     Ok(auth.login_user(&user, Remember::Default).await?.into_response())
 }
 
@@ -131,20 +138,34 @@ struct ActixScenario<S> {
     sys: actix_rt::SystemRunner,
     svc: S,
     path: &'static str,
-    cookie: Option<String>,
+    /// The `Cookie` header of each browser (none: no login); requests go round robin.
+    browsers: Vec<Option<String>>,
+    turn: usize,
     status: u16,
-    /// A cookie the client keeps up to date from each response (the rotating remember
+    /// A cookie each browser keeps up to date from its responses (the rotating remember
     /// cookie), as a browser does.
     keep: Option<&'static str>,
+    /// The login configuration's clock, when it moves one second per request.
+    clock: Option<&'static AtomicU64>,
 }
+
+/// The clock of `ours_remember`: one second passes per request, so that each browser,
+/// back once per round of `BROWSERS` requests, returns long after its last visit (past
+/// the touch interval, as a browser back the next day is).
+static RETURNING_CLOCK: AtomicU64 = AtomicU64::new(0);
 
 impl<S, B> Scenario for ActixScenario<S>
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
 {
     fn request(&mut self) {
+        let browser = self.turn % self.browsers.len();
+        self.turn += 1;
+        if let Some(clock) = self.clock {
+            clock.fetch_add(1, Ordering::Relaxed);
+        }
         let mut req = TestRequest::get().uri(self.path);
-        if let Some(c) = &self.cookie {
+        if let Some(c) = &self.browsers[browser] {
             req = req.insert_header((header::COOKIE, c.clone()));
         }
         let res = self.sys.block_on(test::call_service(&self.svc, req.to_request()));
@@ -159,7 +180,7 @@ where
                 pair.strip_prefix(name)?.strip_prefix('=').map(|_| pair.to_owned())
             });
             if let Some(pair) = fresh {
-                self.cookie = Some(pair);
+                self.browsers[browser] = Some(pair);
             }
         }
     }
@@ -213,6 +234,19 @@ fn sqlite_registry_with_100k_logins() -> login_actix::registry::SqliteRegistry {
     registry
 }
 
+/// The login of a single browser.
+fn one(login: &str) -> Vec<String> {
+    vec![login.to_owned()]
+}
+
+/// How many returning browsers `ours_remember` has, spread over the 100 users.
+const BROWSERS: usize = 4096;
+
+/// The remember-me logins of `BROWSERS` browsers, user by user in turn.
+fn remembered_browsers() -> Vec<String> {
+    (0..BROWSERS).map(|i| format!("/ours/login-remember?id={}", i % 100 + 1)).collect()
+}
+
 /// Builds an actix scenario.
 pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
     let sys = actix_rt::System::new();
@@ -221,27 +255,51 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
         ($app:expr, $login:expr, $only:expr, $path:expr) => {
             scenario!($app, $login, $only, $path, None)
         };
-        ($app:expr, $login:expr, $only:expr, $path:expr, $keep:expr) => {{
+        ($app:expr, $login:expr, $only:expr, $path:expr, $keep:expr) => {
+            scenario!($app, $login, $only, $path, $keep, None)
+        };
+        ($app:expr, $login:expr, $only:expr, $path:expr, $keep:expr, $clock:expr) => {{
             let svc = sys.block_on(test::init_service($app));
-            let cookie: Option<String> = match $login {
-                Some(login) => {
-                    let res = sys.block_on(test::call_service(&svc, TestRequest::post().uri(login).to_request()));
-                    assert!(res.status().is_success() || res.status().is_redirection(), "{login}: {}", res.status());
-                    Some(cookies(&res, $only))
-                }
-                None => None,
+            let browsers: Vec<Option<String>> = match $login {
+                Some(logins) => logins
+                    .into_iter()
+                    .map(|login: String| {
+                        let res = sys.block_on(test::call_service(&svc, TestRequest::post().uri(&login).to_request()));
+                        assert!(
+                            res.status().is_success() || res.status().is_redirection(),
+                            "{login}: {}",
+                            res.status()
+                        );
+                        Some(cookies(&res, $only))
+                    })
+                    .collect(),
+                None => vec![None],
             };
-            let mut s = ActixScenario { sys, svc, path: $path, cookie, status: 200, keep: $keep };
-            s.request();
+            let mut s =
+                ActixScenario { sys, svc, path: $path, browsers, turn: 0, status: 200, keep: $keep, clock: $clock };
+            // One round before the measured ones: every browser comes back with a
+            // token it was given at its last visit (rotated, when remembered).
+            for _ in 0..s.browsers.len() {
+                s.request();
+            }
             Box::new(s) as Box<dyn Scenario>
         }};
     }
     let config = || LoginConfig::builder(SECRET).cookie_secure(false).build().expect("config");
+    let returning_config = || {
+        let start = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        RETURNING_CLOCK.store(start, Ordering::Relaxed);
+        LoginConfig::builder(SECRET)
+            .cookie_secure(false)
+            .clock(|| RETURNING_CLOCK.load(Ordering::Relaxed))
+            .build()
+            .expect("config")
+    };
     match name {
-        "hello" => scenario!(App::new().service(hello), None::<&str>, None, "/hello"),
+        "hello" => scenario!(App::new().service(hello), None::<Vec<String>>, None, "/hello"),
         "session_public" => scenario!(
             App::new().service(public).wrap(session_mw(CookieSessionStore::default())),
-            None::<&str>,
+            None::<Vec<String>>,
             None,
             "/public"
         ),
@@ -251,7 +309,7 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
                 .service(session_login)
                 .service(session_protected)
                 .wrap(session_mw(CookieSessionStore::default())),
-            Some("/session/login"),
+            Some(one("/session/login")),
             None,
             "/session/protected"
         ),
@@ -262,16 +320,24 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
                 .service(identity_protected)
                 .wrap(IdentityMiddleware::default())
                 .wrap(session_mw(CookieSessionStore::default())),
-            Some("/identity/login"),
+            Some(one("/identity/login")),
             None,
             "/identity/protected"
         ),
-        "ours" | "ours_public" | "ours_remember" => {
+        "ours" | "ours_public" | "ours_remember" | "ours_remember_one" => {
             let (login, only, path, keep) = match name {
-                "ours" => (Some("/ours/login"), Some("id"), "/ours/protected", None),
+                "ours" => (Some(one("/ours/login")), Some("id"), "/ours/protected", None),
                 "ours_public" => (None, None, "/public", None),
-                // Each restore rotates the token: the client sends the latest one.
-                _ => (Some("/ours/login-remember"), Some("_remember"), "/ours/protected", Some("_remember")),
+                // Each restore rotates the token: every browser sends the latest one
+                // it was given, once per round; its previous restore was a round ago.
+                "ours_remember" => {
+                    (Some(remembered_browsers()), Some("_remember"), "/ours/protected", Some("_remember"))
+                }
+                _ => (Some(one("/ours/login-remember?id=7")), Some("_remember"), "/ours/protected", Some("_remember")),
+            };
+            let (config, clock) = match name {
+                "ours_remember" => (returning_config(), Some(&RETURNING_CLOCK)),
+                _ => (config(), None),
             };
             scenario!(
                 App::new()
@@ -280,12 +346,13 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
                     .service(ours_login)
                     .service(ours_login_remember)
                     .service(ours_protected)
-                    .wrap(LoginMiddleware::new(loader(Plain), config()))
+                    .wrap(LoginMiddleware::new(loader(Plain), config))
                     .wrap(session_mw(CookieSessionStore::default())),
                 login,
                 only,
                 path,
-                keep
+                keep,
+                clock
             )
         }
         "ours_authhash" => scenario!(
@@ -295,7 +362,7 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
                 .service(hashed_protected)
                 .wrap(LoginMiddleware::new(loader(Hashed), config()))
                 .wrap(session_mw(CookieSessionStore::default())),
-            Some("/hashed/login"),
+            Some(one("/hashed/login")),
             Some("id"),
             "/hashed/protected"
         ),
@@ -316,7 +383,7 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
                     .service(ours_protected)
                     .wrap(LoginMiddleware::new(loader(Plain), config))
                     .wrap(session_mw(store)),
-                Some("/ours/login"),
+                Some(one("/ours/login")),
                 Some("id"),
                 "/ours/protected"
             )
@@ -335,7 +402,7 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
                     .service(ours_protected)
                     .wrap(LoginMiddleware::new(loader(Plain), config))
                     .wrap(session_mw(CookieSessionStore::default())),
-                Some("/ours/login"),
+                Some(one("/ours/login")),
                 Some("id"),
                 "/ours/protected"
             )

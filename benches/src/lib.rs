@@ -27,6 +27,7 @@ pub const SCENARIOS: &[&str] = &[
     "ours_authhash",
     "ours_public",
     "ours_remember",
+    "ours_remember_one",
     "ours_redis",
     "ours_sqlite",
 ];

@@ -12,10 +12,7 @@ use login_core::{
     LoginConfig, TokenError,
 };
 
-use crate::{
-    events::{EventHook, LoginEvent},
-    state::issued_tokens::IssuedTokens,
-};
+use crate::events::{EventHook, LoginEvent};
 
 /// Per-worker context of one `LoginMiddleware`.
 pub(crate) struct LoginContext {
@@ -33,8 +30,6 @@ pub(crate) struct LoginContext {
     /// applied (a request dropped before its response leaves it high: then every
     /// response looks, which is only slower).
     pub(crate) pending_cookies: Cell<usize>,
-    /// The remember tokens this worker signed lately.
-    pub(crate) issued: IssuedTokens,
 }
 
 impl LoginContext {
@@ -49,24 +44,16 @@ impl LoginContext {
             session_seen: Cell::new(false),
             has_request_loader,
             pending_cookies: Cell::new(0),
-            issued: IssuedTokens::default(),
         }
     }
 
-    /// The claims of a remember token, when it is valid at `now`: one this worker
-    /// signed lately is recognised by comparison, any other has its signature checked.
-    pub(crate) fn verify_remember<Id: serde::de::DeserializeOwned + Clone + 'static>(
+    /// The claims of a remember token, when it is valid at `now`.
+    pub(crate) fn verify_remember<Id: serde::de::DeserializeOwned>(
         &self,
         token: &str,
         now: u64,
     ) -> Result<RememberClaims<Id>, TokenError> {
-        match self.issued.claims::<Id>(token) {
-            Some(claims) => {
-                self.codec.check_claims(&claims, now)?;
-                Ok(claims)
-            }
-            None => self.codec.verify(token, now),
-        }
+        self.codec.verify(token, now)
     }
 
     /// Gives an event to the app's hook, if it has one.

@@ -4,7 +4,6 @@
 //!
 //! From the bottom: `context` (what the rules need), `session_probe`,
 //! `remember_cookie` (the cookie's one builder and the change a request schedules),
-//! `issued_tokens` (the remember tokens a worker signed lately),
 //! `outcome` (what a request's state is), `authenticate` (the rules),
 //! `authenticator` (the loaders, types erased), `flow` (the per-worker state the extractors reach), `memo` (the
 //! state computed at most once per request).
@@ -13,7 +12,6 @@ pub(crate) mod authenticate;
 pub(crate) mod authenticator;
 pub(crate) mod context;
 pub(crate) mod flow;
-pub(crate) mod issued_tokens;
 pub(crate) mod memo;
 pub(crate) mod outcome;
 pub(crate) mod remember_cookie;

@@ -109,14 +109,13 @@ pub(crate) fn schedule(state: &LoginContext, req: &HttpRequest, cookie: Cookie<'
 }
 
 /// Signs `claims` and schedules their cookie, lasting until the token's expiry.
-pub(crate) fn schedule_token<Id: serde::Serialize + Clone + 'static>(
+pub(crate) fn schedule_token<Id: serde::Serialize>(
     state: &LoginContext,
     req: &HttpRequest,
     claims: &RememberClaims<Id>,
     now: u64,
 ) -> Result<(), LoginError> {
     let token = state.codec.sign(claims)?;
-    state.issued.remember(&token, claims);
     let lifetime = Duration::from_secs(claims.exp.saturating_sub(now));
     schedule(state, req, remember_cookie(state.config.cookie(), token, lifetime));
     Ok(())
@@ -125,7 +124,7 @@ pub(crate) fn schedule_token<Id: serde::Serialize + Clone + 'static>(
 /// Schedules the cookie of `presented` (a token verified in this request) rotated to
 /// `claims`' generation, lasting until its expiry: its signed part is kept, only the
 /// rotation suffix is new.
-pub(crate) fn schedule_rotated<Id: Clone + 'static>(
+pub(crate) fn schedule_rotated<Id>(
     state: &LoginContext,
     req: &HttpRequest,
     presented: &str,
@@ -133,7 +132,6 @@ pub(crate) fn schedule_rotated<Id: Clone + 'static>(
     now: u64,
 ) {
     let token = state.codec.rotate(presented, claims.remember_gen);
-    state.issued.remember(&token, claims);
     let lifetime = Duration::from_secs(claims.exp.saturating_sub(now));
     schedule(state, req, remember_cookie(state.config.cookie(), token, lifetime));
 }
