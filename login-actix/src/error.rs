@@ -138,3 +138,17 @@ pub enum PasswordError {
     #[error("password hashing failed: {0}")]
     Hashing(String),
 }
+
+/// A handler may return a [`PasswordError`] with `?`: it answers as the
+/// [`LoginError`] it converts into (a `500` with a plain body, no detail).
+#[cfg(feature = "password")]
+impl ResponseError for PasswordError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        tracing::error!(error = %self, "password check failed");
+        LoginError::from(self.clone()).error_response()
+    }
+}

@@ -126,7 +126,14 @@ impl LoginSession {
     /// whose time step was never accepted for `user` before; the step is recorded in the
     /// registry's store, so the same code is refused afterwards everywhere (other
     /// instances, after a restart with a durable store), whatever it is used for
-    /// (login, sudo, disabling). An empty or malformed code is `false`.
+    /// (login, sudo, disabling). An empty or malformed code is `false`. "Current" is by
+    /// the configuration's [`clock`](crate::LoginConfigBuilder::clock), so a test clock
+    /// moves the codes too.
+    ///
+    /// This counts nothing for the throttle: a code step or a sudo prompt counts its
+    /// tries with `LoginThrottle::attempt_for(name, Some(&user))` before the check and
+    /// `attempt.failed()` after a wrong code, as the [module docs](crate::two_factor)
+    /// show. From a [`CurrentUser`](crate::CurrentUser), pass `&*user` (the user inside).
     pub async fn check_totp<U: AuthUser>(&self, user: &U, secret: &TotpSecret, code: &str) -> Result<bool, LoginError> {
         let now = self.state.config.now();
         let Some(step) = secret.matching_step(code, now) else { return Ok(false) };
@@ -156,7 +163,11 @@ impl LoginSession {
     /// The user turned the second factor on (or enrolled a new secret): every browser
     /// the account knew is forgotten, so no trust given under an earlier authenticator
     /// skips the new one; this browser stays known, without trust (as after a password
-    /// change). Emits [`SecondFactorStep::Enabled`].
+    /// change). Emits [`SecondFactorStep::Enabled`]. Call it with the user as stored
+    /// after the change. The user's other live logins stay (they are listed by
+    /// [`logins`](LoginSession::logins); end them with
+    /// [`end_logins_of`](LoginSession::end_logins_of) if the app wants every session to
+    /// have passed the new factor).
     pub async fn second_factor_enabled<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
         self.factor_changed(user, SecondFactorStep::Enabled).await
     }
@@ -164,6 +175,9 @@ impl LoginSession {
     /// The user turned the second factor off: as
     /// [`second_factor_enabled`](LoginSession::second_factor_enabled), every browser's
     /// trust ends with the factor it was given for. Emits [`SecondFactorStep::Disabled`].
+    /// Ask for a current code (or a recovery code) before turning the factor off, and
+    /// for new recovery codes, in a [`#[fresh_login_required]`](crate::fresh_login_required)
+    /// handler: a session alone must not remove the factor.
     pub async fn second_factor_disabled<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
         self.factor_changed(user, SecondFactorStep::Disabled).await
     }
