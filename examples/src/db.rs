@@ -233,7 +233,6 @@ impl Db {
             ("permissions", "TEXT NOT NULL DEFAULT ''"),
             ("last_login_at", "INTEGER NOT NULL DEFAULT 0"),
             ("totp_secret", "TEXT"),
-            ("totp_pending_secret", "TEXT"),
             ("recovery_codes", "TEXT NOT NULL DEFAULT ''"),
         ] {
             let present: bool = conn.query_row(
@@ -340,38 +339,12 @@ impl Db {
         self.user(id).await
     }
 
-    /// The secret shown while enrolling: the stored one, or `fresh` stored now. The
-    /// same secret is shown until it is confirmed (a reload shows it again).
-    pub async fn pending_totp_secret(&self, id: i64, fresh: String) -> Result<String, DbError> {
-        self.run(move |c| {
-            c.execute(
-                "UPDATE users SET totp_pending_secret = ?1 WHERE id = ?2 AND totp_pending_secret IS NULL",
-                params![fresh, id],
-            )?;
-            let secret: Option<String> =
-                c.query_row("SELECT totp_pending_secret FROM users WHERE id = ?1", [id], |r| r.get(0))?;
-            Ok(secret.unwrap_or_default())
-        })
-        .await
-    }
-
-    /// The secret being enrolled, if any.
-    pub async fn enrolling_secret(&self, id: i64) -> Result<Option<String>, DbError> {
-        self.run(move |c| {
-            Ok(c.query_row("SELECT totp_pending_secret FROM users WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?
-                .flatten())
-        })
-        .await
-    }
-
-    /// Turns the second factor on with the enrolled secret and these recovery-code
-    /// hashes; `false` when the secret shown is no longer the one being enrolled.
+    /// Turns the second factor on with `secret` and these recovery-code hashes; `false`
+    /// when the user has one already (another session enrolled meanwhile).
     pub async fn enable_two_factor(&self, id: i64, secret: String, codes: Vec<String>) -> Result<bool, DbError> {
         self.run(move |c| {
             let n = c.execute(
-                "UPDATE users SET totp_secret = ?1, totp_pending_secret = NULL, recovery_codes = ?2
-                 WHERE id = ?3 AND totp_pending_secret = ?1",
+                "UPDATE users SET totp_secret = ?1, recovery_codes = ?2 WHERE id = ?3 AND totp_secret IS NULL",
                 params![secret, codes.join(","), id],
             )?;
             Ok(n > 0)
@@ -382,10 +355,7 @@ impl Db {
     /// Turns the second factor off: the secret and the recovery codes are removed.
     pub async fn disable_two_factor(&self, id: i64) -> Result<(), DbError> {
         self.run(move |c| {
-            c.execute(
-                "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, recovery_codes = '' WHERE id = ?1",
-                [id],
-            )?;
+            c.execute("UPDATE users SET totp_secret = NULL, recovery_codes = '' WHERE id = ?1", [id])?;
             Ok(())
         })
         .await

@@ -1,4 +1,4 @@
-//! The demo's second factor over real HTTP: enrolment (the same secret until it is
+//! The demo's second factor over real HTTP: enrolment (the same secret in a session until it is
 //! confirmed, a QR code, ten recovery codes), the code step of a login, a code
 //! accepted once (also on another instance sharing Redis and after a restart on the
 //! same SQLite file), recovery codes once, disabling, forgetting browsers, and the
@@ -372,4 +372,68 @@ fn a_used_code_is_refused_on_another_instance_and_after_a_restart() {
     assert_eq!(again.post("/login/two-factor", &[("code", &code)]).status, 400, "refused after the restart");
     drop(after);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs()
+}
+
+/// `n` six-digit codes that are none of `secret`'s codes within two minutes of now.
+fn wrong_codes(secret: &TotpSecret, n: usize) -> Vec<String> {
+    let now = unix_now();
+    let near: Vec<String> = (0..9).map(|i| secret.code_at(now - 120 + i * 30)).collect();
+    (0..).map(|i| format!("{i:06}")).filter(|c| !near.contains(c)).take(n).collect()
+}
+
+/// Wrong codes at `path` from one client, after enrolment: the first five are checked
+/// (`400`), the rest refused unchecked (`429`), and then a right code too.
+fn wrong_codes_stop_at_the_limit(path: &str) {
+    let server = server_with(|_| {});
+    let mut steps = Steps::new();
+    let mut b = Browser::new(server.addr);
+    let (secret, _) = enrol(&mut b, "alice", "wonderland", &mut steps);
+    let statuses: Vec<u16> =
+        wrong_codes(&secret, 8).iter().map(|code| b.post(path, &[("code", code)]).status).collect();
+    assert_eq!(statuses, [400, 400, 400, 400, 400, 429, 429, 429], "{path}");
+    let right = b.post(path, &[("code", &steps.code(&secret))]);
+    assert_eq!(right.status, 429, "{path}: a right code is not checked either");
+    assert!(recovery_codes(&right.body).is_empty());
+    assert!(b.get("/settings/two-factor").body.contains("enabled"), "the factor is still on");
+}
+
+#[test]
+fn wrong_codes_at_disabling_count_toward_the_limit() {
+    wrong_codes_stop_at_the_limit("/settings/two-factor/disable");
+}
+
+#[test]
+fn wrong_codes_for_new_recovery_codes_count_toward_the_limit() {
+    wrong_codes_stop_at_the_limit("/settings/two-factor/recovery-codes");
+}
+
+#[test]
+fn an_enrolment_secret_belongs_to_the_session_it_was_shown_to() {
+    let server = server_with(|_| {});
+    let mut steps = Steps::new();
+    // Someone with the password (or a stolen fresh session) looks at the enrolment page.
+    let mut attacker = Browser::new(server.addr);
+    assert_eq!(attacker.login("alice", "wonderland", None).status, 303);
+    let seen = text_of(&attacker.get("/settings/two-factor").body, "totp-secret");
+    // The owner notices, logs out everywhere, and turns the second factor on.
+    let mut owner = Browser::new(server.addr);
+    assert_eq!(owner.login("alice", "wonderland", None).status, 303);
+    assert_eq!(owner.post("/logout/all", &[]).status, 303);
+    assert_ne!(attacker.get("/dashboard").status, 200, "the attacker's session ended");
+    let (enrolled, _) = enrol(&mut owner, "alice", "wonderland", &mut steps);
+    // The attacker comes back with the password and a code of the secret seen earlier.
+    let mut again = Browser::new(server.addr);
+    assert_eq!(again.login("alice", "wonderland", None).location, "/login/two-factor");
+    let stolen = TotpSecret::from_base32(&seen).expect("base32");
+    let r = again.post("/login/two-factor", &[("code", &steps.code(&stolen))]);
+    assert_ne!(
+        (r.status, r.location.as_str()),
+        (303, "/"),
+        "the second factor was completed with the secret an ended session saw (same secret: {})",
+        enrolled == stolen
+    );
 }

@@ -404,3 +404,53 @@ async fn one_code_sent_at_once_from_two_browsers_logs_in_one() {
     assert_eq!(answers, [(303, "/dashboard".to_owned()), (400, String::new())], "one login, one wrong code");
     assert_eq!(s.registry.list_user("1", s.now()).await.expect("list").len(), 1, "one login");
 }
+
+fn password_from(ip: &str, remember: bool) -> test::TestRequest {
+    let mut form = vec![("id", "1".to_owned()), ("password", "alice-pw".to_owned())];
+    if remember {
+        form.push(("remember", "on".to_owned()));
+    }
+    test::TestRequest::post().uri("/login").peer_addr(format!("{ip}:4000").parse().expect("addr")).set_form(form)
+}
+
+fn code_from(ip: &str, code: &str) -> test::TestRequest {
+    test::TestRequest::post()
+        .uri("/login/two-factor")
+        .peer_addr(format!("{ip}:4000").parse().expect("addr"))
+        .set_form(vec![("code", code.to_owned())])
+}
+
+/// A password step refused at the pending cap (429) leaves the browser as it was: its
+/// login, its remember cookie. The owner, logged in on a browser the account no longer
+/// knows (after "forget every browser"), re-enters the password while someone holding it
+/// has filled the cap.
+#[actix_rt::test]
+async fn a_password_step_refused_at_the_pending_cap_changes_nothing_in_the_browser() {
+    let s = Setup::new();
+    let app = app!(s);
+    let mut owner = Jar::new();
+    assert_eq!(location(&send(&app, &mut owner, password_from("192.0.2.1", true)).await), "/login/two-factor");
+    let done = send(&app, &mut owner, code_from("192.0.2.1", &s.code())).await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(send(&app, &mut owner, get("/dashboard")).await.status(), 200);
+    // The owner suspects a leak and forgets every browser; this login stays live.
+    send(&app, &mut owner, post("/forget-browsers", "")).await;
+    assert_eq!(send(&app, &mut owner, get("/dashboard")).await.status(), 200);
+    // Someone with the password fills the cap from ten addresses.
+    for i in 0..10 {
+        let r = send(&app, &mut Jar::new(), password_from(&format!("198.51.100.{i}"), false)).await;
+        assert_eq!(location(&r), "/login/two-factor");
+    }
+    // The owner re-enters the password (e.g. for a fresh-only page): refused ...
+    let r = send(&app, &mut owner, password_from("192.0.2.1", false)).await;
+    assert_eq!(r.status(), 429);
+    // ... and the refusal must have changed nothing.
+    let live = s.registry.list_user("1", s.now()).await.expect("list").len();
+    let remember = owner.get("_remember").is_some();
+    let page = send(&app, &mut owner, get("/dashboard")).await.status().as_u16();
+    assert_eq!(
+        (live, remember, page),
+        (1, true, 200),
+        "(live logins, remember cookie kept, /dashboard): the refused step ended the owner's login"
+    );
+}

@@ -1,6 +1,7 @@
 //! The second factor: enrolment and its settings (fresh login), the code step of a
 //! pending login, and sudo mode by code.
 
+use actix_session::Session;
 use actix_web::{get, http::StatusCode, post, web, HttpResponse};
 use login_actix::{
     fresh_login_required,
@@ -20,6 +21,11 @@ use crate::{
 /// The issuer authenticator apps show.
 const ISSUER: &str = "login-actix demo";
 
+/// The session key of the secret being enrolled: it belongs to the session that was
+/// shown it (a login starts with an empty session, a logout ends it), so no other
+/// session, ended or not, knows the secret the user confirms.
+const ENROLLING_KEY: &str = "totp_enrolling";
+
 #[derive(Deserialize)]
 struct CodeForm {
     #[serde(default)]
@@ -33,6 +39,29 @@ async fn totp_is_right(auth: &LoginSession, user: &User, secret: Option<&str>, c
         Some(secret) => Ok(auth.check_totp(user, &secret, code).await?),
         None => Ok(false),
     }
+}
+
+/// Checks `code` as a login's code step does, counted by the throttle under the user's
+/// name (a wrong code is a failed login): `Some` is the answer refusing it (`429` over
+/// the limit, unchecked; `400` for a wrong code), `None` a right code.
+async fn refuse_code(
+    throttle: &LoginThrottle,
+    auth: &LoginSession,
+    db: &Db,
+    session: &Session,
+    user: &User,
+    code: &str,
+) -> actix_web::Result<Option<HttpResponse>> {
+    let attempt = match throttle.attempt_for(&user.username, Some(user)).await {
+        Ok(attempt) => attempt,
+        Err(err) => return throttled(err).map(Some),
+    };
+    if code_is_right(auth, db, user, code).await? {
+        attempt.succeeded().await?;
+        return Ok(None);
+    }
+    attempt.failed();
+    settings_page(user, session, Some("That code is not right."), StatusCode::BAD_REQUEST).await.map(Some)
 }
 
 /// Whether `code` is a current TOTP code of `user`'s secret (each step once) or one of
@@ -57,52 +86,57 @@ async fn code_is_right(auth: &LoginSession, db: &Db, user: &User, code: &str) ->
 /// The enrolment page, or the settings of an enrolled user.
 async fn settings_page(
     user: &User,
-    db: &Db,
+    session: &Session,
     error: Option<&str>,
     status: StatusCode,
 ) -> actix_web::Result<HttpResponse> {
     if user.two_factor() {
         return Ok(page(status, pages::two_factor_enabled(&user.username, user.recovery_codes.len(), error)));
     }
-    let secret = db.pending_totp_secret(user.id, TotpSecret::generate().to_base32()).await?;
+    let secret = match session.get::<String>(ENROLLING_KEY)? {
+        Some(secret) => secret,
+        None => {
+            let fresh = TotpSecret::generate().to_base32();
+            session.insert(ENROLLING_KEY, &fresh)?;
+            fresh
+        }
+    };
     let uri = TotpSecret::from_base32(&secret).map(|s| s.otpauth_uri(ISSUER, &user.username)).unwrap_or_default();
     Ok(page(status, pages::two_factor_enroll(&user.username, &secret, &uri, error)))
 }
 
 #[get("/settings/two-factor")]
 #[fresh_login_required]
-async fn two_factor_settings(user: CurrentUser<User>, db: web::Data<Db>) -> actix_web::Result<HttpResponse> {
-    settings_page(&user, &db, None, StatusCode::OK).await
+async fn two_factor_settings(user: CurrentUser<User>, session: Session) -> actix_web::Result<HttpResponse> {
+    settings_page(&user, &session, None, StatusCode::OK).await
 }
 
-/// Turns the second factor on with a valid code of the secret shown (that code's step
-/// counts as used).
+/// Turns the second factor on with a valid code of the secret this session was shown
+/// (that code's step counts as used).
 #[post("/settings/two-factor/enable")]
 #[fresh_login_required]
 async fn enable(
     user: CurrentUser<User>,
     form: web::Form<CodeForm>,
     db: web::Data<Db>,
+    session: Session,
     auth: LoginSession,
 ) -> actix_web::Result<HttpResponse> {
     if user.two_factor() {
         return Ok(see_other("/settings/two-factor"));
     }
-    let enrolling = db.enrolling_secret(user.id).await?;
+    let enrolling = session.get::<String>(ENROLLING_KEY)?;
     let right = totp_is_right(&auth, &user, enrolling.as_deref(), &form.code).await?;
     let (Some(text), true) = (enrolling, right) else {
-        return settings_page(
-            &user,
-            &db,
-            Some("That code is not right; try the current one."),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+        let error = Some("That code is not right; try the current one.");
+        return settings_page(&user, &session, error, StatusCode::BAD_REQUEST).await;
     };
     let (shown, stored) = auth.recovery_codes().generate();
     if !db.enable_two_factor(user.id, text, stored).await? {
-        return settings_page(&user, &db, Some("The key changed meanwhile; try again."), StatusCode::BAD_REQUEST).await;
+        let error = Some("The second factor was turned on meanwhile.");
+        return settings_page(&user, &session, error, StatusCode::BAD_REQUEST).await;
     }
+    session.remove(ENROLLING_KEY);
     auth.second_factor_enabled(&*user).await?;
     Ok(page(StatusCode::OK, pages::recovery_codes(&user.username, &shown)))
 }
@@ -115,13 +149,14 @@ async fn regenerate_codes(
     user: CurrentUser<User>,
     form: web::Form<CodeForm>,
     db: web::Data<Db>,
+    (session, throttle): (Session, LoginThrottle),
     auth: LoginSession,
 ) -> actix_web::Result<HttpResponse> {
     if !user.two_factor() {
         return Ok(see_other("/settings/two-factor"));
     }
-    if !code_is_right(&auth, &db, &user, &form.code).await? {
-        return settings_page(&user, &db, Some("That code is not right."), StatusCode::BAD_REQUEST).await;
+    if let Some(refused) = refuse_code(&throttle, &auth, &db, &session, &user, &form.code).await? {
+        return Ok(refused);
     }
     let (shown, stored) = auth.recovery_codes().generate();
     db.set_recovery_codes(user.id, stored).await?;
@@ -135,13 +170,14 @@ async fn disable(
     user: CurrentUser<User>,
     form: web::Form<CodeForm>,
     db: web::Data<Db>,
+    (session, throttle): (Session, LoginThrottle),
     auth: LoginSession,
 ) -> actix_web::Result<HttpResponse> {
     if !user.two_factor() {
         return Ok(see_other("/settings/two-factor"));
     }
-    if !code_is_right(&auth, &db, &user, &form.code).await? {
-        return settings_page(&user, &db, Some("That code is not right."), StatusCode::BAD_REQUEST).await;
+    if let Some(refused) = refuse_code(&throttle, &auth, &db, &session, &user, &form.code).await? {
+        return Ok(refused);
     }
     db.disable_two_factor(user.id).await?;
     auth.second_factor_disabled(&*user).await?;

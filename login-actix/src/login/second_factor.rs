@@ -48,41 +48,77 @@ impl LoginSession {
         next: Option<&str>,
     ) -> Result<(), LoginError> {
         let session = self.session()?;
-        let config = &self.state.config;
-        let now = config.now();
-        let known = device_cookie::valid_for(&self.state, &self.req, user, now).await?.is_some();
-        self.settle_named_logins::<U>(&session, None, now).await?;
-        // From here on the rest of the request asks the session this writes: a pending
-        // login, no user (also when a step below fails).
-        Memo::changed(&self.req);
+        let now = self.state.config.now();
+        // This browser's own earlier password step is replaced, not counted at the cap.
         end_browsers_pending(&self.state, &session).await?;
-        session.clear();
-        session.renew();
-        remember_cookie::delete_if_present(&self.state, &self.req);
-        let next = next.filter(|n| login_core::is_safe_next(n)).map(str::to_owned);
-        let pending = PendingLogin {
+        let pending = self.pending_login(user, remember.into(), username, next, now);
+        let id = pending.id;
+        // The cap before anything else: a refused step leaves the browser as it was.
+        self.hold_pending(user, pending, now).await?;
+        if let Err(err) = self.hand_over_pending::<U>(&session, id, now).await {
+            // Best effort: a pending login no browser names only waits for its timeout.
+            let _ = self.state.config.registry().remove_pending(id).await;
+            return Err(err);
+        }
+        tracing::info!(user_id = ?user.id(), "password accepted; the second factor is pending");
+        self.emit_step(user, SecondFactorStep::Pending);
+        Ok(())
+    }
+
+    /// The pending login of `user`'s password step at `now`.
+    fn pending_login<U: AuthUser>(
+        &self,
+        user: &U,
+        remember: Remember,
+        username: &str,
+        next: Option<&str>,
+        now: u64,
+    ) -> PendingLogin {
+        let config = &self.state.config;
+        PendingLogin {
             id: LoginId::random(),
             user_key: user_key(&user.id()),
             username: username.to_owned(),
             created_at: now,
             expires_at: now.saturating_add(config.two_factor_timeout().as_secs()),
-            remember_secs: remember.into().duration(config).map(|d| d.as_secs()),
-            next,
+            remember_secs: remember.duration(config).map(|d| d.as_secs()),
+            next: next.filter(|n| login_core::is_safe_next(n)).map(str::to_owned),
             failures: 0,
             auth_tag: config.keys().auth_tag(user.session_auth_hash().as_deref()),
-        };
-        let id = pending.id;
-        let at_cap = if known { AtCap::Extend } else { AtCap::Refuse };
-        if !config.registry().insert_pending(pending, at_cap).await? {
-            let retry_after = config.two_factor_timeout().as_secs().max(1);
-            tracing::info!(user_id = ?user.id(), retry_after, "second factor refused: the user has too many pending logins");
-            self.emit_step(user, SecondFactorStep::PendingRefused);
-            return Err(LoginError::Throttled { retry_after });
         }
-        session.insert(PENDING_KEY, id.to_string()).map_err(LoginError::session)?;
-        tracing::info!(user_id = ?user.id(), "password accepted; the second factor is pending");
-        self.emit_step(user, SecondFactorStep::Pending);
-        Ok(())
+    }
+
+    /// Stores `pending` under the per-user cap: a browser the account knows may go on
+    /// past it, any other is refused with [`LoginError::Throttled`].
+    async fn hold_pending<U: AuthUser>(&self, user: &U, pending: PendingLogin, now: u64) -> Result<(), LoginError> {
+        let config = &self.state.config;
+        let known = device_cookie::valid_for(&self.state, &self.req, user, now).await?.is_some();
+        let at_cap = if known { AtCap::Extend } else { AtCap::Refuse };
+        if config.registry().insert_pending(pending, at_cap).await? {
+            return Ok(());
+        }
+        let retry_after = config.two_factor_timeout().as_secs().max(1);
+        tracing::info!(user_id = ?user.id(), retry_after, "second factor refused: the user has too many pending logins");
+        self.emit_step(user, SecondFactorStep::PendingRefused);
+        Err(LoginError::Throttled { retry_after })
+    }
+
+    /// Makes the browser's session the pending login `id`'s: every login its cookies
+    /// named ends, the session starts empty with a new id, a remember cookie is deleted.
+    async fn hand_over_pending<U: AuthUser>(
+        &self,
+        session: &actix_session::Session,
+        id: LoginId,
+        now: u64,
+    ) -> Result<(), LoginError> {
+        self.settle_named_logins::<U>(session, None, now).await?;
+        // From here on the rest of the request asks the session this writes: a pending
+        // login, no user (also when a step below fails).
+        Memo::changed(&self.req);
+        session.clear();
+        session.renew();
+        remember_cookie::delete_if_present(&self.state, &self.req);
+        session.insert(PENDING_KEY, id.to_string()).map_err(LoginError::session)
     }
 
     /// The pending user gave a right code: the pending login ends and a fresh login
