@@ -269,7 +269,7 @@ impl LoginAttempt {
 
     /// The password was right but the second factor is to come: the attempt stays
     /// counted in every counter until the code step completes the login
-    /// ([`complete_second_factor`](crate::LoginSession::complete_second_factor) takes
+    /// (`LoginSession::complete_second_factor`, with the `two-factor` feature, takes
     /// it back), so password steps that never finish are limited like wrong passwords.
     pub fn pending(mut self) {
         self.finished = true;

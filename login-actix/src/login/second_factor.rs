@@ -163,7 +163,7 @@ impl LoginSession {
     /// registry's store, so the same code is refused afterwards everywhere (other
     /// instances, after a restart with a durable store), whatever it is used for
     /// (login, sudo, disabling). An empty or malformed code is `false`. "Current" is by
-    /// the configuration's [`clock`](crate::LoginConfigBuilder::clock), so a test clock
+    /// the configuration's [`clock`](crate::config::LoginConfigBuilder::clock), so a test clock
     /// moves the codes too.
     ///
     /// This counts nothing for the throttle: a code step or a sudo prompt counts its
