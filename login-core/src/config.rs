@@ -674,89 +674,11 @@ impl LoginConfigBuilder {
         if self.secret_len < MIN_SECRET_LEN {
             return Err(ConfigError::SecretTooShort { min: MIN_SECRET_LEN, got: self.secret_len });
         }
-        if !is_safe_next(&self.login_url) {
-            return Err(ConfigError::NotALocalPath { setting: "login_url", value: self.login_url });
-        }
-        if let Some(url) = self.reauth_url.as_ref().filter(|u| !is_safe_next(u)) {
-            return Err(ConfigError::NotALocalPath { setting: "reauth_url", value: url.clone() });
-        }
-        check_cookie_token("next_param", &self.next_param)?;
-        check_cookie_token("remember_cookie_name", &self.cookie.name)?;
-        if !self.cookie.path.starts_with('/') || !is_cookie_attr(&self.cookie.path) {
-            return Err(ConfigError::BadCookieValue { setting: "cookie_path", value: self.cookie.path });
-        }
-        if let Some(domain) = &self.cookie.domain {
-            if domain.is_empty() || !is_cookie_attr(domain) {
-                return Err(ConfigError::BadCookieValue { setting: "cookie_domain", value: domain.clone() });
-            }
-        }
-        for (setting, d) in [
-            ("remember_duration", self.remember_duration),
-            ("max_remember_duration", self.max_remember_duration),
-            ("session_lifetime", self.session_lifetime),
-        ] {
-            if d.as_secs() == 0 {
-                return Err(ConfigError::BadDuration { setting, detail: "must be at least one second".into() });
-            }
-        }
-        if self.remember_duration > self.max_remember_duration {
-            return Err(ConfigError::BadDuration {
-                setting: "remember_duration",
-                detail: "longer than max_remember_duration".into(),
-            });
-        }
-        if self.idle_timeout.is_some_and(|idle| idle.as_secs() == 0) {
-            return Err(ConfigError::BadDuration {
-                setting: "idle_timeout",
-                detail: "must be at least one second".into(),
-            });
-        }
-        if !(1..=crate::memory_registry::MAX_LOGINS_PER_USER_BOUND).contains(&self.max_logins_per_user) {
-            return Err(ConfigError::BadDuration {
-                setting: "max_logins_per_user",
-                detail: format!("must be from 1 to {}", crate::memory_registry::MAX_LOGINS_PER_USER_BOUND),
-            });
-        }
-        if let Some(bad) = self.bad_origins.first() {
-            return Err(ConfigError::BadOrigin { value: bad.clone() });
-        }
-        if self.throttle.per_user_ip == 0
-            || self.throttle.per_ip == 0
-            || self.throttle.per_account == 0
-            || self.throttle.window == 0
-        {
-            return Err(ConfigError::BadDuration {
-                setting: "login_attempts",
-                detail: "attempt limits and the window must be at least 1".into(),
-            });
-        }
-        let mut cookie = self.cookie;
-        if self.host_prefix {
-            if !cookie.secure || cookie.path != "/" || cookie.domain.is_some() {
-                return Err(ConfigError::BadCookieValue {
-                    setting: "cookie_host_prefix",
-                    value: "__Host- needs Secure, Path=/ and no Domain".into(),
-                });
-            }
-            if !cookie.name.starts_with("__Host-") {
-                cookie.name = format!("__Host-{}", cookie.name);
-            }
-        }
-        if !(Duration::from_secs(1)..=Duration::from_secs(3_600)).contains(&self.two_factor_timeout) {
-            return Err(ConfigError::BadDuration {
-                setting: "two_factor_timeout",
-                detail: "from 1 second to an hour".into(),
-            });
-        }
-        if self.device_lifetime < Duration::from_secs(60) {
-            return Err(ConfigError::BadDuration { setting: "device_lifetime", detail: "at least a minute".into() });
-        }
-        if self.remember_grace > MAX_REMEMBER_GRACE {
-            return Err(ConfigError::BadDuration { setting: "remember_grace", detail: "at most 5 minutes".into() });
-        }
-        if self.leeway > Duration::from_secs(60) {
-            return Err(ConfigError::BadDuration { setting: "leeway", detail: "at most 60 seconds".into() });
-        }
+        self.check_urls()?;
+        self.check_durations()?;
+        self.check_limits()?;
+        let cookie = self.checked_cookie()?;
+        let scope = self.registry_scope;
         Ok(LoginConfig {
             inner: Arc::new(ConfigInner {
                 login_url: self.login_url,
@@ -773,32 +695,116 @@ impl LoginConfigBuilder {
                 remember_grace: self.remember_grace,
                 two_factor_timeout: self.two_factor_timeout,
                 device_lifetime: self.device_lifetime,
-                restore_limiter: crate::restore_limit::RestoreLimiter::for_scope(self.registry_scope),
+                restore_limiter: crate::restore_limit::RestoreLimiter::for_scope(scope),
                 fresh_for: self.fresh_for,
                 keys: self.keys,
-                registry: match self.registry {
-                    Some(registry) => registry,
-                    None => {
-                        static SAID: std::sync::Once = std::sync::Once::new();
-                        SAID.call_once(|| {
-                            tracing::info!(
-                                "logins are kept in memory (the default registry): a restart logs everybody out, \
-                                 remember-me cookies included; use the SQLite or Redis registry to keep them"
-                            )
-                        });
-                        MemoryRegistry::for_scope(self.registry_scope)
-                    }
-                },
+                registry: self.registry.unwrap_or_else(|| memory_registry(scope)),
                 clock: self.clock,
                 cross_origin: self.cross_origin,
                 throttle: self.throttle,
-                throttle_store: match self.throttle_store {
-                    Some(store) => store,
-                    None => MemoryThrottle::for_scope(self.registry_scope),
-                },
+                throttle_store: self.throttle_store.unwrap_or_else(|| MemoryThrottle::for_scope(scope)),
             }),
         })
     }
+
+    /// The login and re-authentication URLs are local paths; the origins parsed.
+    fn check_urls(&self) -> Result<(), ConfigError> {
+        if !is_safe_next(&self.login_url) {
+            return Err(ConfigError::NotALocalPath { setting: "login_url", value: self.login_url.clone() });
+        }
+        if let Some(url) = self.reauth_url.as_ref().filter(|u| !is_safe_next(u)) {
+            return Err(ConfigError::NotALocalPath { setting: "reauth_url", value: url.clone() });
+        }
+        match self.bad_origins.first() {
+            Some(bad) => Err(ConfigError::BadOrigin { value: bad.clone() }),
+            None => Ok(()),
+        }
+    }
+
+    /// Every duration is within its range.
+    fn check_durations(&self) -> Result<(), ConfigError> {
+        let bad = |setting, detail: &str| Err(ConfigError::BadDuration { setting, detail: detail.into() });
+        for (setting, d) in [
+            ("remember_duration", Some(self.remember_duration)),
+            ("max_remember_duration", Some(self.max_remember_duration)),
+            ("session_lifetime", Some(self.session_lifetime)),
+            ("idle_timeout", self.idle_timeout),
+        ] {
+            if d.is_some_and(|d| d.as_secs() == 0) {
+                return bad(setting, "must be at least one second");
+            }
+        }
+        if self.remember_duration > self.max_remember_duration {
+            return bad("remember_duration", "longer than max_remember_duration");
+        }
+        if !(Duration::from_secs(1)..=Duration::from_secs(3_600)).contains(&self.two_factor_timeout) {
+            return bad("two_factor_timeout", "from 1 second to an hour");
+        }
+        if self.device_lifetime < Duration::from_secs(60) {
+            return bad("device_lifetime", "at least a minute");
+        }
+        if self.remember_grace > MAX_REMEMBER_GRACE {
+            return bad("remember_grace", "at most 5 minutes");
+        }
+        if self.leeway > Duration::from_secs(60) {
+            return bad("leeway", "at most 60 seconds");
+        }
+        Ok(())
+    }
+
+    /// The per-user cap of logins and the attempt limits are within their ranges.
+    fn check_limits(&self) -> Result<(), ConfigError> {
+        let max = crate::memory_registry::MAX_LOGINS_PER_USER_BOUND;
+        if !(1..=max).contains(&self.max_logins_per_user) {
+            let detail = format!("must be from 1 to {max}");
+            return Err(ConfigError::BadDuration { setting: "max_logins_per_user", detail });
+        }
+        let t = &self.throttle;
+        if t.per_user_ip == 0 || t.per_ip == 0 || t.per_account == 0 || t.window == 0 {
+            return Err(ConfigError::BadDuration {
+                setting: "login_attempts",
+                detail: "attempt limits and the window must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The remember cookie's settings, checked, with the `__Host-` prefix when asked.
+    fn checked_cookie(&self) -> Result<CookieSettings, ConfigError> {
+        check_cookie_token("next_param", &self.next_param)?;
+        check_cookie_token("remember_cookie_name", &self.cookie.name)?;
+        let mut cookie = self.cookie.clone();
+        if !cookie.path.starts_with('/') || !is_cookie_attr(&cookie.path) {
+            return Err(ConfigError::BadCookieValue { setting: "cookie_path", value: cookie.path });
+        }
+        if let Some(domain) = cookie.domain.as_ref().filter(|d| d.is_empty() || !is_cookie_attr(d)) {
+            return Err(ConfigError::BadCookieValue { setting: "cookie_domain", value: domain.clone() });
+        }
+        if self.host_prefix {
+            if !cookie.secure || cookie.path != "/" || cookie.domain.is_some() {
+                return Err(ConfigError::BadCookieValue {
+                    setting: "cookie_host_prefix",
+                    value: "__Host- needs Secure, Path=/ and no Domain".into(),
+                });
+            }
+            if !cookie.name.starts_with("__Host-") {
+                cookie.name = format!("__Host-{}", cookie.name);
+            }
+        }
+        Ok(cookie)
+    }
+}
+
+/// The default registry: in memory, said once in the log.
+fn memory_registry(scope: [u8; 32]) -> Arc<dyn LoginRegistry> {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        tracing::info!(
+            "logins are kept in memory (the default registry): a restart logs everybody out, \
+             remember-me cookies included; use the SQLite or Redis registry to keep them"
+        )
+    });
+    MemoryRegistry::for_scope(scope)
 }
 
 fn check_cookie_token(setting: &'static str, value: &str) -> Result<(), ConfigError> {

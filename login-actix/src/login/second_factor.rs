@@ -11,7 +11,10 @@ use login_core::{
 use crate::{
     error::LoginError,
     events::{id_value, LoginEvent, SecondFactorStep},
-    login::{redirect::LoginRedirect, session::LoginSession},
+    login::{
+        redirect::LoginRedirect,
+        session::{LoginOptions, LoginSession},
+    },
     state::{memo::Memo, remember_cookie},
     throttle::LoginThrottle,
     two_factor::{
@@ -149,7 +152,8 @@ impl LoginSession {
         self.session()?.remove(PENDING_KEY);
         LoginThrottle::for_request(&self.req, &self.state).take_back_password_step(&record.username).await?;
         let remember = record.remember_secs.map_or(Remember::No, |s| Remember::For(std::time::Duration::from_secs(s)));
-        let redirect = self.log_in(user, remember, true, false, trust_browser).await?;
+        let options = LoginOptions { remember, trust_browser, ..LoginOptions::default() };
+        let redirect = self.log_in(user, options).await?;
         tracing::info!(user_id = ?user.id(), trusted = trust_browser, "second factor accepted; logged in");
         self.emit_step(user, SecondFactorStep::Completed);
         if trust_browser {

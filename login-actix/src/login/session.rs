@@ -205,40 +205,20 @@ impl LoginSession {
     /// }
     /// ```
     pub fn login<'a, U: AuthUser>(&'a self, user: &'a U) -> LoginBuilder<'a, U> {
-        LoginBuilder { auth: self, user, remember: Remember::No, fresh: true, force: false }
+        LoginBuilder { auth: self, user, options: LoginOptions::default() }
     }
 
+    /// Makes a credential login of `user` with `options`: see
+    /// [`login_user`](LoginSession::login_user) for what it does.
     pub(crate) async fn log_in<U: AuthUser>(
         &self,
         user: &U,
-        remember: Remember,
-        fresh: bool,
-        force: bool,
-        trust_browser: bool,
+        options: LoginOptions,
     ) -> Result<LoginRedirect, LoginError> {
         self.check_user_type::<U>()?;
-        if self.req.extensions().contains::<BearerExempt>() {
-            tracing::info!("login refused: a bearer request skipped cross-origin protection and may not log in");
-            let event = LoginEvent::Refused { user_id: None, reason: RefusalReason::CrossOrigin };
-            self.state.emit(&self.req, &event);
-            return Err(LoginError::CrossOriginLogin);
-        }
-        if !force && !user.is_active() {
-            tracing::info!(user_id = ?user.id(), "login refused: the account is inactive");
-            let event =
-                LoginEvent::Refused { user_id: Some(id_value(&user.id())), reason: RefusalReason::InactiveUser };
-            self.state.emit(&self.req, &event);
-            return Err(LoginError::Inactive);
-        }
         let session = self.session()?;
-        if session.status() == SessionStatus::Purged {
-            // actix-session ignores every write to a session purged in this request: a
-            // login now would exist in the registry with no cookie naming it.
-            tracing::error!("{}", LoginError::SessionPurged);
-            return Err(LoginError::SessionPurged);
-        }
+        self.refuse_login(user, &session, options.force)?;
         let config = &self.state.config;
-        let registry = config.registry();
         let now = config.now();
         let user_id = user.id();
         let auth_tag = config.keys().auth_tag(user.session_auth_hash().as_deref());
@@ -255,11 +235,10 @@ impl LoginSession {
         if !keeps_session {
             session.clear();
         }
-        let login_id = continued.unwrap_or_else(LoginId::random);
-        let authenticated_at = fresh.then_some(now);
-        let login = LoginRef { id: login_id, authenticated_at, restored: false, forced: force, remember_gen };
-        let lifetime_end = now.saturating_add(config.session_lifetime().as_secs());
-        let remember_end = match remember.duration(config) {
+        let id = continued.unwrap_or_else(LoginId::random);
+        let (authenticated_at, forced) = (options.fresh.then_some(now), options.force);
+        let login = LoginRef { id, authenticated_at, restored: false, forced, remember_gen };
+        let remember_end = match options.remember.duration(config) {
             Some(lifetime) => Some(self.issue_remember(&user_id, login, auth_tag, now, lifetime)?),
             None => {
                 // Keep the browser's remember cookie only when it names the continued login.
@@ -269,43 +248,79 @@ impl LoginSession {
                 None
             }
         };
+        let lifetime_end = now.saturating_add(config.session_lifetime().as_secs());
         let expires_at = remember_end.map_or(lifetime_end, |end| end.max(lifetime_end));
-        if continued.is_some() {
-            // A credential re-login renews the login: last seen now, lifetime from now.
-            registry.touch(login_id, now).await?;
-            registry.extend(login_id, expires_at, remember_end.is_some()).await?;
-        } else {
-            let user_agent = self.req.headers().get(header::USER_AGENT).map(|v| v.as_bytes()).unwrap_or_default();
-            let user_key = user_key(&user_id);
-            registry
-                .insert(LiveLogin {
-                    id: login_id,
-                    user_key: user_key.clone(),
-                    created_at: now,
-                    last_seen_at: now,
-                    expires_at,
-                    remembered: remember_end.is_some(),
-                    user_agent: user_agent_label(user_agent),
-                })
-                .await?;
-            self.enforce_cap(&user_id, &user_key, login_id, now).await?;
-        }
+        let live = self.live_login(id, user_key(&user_id), now, expires_at, remember_end.is_some());
+        self.record_live_login(&user_id, live, continued.is_some()).await?;
         #[cfg(feature = "two-factor")]
-        crate::two_factor::device_cookie::renew(&self.state, &self.req, user, trust_browser, now).await?;
-        #[cfg(not(feature = "two-factor"))]
-        let _ = trust_browser;
+        crate::two_factor::device_cookie::renew(&self.state, &self.req, user, options.trust_browser, now).await?;
         let record = self.write_record::<U>(&session, user_id, login, auth_tag)?;
-        tracing::info!(
-            user_id = ?record.user_id,
-            remember = remember_end.is_some(),
-            continued = continued.is_some(),
-            fresh,
-            forced = force,
-            "user logged in"
-        );
-        let event = LoginEvent::LoggedIn { user_id: id_value(&record.user_id), remembered: remember_end.is_some() };
-        self.state.emit(&self.req, &event);
+        self.report_login(&record.user_id, options, remember_end.is_some(), continued.is_some());
         Ok(LoginRedirect::new(self.req.clone()))
+    }
+
+    /// Refuses a login this request may not make: from a bearer request that skipped
+    /// cross-origin protection, of an inactive user unless `force`d, or into a session
+    /// purged earlier in this request.
+    fn refuse_login<U: AuthUser>(&self, user: &U, session: &Session, force: bool) -> Result<(), LoginError> {
+        if self.req.extensions().contains::<BearerExempt>() {
+            tracing::info!("login refused: a bearer request skipped cross-origin protection and may not log in");
+            let event = LoginEvent::Refused { user_id: None, reason: RefusalReason::CrossOrigin };
+            self.state.emit(&self.req, &event);
+            return Err(LoginError::CrossOriginLogin);
+        }
+        if !force && !user.is_active() {
+            tracing::info!(user_id = ?user.id(), "login refused: the account is inactive");
+            let event =
+                LoginEvent::Refused { user_id: Some(id_value(&user.id())), reason: RefusalReason::InactiveUser };
+            self.state.emit(&self.req, &event);
+            return Err(LoginError::Inactive);
+        }
+        if session.status() == SessionStatus::Purged {
+            // actix-session ignores every write to a session purged in this request: a
+            // login now would exist in the registry with no cookie naming it.
+            tracing::error!("{}", LoginError::SessionPurged);
+            return Err(LoginError::SessionPurged);
+        }
+        Ok(())
+    }
+
+    /// The registry entry of a new login `id` of the user with key `user_key`, made at
+    /// `now` from this request's browser.
+    fn live_login(&self, id: LoginId, user_key: String, now: u64, expires_at: u64, remembered: bool) -> LiveLogin {
+        let user_agent = self.req.headers().get(header::USER_AGENT).map(|v| v.as_bytes()).unwrap_or_default();
+        let user_agent = user_agent_label(user_agent);
+        LiveLogin { id, user_key, created_at: now, last_seen_at: now, expires_at, remembered, user_agent }
+    }
+
+    /// Records a credential login in the registry: a `continued` one is renewed (last
+    /// seen now, its new lifetime), a new one is inserted under the per-user cap.
+    async fn record_live_login<Id>(&self, user_id: &Id, login: LiveLogin, continued: bool) -> Result<(), LoginError>
+    where
+        Id: serde::Serialize + std::fmt::Debug,
+    {
+        let registry = self.state.config.registry();
+        if continued {
+            registry.touch(login.id, login.last_seen_at).await?;
+            registry.extend(login.id, login.expires_at, login.remembered).await?;
+            return Ok(());
+        }
+        let (id, key, now) = (login.id, login.user_key.clone(), login.created_at);
+        registry.insert(login).await?;
+        self.enforce_cap(user_id, &key, id, now).await
+    }
+
+    /// The log line and the event of a credential login.
+    fn report_login<Id: serde::Serialize + std::fmt::Debug>(
+        &self,
+        user_id: &Id,
+        options: LoginOptions,
+        remembered: bool,
+        continued: bool,
+    ) {
+        let (fresh, forced) = (options.fresh, options.force);
+        tracing::info!(user_id = ?user_id, remember = remembered, continued, fresh, forced, "user logged in");
+        self.state.emit(&self.req, &LoginEvent::LoggedIn { user_id: id_value(user_id), remembered });
     }
 
     /// The logins this browser's cookies name (its session record's and its remember
@@ -605,32 +620,52 @@ pub(crate) struct NamedLogins<Id> {
 pub struct LoginBuilder<'a, U> {
     auth: &'a LoginSession,
     user: &'a U,
-    remember: Remember,
-    fresh: bool,
-    force: bool,
+    options: LoginOptions,
+}
+
+/// How a credential login is made: what [`LoginBuilder`] and the code step ask for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LoginOptions {
+    /// The remember cookie asked for.
+    pub(crate) remember: Remember,
+    /// Whether the session is fresh after the login.
+    pub(crate) fresh: bool,
+    /// Whether an inactive user is logged in.
+    pub(crate) force: bool,
+    /// Whether this browser becomes a known one (the code step's "trust this browser").
+    #[cfg(feature = "two-factor")]
+    pub(crate) trust_browser: bool,
+}
+
+impl Default for LoginOptions {
+    fn default() -> Self {
+        LoginOptions {
+            remember: Remember::No,
+            fresh: true,
+            force: false,
+            #[cfg(feature = "two-factor")]
+            trust_browser: false,
+        }
+    }
 }
 
 impl<U> std::fmt::Debug for LoginBuilder<'_, U> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginBuilder")
-            .field("remember", &self.remember)
-            .field("fresh", &self.fresh)
-            .field("force", &self.force)
-            .finish_non_exhaustive()
+        f.debug_struct("LoginBuilder").field("options", &self.options).finish_non_exhaustive()
     }
 }
 
 impl<'a, U: AuthUser> LoginBuilder<'a, U> {
     /// Issue a remember cookie (default: none).
     pub fn remember(mut self, remember: impl Into<Remember>) -> Self {
-        self.remember = remember.into();
+        self.options.remember = remember.into();
         self
     }
 
     /// Whether the session is fresh (sudo mode) after this login. Default `true`; `false`
     /// for logins that did not check a password (a magic link, an impersonation).
     pub fn fresh(mut self, fresh: bool) -> Self {
-        self.fresh = fresh;
+        self.options.fresh = fresh;
         self
     }
 
@@ -638,7 +673,7 @@ impl<'a, U: AuthUser> LoginBuilder<'a, U> {
     /// administrator's "log in as"): the login holds at later requests, and when
     /// restored from its remember cookie, until it is ended. Default `false`.
     pub fn force(mut self, force: bool) -> Self {
-        self.force = force;
+        self.options.force = force;
         self
     }
 }
@@ -648,6 +683,6 @@ impl<'a, U: AuthUser> std::future::IntoFuture for LoginBuilder<'a, U> {
     type IntoFuture = futures_util::future::LocalBoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.auth.log_in(self.user, self.remember, self.fresh, self.force, false))
+        Box::pin(self.auth.log_in(self.user, self.options))
     }
 }

@@ -20,7 +20,7 @@ use std::rc::Rc;
 use actix_session::{Session, SessionExt, SessionStatus};
 use actix_web::HttpRequest;
 use login_core::{
-    internal::{SessionRecord, SESSION_KEY},
+    internal::{RememberClaims, SessionRecord, SESSION_KEY},
     token_standing, AuthUser, LoginId, LoginTimes, TokenStanding,
 };
 
@@ -261,19 +261,8 @@ async fn from_remember<L: UserLoader>(
     session: &Session,
     now: u64,
 ) -> Outcome {
-    let (presented, verified) = {
-        let Ok(jar) = req.cookies() else { return Ok(None) };
-        let Some(cookie) = jar.iter().find(|c| c.name() == state.config.cookie().name) else { return Ok(None) };
-        (cookie.value().to_owned(), state.verify_remember::<<L::User as AuthUser>::Id>(cookie.value(), now))
-    };
-    let mut claims = match verified {
-        Ok(claims) => claims,
-        Err(err) => {
-            tracing::debug!(reason = %err, "ignoring a bad remember cookie");
-            state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::BadRememberToken });
-            remember_cookie::schedule_delete(state, req);
-            return Ok(None);
-        }
+    let Some((presented, mut claims)) = remember_token::<<L::User as AuthUser>::Id>(state, req, now) else {
+        return Ok(None);
     };
     let (login_id, auth_tag, forced, gen) = (claims.login_id, claims.auth_tag, claims.forced, claims.remember_gen);
     let named = Named { user_id: claims.user_id.clone(), login_id, auth_tag, forced, remember_gen: Some(gen) };
@@ -281,48 +270,18 @@ async fn from_remember<L: UserLoader>(
         remember_cookie::schedule_delete(state, req);
         return Ok(None);
     };
-    // Rotation: the current token moves the login to its next generation (a
-    // compare-and-set: of parallel restores with it, one moves it and all get the new
-    // generation); a token retired within its grace window gets the current one.
-    let current = if gen == times.remember_gen {
-        match state.config.registry().rotate(login_id, gen, now).await? {
-            Some(rotated) => rotated.remember_gen,
-            None => {
-                tracing::info!(user_id = ?claims.user_id, "rejected a remember cookie whose login ended meanwhile");
-                remember_cookie::schedule_delete(state, req);
-                return Ok(None);
-            }
-        }
-    } else {
-        tracing::debug!(user_id = ?claims.user_id, "a retired remember token within its grace window: answered with the current one");
-        times.remember_gen
+    let Some(current) = rotate(state, &claims.user_id, login_id, gen, times, now).await? else {
+        remember_cookie::schedule_delete(state, req);
+        return Ok(None);
     };
     claims.remember_gen = current;
     remember_cookie::schedule_rotated(state, req, &presented, &claims, now);
     let user_id = user.id();
     let login = Some(LoginRef { id: login_id, authenticated_at: None, restored: true, forced, remember_gen: current });
     let authed = Authed { user: Rc::new(user), fresh: false, via: Via::Remembered, login };
-    // What a restore writes. A session the request brought with data of its own is
-    // always replaced by a new, empty one. Otherwise the first restore of this login in
-    // the touch interval (in this process) writes a new session; later ones write
-    // nothing and authenticate their request from the token alone, so that a client
-    // dropping its session cookie cannot multiply server-side sessions; except that a
-    // request carrying other cookies (perhaps a planted, empty session id) is given a
-    // new session a few times more (parallel tabs of a restarted browser), so that a
-    // brought id never receives a logged-in request's writes.
-    let untouched = session.status() == SessionStatus::Unchanged && session.entries().is_empty();
-    if untouched {
-        let interval = state.config.touch_interval().as_secs().max(1);
-        let restores = state.config.restore_limiter().count(login_id, now, interval);
-        // Cookies other than the library's own (a session id, perhaps planted).
-        let remember = &state.config.cookie().name;
-        let device = login_core::device::device_cookie_name(state.config.cookie());
-        let brings_cookies =
-            req.cookies().is_ok_and(|jar| jar.iter().any(|c| c.name() != remember && c.name() != device));
-        if restores > 1 && !(brings_cookies && restores <= RESTORES_WITH_COOKIES) {
-            tracing::debug!("remember cookie accepted without a new session (restored within the touch interval)");
-            return Ok(Some(authed));
-        }
+    if !restore_writes_session(state, req, session, login_id, now) {
+        tracing::debug!("remember cookie accepted without a new session (restored within the touch interval)");
+        return Ok(Some(authed));
     }
     let record = SessionRecord { user_id, login_id, authenticated_at: None, auth_tag, forced, restored: true };
     clear_session(session);
@@ -330,4 +289,80 @@ async fn from_remember<L: UserLoader>(
     tracing::info!(user_id = ?record.user_id, "login restored from remember cookie (not fresh)");
     state.emit(req, &LoginEvent::Restored { user_id: id_value(&record.user_id) });
     Ok(Some(authed))
+}
+
+/// The request's remember cookie and its claims, when it has one. A cookie that does
+/// not verify is refused (logged, an event) and deleted.
+fn remember_token<Id: serde::de::DeserializeOwned>(
+    state: &LoginContext,
+    req: &HttpRequest,
+    now: u64,
+) -> Option<(String, RememberClaims<Id>)> {
+    // The cookie jar borrows the request's extensions: it is gone before the cookie's
+    // deletion is scheduled in them.
+    let (presented, verified) = {
+        let jar = req.cookies().ok()?;
+        let cookie = jar.iter().find(|c| c.name() == state.config.cookie().name)?;
+        (cookie.value().to_owned(), state.verify_remember::<Id>(cookie.value(), now))
+    };
+    match verified {
+        Ok(claims) => Some((presented, claims)),
+        Err(err) => {
+            tracing::debug!(reason = %err, "ignoring a bad remember cookie");
+            state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::BadRememberToken });
+            remember_cookie::schedule_delete(state, req);
+            None
+        }
+    }
+}
+
+/// The generation the restored login's answer carries. The current token moves the
+/// login to its next generation (a compare-and-set: of parallel restores with it, one
+/// moves it and all get the new generation); a token retired within its grace window
+/// gets the current one. `None` when the login ended meanwhile.
+async fn rotate<Id: std::fmt::Debug>(
+    state: &LoginContext,
+    user_id: &Id,
+    login_id: LoginId,
+    gen: u32,
+    times: LoginTimes,
+    now: u64,
+) -> Result<Option<u32>, LoginError> {
+    if gen != times.remember_gen {
+        tracing::debug!(user_id = ?user_id, "a retired remember token within its grace window: answered with the current one");
+        return Ok(Some(times.remember_gen));
+    }
+    let rotated = state.config.registry().rotate(login_id, gen, now).await?;
+    if rotated.is_none() {
+        tracing::info!(user_id = ?user_id, "rejected a remember cookie whose login ended meanwhile");
+    }
+    Ok(rotated.map(|times| times.remember_gen))
+}
+
+/// Whether a restore writes a new session. A session the request brought with data of
+/// its own is always replaced by a new, empty one. Otherwise the first restore of this
+/// login in the touch interval (in this process) writes a new session; later ones write
+/// nothing and authenticate their request from the token alone, so that a client
+/// dropping its session cookie cannot multiply server-side sessions; except that a
+/// request carrying other cookies (perhaps a planted, empty session id) is given a new
+/// session a few times more (parallel tabs of a restarted browser), so that a brought
+/// id never receives a logged-in request's writes.
+fn restore_writes_session(
+    state: &LoginContext,
+    req: &HttpRequest,
+    session: &Session,
+    login_id: LoginId,
+    now: u64,
+) -> bool {
+    let untouched = session.status() == SessionStatus::Unchanged && session.entries().is_empty();
+    if !untouched {
+        return true;
+    }
+    let interval = state.config.touch_interval().as_secs().max(1);
+    let restores = state.config.restore_limiter().count(login_id, now, interval);
+    // Cookies other than the library's own (a session id, perhaps planted).
+    let remember = &state.config.cookie().name;
+    let device = login_core::device::device_cookie_name(state.config.cookie());
+    let brings_cookies = req.cookies().is_ok_and(|jar| jar.iter().any(|c| c.name() != remember && c.name() != device));
+    restores <= 1 || (brings_cookies && restores <= RESTORES_WITH_COOKIES)
 }
