@@ -16,7 +16,7 @@ use actix_web::{
 use login_actix::{
     dev::BoundedSessionStore,
     recovery::RecoveryTokens,
-    registry::{LoginRegistry, MemoryRegistry, RedisRegistry, SqliteRegistry},
+    registry::{LoginStore, MemoryRegistry, RedisRegistry, SqliteRegistry},
     throttle::RedisThrottle,
     LoginConfig, LoginMiddleware,
 };
@@ -202,7 +202,7 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
 }
 
 /// The login registry the settings ask for (and the Redis one, when it is Redis).
-async fn open_registry(settings: &Settings) -> Result<(Arc<dyn LoginRegistry>, Option<RedisRegistry>), StartError> {
+async fn open_registry(settings: &Settings) -> Result<(Arc<dyn LoginStore>, Option<RedisRegistry>), StartError> {
     Ok(match &settings.registry {
         RegistryKind::Memory => (Arc::new(MemoryRegistry::new()), None),
         RegistryKind::Sqlite => {

@@ -20,9 +20,9 @@
 //! generation still restores is [`token_standing`].
 
 pub use login_core::{
-    first_device_epoch, token_standing, user_agent_label, user_key, LiveLogin, LoginId, LoginRegistry, LoginTimes,
-    MemoryRegistry, StoreError, TokenStanding, DEFAULT_MAX_LOGINS, DEFAULT_MAX_LOGINS_PER_USER,
-    MAX_LOGINS_PER_USER_BOUND, RETIRED_IN_GRACE,
+    first_device_epoch, token_standing, user_agent_label, user_key, LiveLogin, LoginId, LoginRegistry, LoginStore,
+    LoginTimes, MemoryRegistry, SecondFactorStore, StoreError, TokenStanding, DEFAULT_MAX_LOGINS,
+    DEFAULT_MAX_LOGINS_PER_USER, MAX_LOGINS_PER_USER_BOUND, RETIRED_IN_GRACE,
 };
 
 #[cfg(feature = "redis")]

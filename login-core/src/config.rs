@@ -10,6 +10,7 @@ use crate::{
     memory_registry::MemoryRegistry,
     next::is_safe_next,
     registry::LoginRegistry,
+    second_factor_store::LoginStore,
     throttle::{MemoryThrottle, ThrottleStore},
 };
 
@@ -130,7 +131,7 @@ struct ConfigInner {
     restore_limiter: Arc<crate::restore_limit::RestoreLimiter>,
     fresh_for: Duration,
     keys: Keys,
-    registry: Arc<dyn LoginRegistry>,
+    registry: RegistryParts,
     clock: Option<Clock>,
     cross_origin: CrossOriginPolicy,
     throttle: ThrottleSettings,
@@ -327,7 +328,13 @@ impl LoginConfig {
 
     /// The registry of live logins shared by everything built from this configuration.
     pub fn registry(&self) -> &Arc<dyn LoginRegistry> {
-        &self.inner.registry
+        &self.inner.registry.logins
+    }
+
+    /// The second factor's state, kept by the same store as the registry.
+    #[cfg(feature = "two-factor")]
+    pub fn second_factor(&self) -> &Arc<dyn crate::SecondFactorStore> {
+        &self.inner.registry.second_factor
     }
 
     /// The cross-origin policy.
@@ -401,7 +408,7 @@ pub struct LoginConfigBuilder {
     throttle: ThrottleSettings,
     throttle_store: Option<Arc<dyn ThrottleStore>>,
     host_prefix: bool,
-    registry: Option<Arc<dyn LoginRegistry>>,
+    registry: Option<RegistryParts>,
     clock: Option<Clock>,
     registry_scope: [u8; 32],
 }
@@ -505,8 +512,12 @@ impl LoginConfigBuilder {
     /// sees every logout however the configuration is built. It is empty after a
     /// restart (everybody logged out). For logins that survive a restart use the SQLite
     /// registry; for several instances, the Redis one (both in `login-actix`).
-    pub fn registry(mut self, registry: Arc<dyn LoginRegistry>) -> Self {
-        self.registry = Some(registry);
+    ///
+    /// With the `two-factor` feature the store keeps the second factor's state too
+    /// ([`SecondFactorStore`](crate::SecondFactorStore)): a registry without it does not
+    /// compile.
+    pub fn registry(mut self, registry: Arc<dyn LoginStore>) -> Self {
+        self.registry = Some(RegistryParts::of(registry));
         self
     }
 
@@ -698,7 +709,7 @@ impl LoginConfigBuilder {
                 restore_limiter: crate::restore_limit::RestoreLimiter::for_scope(scope),
                 fresh_for: self.fresh_for,
                 keys: self.keys,
-                registry: self.registry.unwrap_or_else(|| memory_registry(scope)),
+                registry: self.registry.unwrap_or_else(|| RegistryParts::of(memory_registry(scope))),
                 clock: self.clock,
                 cross_origin: self.cross_origin,
                 throttle: self.throttle,
@@ -795,8 +806,27 @@ impl LoginConfigBuilder {
     }
 }
 
+/// The store of live logins and, with the second factor, of its state: one object seen
+/// as each of its concerns.
+#[derive(Clone)]
+struct RegistryParts {
+    logins: Arc<dyn LoginRegistry>,
+    #[cfg(feature = "two-factor")]
+    second_factor: Arc<dyn crate::SecondFactorStore>,
+}
+
+impl RegistryParts {
+    fn of(store: Arc<dyn LoginStore>) -> Self {
+        RegistryParts {
+            #[cfg(feature = "two-factor")]
+            second_factor: store.clone(),
+            logins: store,
+        }
+    }
+}
+
 /// The default registry: in memory, said once in the log.
-fn memory_registry(scope: [u8; 32]) -> Arc<dyn LoginRegistry> {
+fn memory_registry(scope: [u8; 32]) -> Arc<MemoryRegistry> {
     static SAID: std::sync::Once = std::sync::Once::new();
     SAID.call_once(|| {
         tracing::info!(

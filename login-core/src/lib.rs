@@ -73,6 +73,8 @@ mod remember_rotation;
 #[cfg(feature = "flow")]
 mod restore_limit;
 #[cfg(feature = "flow")]
+mod second_factor_store;
+#[cfg(feature = "flow")]
 mod session_record;
 #[cfg(feature = "flow")]
 mod throttle;
@@ -106,6 +108,8 @@ pub use registry::{
 pub use remember::Remember;
 #[cfg(feature = "flow")]
 pub use remember_rotation::{token_standing, TokenStanding, RETIRED_IN_GRACE};
+#[cfg(feature = "flow")]
+pub use second_factor_store::{LoginStore, SecondFactorStore};
 #[cfg(feature = "flow")]
 pub use throttle::{
     attempt_keys, throttle_keys, AttemptKeys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS,

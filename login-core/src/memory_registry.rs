@@ -13,6 +13,7 @@ use crate::{
     pending::{AtCap, PendingLogin},
     process_scope::{shared, ScopeSlot},
     registry::{LiveLogin, LoginRegistry, LoginTimes},
+    second_factor_store::SecondFactorStore,
 };
 
 /// The default cap on live logins held by a [`MemoryRegistry`].
@@ -403,7 +404,9 @@ impl LoginRegistry for MemoryRegistry {
     fn list_user(&self, user_key: &str, now: u64) -> BoxFuture<'_, Result<Vec<LiveLogin>, StoreError>> {
         Box::pin(ready(self.list_user_sync(user_key, now)))
     }
+}
 
+impl SecondFactorStore for MemoryRegistry {
     fn use_totp_step(&self, user_key: &str, step: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
         let answer = self.lock().map(|mut inner| {
             let state = inner.second_factor.entry(user_key.to_owned()).or_insert((0, 0));

@@ -9,22 +9,13 @@
 //!
 //! Implementations: [`MemoryRegistry`](crate::MemoryRegistry) here, and the SQLite and
 //! Redis registries of `login-actix` (features `sqlite` and `redis`). An app can bring
-//! its own (Postgres) by implementing [`LoginRegistry`].
+//! its own (Postgres) by implementing [`LoginRegistry`] (and, for the second factor,
+//! [`SecondFactorStore`](crate::SecondFactorStore)).
 
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    error::StoreError,
-    login_id::LoginId,
-    pending::{AtCap, PendingLogin},
-};
-
-/// What a store that keeps no second-factor state answers to its calls (the second
-/// factor fails closed: a `503`).
-fn no_second_factor<T: Send + 'static>() -> BoxFuture<'static, Result<T, StoreError>> {
-    Box::pin(futures_util::future::ready(Err(StoreError::new("this login registry keeps no second-factor state"))))
-}
+use crate::{error::StoreError, login_id::LoginId};
 
 /// The longest user-agent label kept with a login, in bytes.
 pub const USER_AGENT_LABEL_MAX: usize = 120;
@@ -158,66 +149,4 @@ pub trait LoginRegistry: Send + Sync + 'static {
 
     /// The live logins of the user with `user_key` at `now`, oldest first.
     fn list_user(&self, user_key: &str, now: u64) -> BoxFuture<'_, Result<Vec<LiveLogin>, StoreError>>;
-
-    // --- Second-factor state (feature `two-factor` of login-actix) -------------------
-    // The memory, SQLite and Redis stores keep it; a store of the app's own that does
-    // not implement these fails closed (every call is a `StoreError`). The contract is
-    // `login_actix::test_util::second_factor_contract`.
-
-    /// Records that the user used TOTP time step `step`: `true` when `step` is later than
-    /// every step accepted for the user before (it is now the last one), `false` for a
-    /// step already used or older (a replayed code). Atomic across instances.
-    fn use_totp_step(&self, user_key: &str, step: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
-        let _ = (user_key, step);
-        no_second_factor()
-    }
-
-    /// The user's device epoch. A user the store holds none for starts at a
-    /// [`first_device_epoch`], kept from then on.
-    fn device_epoch(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
-        let _ = user_key;
-        no_second_factor()
-    }
-
-    /// Moves the user's device epoch on ("forget every browser"); returns the new one.
-    fn forget_devices(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
-        let _ = user_key;
-        no_second_factor()
-    }
-
-    /// Adds a pending login (dropping expired ones as it goes); `true` when it was
-    /// stored. A user holds at most [`MAX_PENDING_PER_USER`](crate::MAX_PENDING_PER_USER)
-    /// live ones: past that, `at_cap` says whether the oldest ends or the new one is
-    /// refused (`false`, nothing changed).
-    fn insert_pending(&self, pending: PendingLogin, at_cap: AtCap) -> BoxFuture<'_, Result<bool, StoreError>> {
-        let _ = (pending, at_cap);
-        no_second_factor()
-    }
-
-    /// The pending login `id` when it has not expired at `now`.
-    fn pending(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<PendingLogin>, StoreError>> {
-        let _ = (id, now);
-        no_second_factor()
-    }
-
-    /// Counts a wrong code against pending login `id`, atomically; at `max` failures it
-    /// ends. Returns the failures counted so far, `None` when it is not pending (or no
-    /// longer: ended, expired at `now`).
-    fn fail_pending(&self, id: LoginId, max: u32, now: u64) -> BoxFuture<'_, Result<Option<u32>, StoreError>> {
-        let _ = (id, max, now);
-        no_second_factor()
-    }
-
-    /// Ends pending login `id`; `true` when it was pending. Of two completions at once,
-    /// one gets `true`.
-    fn remove_pending(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>> {
-        let _ = id;
-        no_second_factor()
-    }
-
-    /// Ends every pending login of the user; returns how many.
-    fn remove_pending_of(&self, user_key: &str) -> BoxFuture<'_, Result<usize, StoreError>> {
-        let _ = user_key;
-        no_second_factor()
-    }
 }

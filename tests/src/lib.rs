@@ -265,6 +265,9 @@ impl login_actix::registry::LoginRegistry for FlakyRegistry {
     ) -> BoxFuture<'_, Result<Vec<login_actix::registry::LiveLogin>, login_actix::registry::StoreError>> {
         flaky!(self.list_user(user_key, now))
     }
+}
+
+impl login_actix::registry::SecondFactorStore for FlakyRegistry {
     fn use_totp_step(&self, user_key: &str, step: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
         flaky!(self.use_totp_step(user_key, step))
     }

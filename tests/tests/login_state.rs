@@ -15,7 +15,7 @@ use actix_web::{
 };
 use login_actix::{
     events::{EndReason, LoginEvent},
-    registry::{LoginRegistry, MemoryRegistry, SqliteRegistry},
+    registry::{LoginStore, MemoryRegistry, SqliteRegistry},
     LoginSession, Remember,
 };
 use login_tests::{
@@ -250,7 +250,7 @@ async fn a_forced_login_of_an_inactive_user_lasts_until_it_is_ended() {
 
 // --- The per-user cap, in every store ---------------------------------------------------
 
-async fn per_user_cap_holds(registry: Arc<dyn LoginRegistry>) {
+async fn per_user_cap_holds(registry: Arc<dyn LoginStore>) {
     let t = Harness::new();
     let ended = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&ended);

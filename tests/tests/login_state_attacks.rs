@@ -14,7 +14,10 @@ use futures_util::future::BoxFuture;
 use login_actix::{
     events::{EndReason, LoginEvent},
     guard::FreshLoginRequired,
-    registry::{LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, RedisRegistry, StoreError},
+    registry::{
+        LiveLogin, LoginId, LoginRegistry, LoginTimes, MemoryRegistry, RedisRegistry, SecondFactorStore, StoreError,
+    },
+    two_factor::{AtCap, PendingLogin},
     CurrentUser, LoginSession, Remember,
 };
 use login_tests::{
@@ -347,10 +350,27 @@ impl LoginRegistry for YieldingRegistry {
             self.0.list_user(&user_key, now).await
         })
     }
-    // The second-factor state (the device cookie of every completed login reads the
-    // user's device epoch): the memory store's, without yielding.
+}
+
+/// The second factor's state: the memory store's, without yielding.
+impl SecondFactorStore for YieldingRegistry {
+    fn use_totp_step(&self, user_key: &str, step: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.0.use_totp_step(user_key, step)
+    }
     fn device_epoch(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
         self.0.device_epoch(user_key)
+    }
+    fn forget_devices(&self, user_key: &str) -> BoxFuture<'_, Result<u64, StoreError>> {
+        self.0.forget_devices(user_key)
+    }
+    fn insert_pending(&self, pending: PendingLogin, at_cap: AtCap) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.0.insert_pending(pending, at_cap)
+    }
+    fn pending(&self, id: LoginId, now: u64) -> BoxFuture<'_, Result<Option<PendingLogin>, StoreError>> {
+        self.0.pending(id, now)
+    }
+    fn fail_pending(&self, id: LoginId, max: u32, now: u64) -> BoxFuture<'_, Result<Option<u32>, StoreError>> {
+        self.0.fail_pending(id, max, now)
     }
     fn remove_pending(&self, id: LoginId) -> BoxFuture<'_, Result<bool, StoreError>> {
         self.0.remove_pending(id)

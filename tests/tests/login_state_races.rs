@@ -12,7 +12,7 @@ use actix_session::{
 };
 use actix_web::{cookie::Key, post, test, web, App, HttpResponse};
 use login_actix::{
-    registry::{LoginRegistry, MemoryRegistry, RedisRegistry, SqliteRegistry},
+    registry::{LoginStore, MemoryRegistry, RedisRegistry, SqliteRegistry},
     LoginMiddleware, LoginSession, Remember,
 };
 use login_tests::{
@@ -154,7 +154,7 @@ async fn session_data_without_a_login_record_never_joins_the_login() {
 /// earlier one must go. `list_user` orders logins of one second by their random id, and
 /// `enforce_cap` stops at the new login (`take_while`), so whenever the new id sorts
 /// first the earlier login survives: two live logins under a cap of one.
-async fn cap_of_one_in_one_second(registry: Arc<dyn LoginRegistry>, secret: [u8; 64]) {
+async fn cap_of_one_in_one_second(registry: Arc<dyn LoginStore>, secret: [u8; 64]) {
     let t = Harness::new();
     let config = t.builder(secret).registry(registry).max_logins_per_user(1).build().expect("config");
     let app = app!(t, config, CookieSessionStore::default(), secret);

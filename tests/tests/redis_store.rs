@@ -1,7 +1,7 @@
 //! The Redis stores against a real `redis-server`: what a remember restore writes, a
 //! lost user index, a lost device epoch, and logouts across a Redis crash.
 
-use login_actix::registry::{user_key, LiveLogin, LoginId, LoginRegistry, RedisRegistry};
+use login_actix::registry::{user_key, LiveLogin, LoginId, LoginRegistry, RedisRegistry, SecondFactorStore};
 use login_examples::settings::SessionStoreKind;
 use login_tests::{
     demo::{test_settings, Browser, DemoServer},

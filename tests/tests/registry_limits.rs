@@ -13,7 +13,7 @@ use std::{
 
 use actix_web::test::TestRequest;
 use login_actix::{
-    registry::{LiveLogin, LoginId, LoginRegistry, MemoryRegistry, RedisRegistry},
+    registry::{LiveLogin, LoginId, LoginRegistry, LoginStore, MemoryRegistry, RedisRegistry},
     LoginConfig,
 };
 use login_tests::{
@@ -35,7 +35,7 @@ macro_rules! service {
     };
 }
 
-fn manual_config(clock: &Arc<AtomicU64>, registry: Arc<dyn LoginRegistry>, idle: Option<u64>) -> LoginConfig {
+fn manual_config(clock: &Arc<AtomicU64>, registry: Arc<dyn LoginStore>, idle: Option<u64>) -> LoginConfig {
     let clock = Arc::clone(clock);
     LoginConfig::builder(SECRET)
         .registry(registry)

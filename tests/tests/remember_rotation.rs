@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use login_actix::{
     events::{EndReason, LoginEvent},
-    registry::{LoginRegistry, SqliteRegistry},
+    registry::{LoginStore, SqliteRegistry},
 };
 use login_tests::{
     routes::{dashboard, index, login, logout},
@@ -188,7 +188,7 @@ async fn a_rotated_cookie_keeps_the_logins_original_expiry() {
 #[actix_rt::test]
 async fn two_restores_at_once_with_one_token_both_succeed() {
     let t = Harness::new();
-    let registry: Arc<dyn LoginRegistry> = Arc::new(SqliteRegistry::open_in_memory().expect("sqlite"));
+    let registry: Arc<dyn LoginStore> = Arc::new(SqliteRegistry::open_in_memory().expect("sqlite"));
     let app = service!(t, t.builder(SECRET).registry(registry).build().expect("config"));
     let (_, first) = remembered_login(&app).await;
     let (mut a, mut b) = (restarted_browser(&first), restarted_browser(&first));

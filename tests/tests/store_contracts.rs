@@ -107,7 +107,7 @@ async fn the_redis_registry_keeps_the_second_factor_contract() {
 /// never match again.
 #[actix_rt::test]
 async fn a_recreated_sqlite_file_never_revives_a_forgotten_device_epoch() {
-    use login_actix::registry::LoginRegistry;
+    use login_actix::registry::SecondFactorStore;
     let file = std::env::temp_dir().join(format!("login-epoch-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&file);
     let registry = SqliteRegistry::open(&file).expect("sqlite file");

@@ -7,7 +7,7 @@
 use std::{sync::Arc, time::Duration};
 
 use actix_web::test;
-use login_actix::registry::{LoginRegistry, MemoryRegistry, SqliteRegistry};
+use login_actix::registry::{LoginStore, MemoryRegistry, SqliteRegistry};
 use login_tests::{
     location,
     routes::{dashboard, get, index, logout, post},
@@ -20,7 +20,7 @@ const SECRET: [u8; 64] = [121; 64];
 
 struct Setup {
     t: Harness,
-    registry: Arc<dyn LoginRegistry>,
+    registry: Arc<dyn LoginStore>,
 }
 
 impl Setup {

@@ -479,7 +479,7 @@ impl LoginSession {
         let (registry, key) = (self.state.config.registry(), user_key(user_id));
         let ended = registry.remove_user(&key, except).await?;
         #[cfg(feature = "two-factor")]
-        registry.remove_pending_of(&key).await?;
+        self.state.config.second_factor().remove_pending_of(&key).await?;
         Ok(ended)
     }
 

@@ -41,7 +41,7 @@ use std::{sync::LazyLock, time::Duration};
 use futures_util::future::BoxFuture;
 use login_core::{
     pending::{AtCap, PendingLogin},
-    LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError,
+    LiveLogin, LoginId, LoginRegistry, LoginTimes, SecondFactorStore, StoreError,
 };
 use redis::{AsyncCommands, Script};
 
@@ -427,6 +427,40 @@ impl LoginRegistry for RedisRegistry {
         })
     }
 
+    fn list_user(&self, user_key: &str, now: u64) -> BoxFuture<'_, Result<Vec<LiveLogin>, StoreError>> {
+        let user_key = user_key.to_owned();
+        Box::pin(async move {
+            let ids = self.members(&user_key).await?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut pipe = redis::pipe();
+            for id in &ids {
+                pipe.hget(self.login_key(*id), &FIELDS);
+            }
+            let rows: Vec<Vec<Option<String>>> =
+                self.conn.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            let mut logins = Vec::new();
+            let mut gone = Vec::new();
+            for (id, row) in ids.into_iter().zip(rows) {
+                match parse_login(id, &row) {
+                    Some(login) if login.user_key == user_key && login.expires_at > now => logins.push(login),
+                    Some(login) if login.user_key != user_key => {}
+                    _ => gone.push(id.to_string()),
+                }
+            }
+            if !gone.is_empty() {
+                // Prune members whose login expired by itself.
+                let key = self.user_set(&user_key);
+                self.conn.run(|mut c| async move { c.srem::<_, _, ()>(key, gone).await }).await?;
+            }
+            logins.sort_by_key(|l| (l.created_at, l.id));
+            Ok(logins)
+        })
+    }
+}
+
+impl SecondFactorStore for RedisRegistry {
     fn use_totp_step(&self, user_key: &str, step: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
         let key = self.second_factor_key(user_key);
         Box::pin(async move {
@@ -512,38 +546,6 @@ impl LoginRegistry for RedisRegistry {
             pipe.del(set).ignore();
             let deleted: Vec<usize> = self.conn.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
             Ok(deleted.into_iter().sum())
-        })
-    }
-
-    fn list_user(&self, user_key: &str, now: u64) -> BoxFuture<'_, Result<Vec<LiveLogin>, StoreError>> {
-        let user_key = user_key.to_owned();
-        Box::pin(async move {
-            let ids = self.members(&user_key).await?;
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            let mut pipe = redis::pipe();
-            for id in &ids {
-                pipe.hget(self.login_key(*id), &FIELDS);
-            }
-            let rows: Vec<Vec<Option<String>>> =
-                self.conn.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
-            let mut logins = Vec::new();
-            let mut gone = Vec::new();
-            for (id, row) in ids.into_iter().zip(rows) {
-                match parse_login(id, &row) {
-                    Some(login) if login.user_key == user_key && login.expires_at > now => logins.push(login),
-                    Some(login) if login.user_key != user_key => {}
-                    _ => gone.push(id.to_string()),
-                }
-            }
-            if !gone.is_empty() {
-                // Prune members whose login expired by itself.
-                let key = self.user_set(&user_key);
-                self.conn.run(|mut c| async move { c.srem::<_, _, ()>(key, gone).await }).await?;
-            }
-            logins.sort_by_key(|l| (l.created_at, l.id));
-            Ok(logins)
         })
     }
 }

@@ -27,7 +27,7 @@ use futures_util::future::BoxFuture;
 use login_core::{
     first_device_epoch,
     pending::{AtCap, PendingLogin},
-    LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError,
+    LiveLogin, LoginId, LoginRegistry, LoginTimes, SecondFactorStore, StoreError,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -253,6 +253,42 @@ impl LoginRegistry for SqliteRegistry {
         })
     }
 
+    fn list_user(&self, user_key: &str, now: u64) -> BoxFuture<'_, Result<Vec<LiveLogin>, StoreError>> {
+        let user_key = user_key.to_owned();
+        self.run(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT id, user_key, created_at, last_seen_at, expires_at, remembered, user_agent
+                 FROM login_registry WHERE user_key = ?1 AND expires_at > ?2 ORDER BY created_at, id",
+            )?;
+            let rows = stmt.query_map(params![user_key, int(now)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    LiveLogin {
+                        id: LoginId::random(),
+                        user_key: r.get(1)?,
+                        created_at: uint(r.get(2)?),
+                        last_seen_at: uint(r.get(3)?),
+                        expires_at: uint(r.get(4)?),
+                        remembered: r.get(5)?,
+                        user_agent: r.get(6)?,
+                    },
+                ))
+            })?;
+            let mut logins = Vec::new();
+            for row in rows {
+                let (id, mut login) = row?;
+                // A row whose id does not parse was not written by this registry: skip it.
+                if let Ok(id) = id.parse() {
+                    login.id = id;
+                    logins.push(login);
+                }
+            }
+            Ok(logins)
+        })
+    }
+}
+
+impl SecondFactorStore for SqliteRegistry {
     fn use_totp_step(&self, user_key: &str, step: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
         let user_key = user_key.to_owned();
         self.run(move |c| {
@@ -370,40 +406,6 @@ impl LoginRegistry for SqliteRegistry {
     fn remove_pending_of(&self, user_key: &str) -> BoxFuture<'_, Result<usize, StoreError>> {
         let user_key = user_key.to_owned();
         self.run(move |c| c.execute("DELETE FROM login_pending WHERE user_key = ?1", [user_key]))
-    }
-
-    fn list_user(&self, user_key: &str, now: u64) -> BoxFuture<'_, Result<Vec<LiveLogin>, StoreError>> {
-        let user_key = user_key.to_owned();
-        self.run(move |c| {
-            let mut stmt = c.prepare(
-                "SELECT id, user_key, created_at, last_seen_at, expires_at, remembered, user_agent
-                 FROM login_registry WHERE user_key = ?1 AND expires_at > ?2 ORDER BY created_at, id",
-            )?;
-            let rows = stmt.query_map(params![user_key, int(now)], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    LiveLogin {
-                        id: LoginId::random(),
-                        user_key: r.get(1)?,
-                        created_at: uint(r.get(2)?),
-                        last_seen_at: uint(r.get(3)?),
-                        expires_at: uint(r.get(4)?),
-                        remembered: r.get(5)?,
-                        user_agent: r.get(6)?,
-                    },
-                ))
-            })?;
-            let mut logins = Vec::new();
-            for row in rows {
-                let (id, mut login) = row?;
-                // A row whose id does not parse was not written by this registry: skip it.
-                if let Ok(id) = id.parse() {
-                    login.id = id;
-                    logins.push(login);
-                }
-            }
-            Ok(logins)
-        })
     }
 }
 

@@ -1,4 +1,4 @@
-//! The contract of a [`LoginRegistry`]'s second-factor state (feature `two-factor`),
+//! The contract of a [`SecondFactorStore`] (feature `two-factor`),
 //! as one suite: the memory, SQLite and Redis registries run it, and the author of
 //! another store runs it against theirs:
 //!
@@ -13,7 +13,7 @@
 use login_core::{
     internal::now_secs,
     pending::{AtCap, PendingLogin},
-    LoginId, LoginRegistry,
+    LoginId, SecondFactorStore,
 };
 
 fn pending(user_key: &str, now: u64) -> PendingLogin {
@@ -32,7 +32,7 @@ fn pending(user_key: &str, now: u64) -> PendingLogin {
 
 /// Runs every rule of the second-factor contract against `registry`; panics at the
 /// first one it breaks.
-pub async fn second_factor_contract(registry: &dyn LoginRegistry) {
+pub async fn second_factor_contract(registry: &dyn SecondFactorStore) {
     let now = now_secs();
     let run = LoginId::random().to_string();
     let (alice, bob) = (format!("\"2fa-alice-{run}\""), format!("\"2fa-bob-{run}\""));
