@@ -177,7 +177,7 @@ async fn main() -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use actix_web::test::{self, TestRequest};
-    use login_actix::test_util::{login_as, Jar, TestLogin};
+    use login_actix::test_util::{login_as, login_route, Jar, TestLogin};
 
     use super::*;
 
@@ -186,11 +186,16 @@ mod tests {
         let secret = [7u8; 64];
         let config = LoginConfig::builder(secret).cookie_secure(false).build().expect("config");
         let app = test::init_service(
-            App::new().app_data(users()).configure(routes).wrap(LoginMiddleware::new(load_user, config)).wrap(
-                SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&secret))
-                    .cookie_secure(false)
-                    .build(),
-            ),
+            App::new()
+                .app_data(users())
+                .configure(routes)
+                .service(login_route())
+                .wrap(LoginMiddleware::new(load_user, config))
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&secret))
+                        .cookie_secure(false)
+                        .build(),
+                ),
         )
         .await;
         let mut browser = Jar::new();

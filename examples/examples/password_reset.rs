@@ -184,7 +184,7 @@ async fn main() -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use actix_web::test::{self, TestRequest};
-    use login_actix::test_util::{login_as, Jar, TestLogin};
+    use login_actix::test_util::{login_as, login_route, Jar, TestLogin};
 
     use super::*;
 
@@ -196,6 +196,7 @@ mod tests {
         let app = test::init_service(
             App::new()
                 .configure(reset_routes(&config, users.clone()))
+                .service(login_route())
                 .route(
                     "/me",
                     web::get().to(|user: login_actix::OptionalUser<User>| async move {

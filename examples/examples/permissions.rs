@@ -76,7 +76,7 @@ async fn main() -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use actix_web::test::{self, TestRequest};
-    use login_actix::test_util::{login_as, Jar, TestLogin};
+    use login_actix::test_util::{login_as, login_route, Jar, TestLogin};
 
     use super::*;
 
@@ -88,6 +88,7 @@ mod tests {
                 .app_data(users())
                 .service(admin)
                 .service(reindex)
+                .service(login_route())
                 .wrap(LoginMiddleware::new(load_user, LoginConfig::new(secret).expect("config")))
                 .wrap(SessionMiddleware::new(CookieSessionStore::default(), Key::derive_from(&secret))),
         )

@@ -28,7 +28,7 @@ use login_actix::{
     loader::request_loader_fn,
     login_required,
     registry::MemoryRegistry,
-    test_util::{login_as, Jar, TestLogin},
+    test_util::{login_as, login_route, Jar, TestLogin},
     CurrentUser, LoginConfig, LoginError, LoginMiddleware, LoginSession, Remember,
 };
 use login_tests::{body, location, send, users_loader, User, Users};
@@ -184,6 +184,7 @@ macro_rules! app {
                 .service(logout)
                 .service(confirm)
                 .service(deactivate)
+                .service(login_route())
                 .service(
                     web::scope("/api").app_data(LoginMode::Api).service(api_me).service(api_admin).service(api_change),
                 )
@@ -217,6 +218,20 @@ fn get(uri: &str) -> TestRequest {
 
 fn bearer(uri: &str, token: &str) -> TestRequest {
     get(uri).insert_header(("authorization", format!("Bearer {token}")))
+}
+
+/// The route `login_as` logs in through answers no request a client sends: only one
+/// carrying its login as a request extension, which no network client can set.
+#[actix_rt::test]
+async fn the_test_login_route_logs_in_no_client_request() {
+    let h = Harness::new();
+    let app = app!(h);
+    let mut jar = Jar::new();
+    let res = send(&app, &mut jar, TestRequest::post().uri("/__login_actix_test_login")).await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(send(&app, &mut jar, get("/me")).await.status(), 302, "still anonymous");
+    let mut alice = login_as(&app, &h.users.get(1).expect("alice"), TestLogin::Fresh).await;
+    assert_eq!(send(&app, &mut alice, get("/me")).await.status(), 200);
 }
 
 #[actix_rt::test]

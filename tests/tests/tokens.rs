@@ -277,7 +277,7 @@ async fn same_handler_name_in_two_modules_keeps_each_permission() {
     use actix_session::SessionMiddleware;
     use actix_web::App;
     use login_actix::{
-        test_util::{login_as, TestLogin},
+        test_util::{login_as, login_route, TestLogin},
         LoginMiddleware,
     };
     let users = login_tests::Users::seeded();
@@ -286,6 +286,7 @@ async fn same_handler_name_in_two_modules_keeps_each_permission() {
             .app_data(users.clone())
             .service(probe_a::page)
             .service(probe_b::page)
+            .service(login_route())
             .wrap(LoginMiddleware::new(
                 login_tests::users_loader(),
                 LoginConfig::builder(SECRET).registry(Arc::new(MemoryRegistry::new())).build().expect("config"),

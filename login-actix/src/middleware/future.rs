@@ -28,7 +28,6 @@ pin_project_lite::pin_project! {
     enum ResponseState<F: Future> {
         Inner { #[pin] inner: F },
         Refused { response: Option<ServiceResponse> },
-        Boxed { fut: futures_util::future::LocalBoxFuture<'static, F::Output> },
     }
 }
 
@@ -42,12 +41,6 @@ impl<F: Future> LoginResponse<F> {
     pub(crate) fn refused(response: ServiceResponse, login: Rc<Flow>) -> Self {
         LoginResponse { state: ResponseState::Refused { response: Some(response) }, login }
     }
-
-    /// A boxed inner response (the test hook's).
-    #[cfg(feature = "test-util")]
-    pub(crate) fn boxed(fut: futures_util::future::LocalBoxFuture<'static, F::Output>, login: Rc<Flow>) -> Self {
-        LoginResponse { state: ResponseState::Boxed { fut }, login }
-    }
 }
 
 impl<F, B> Future for LoginResponse<F>
@@ -60,7 +53,6 @@ where
         let this = self.project();
         let mut res = match this.state.project() {
             ResponseStateProj::Inner { inner } => ready!(inner.poll(cx))?,
-            ResponseStateProj::Boxed { fut } => ready!(fut.as_mut().poll(cx))?,
             ResponseStateProj::Refused { response } => {
                 return Poll::Ready(match response.take() {
                     Some(refused) => Ok(refused.map_into_right_body()),

@@ -66,11 +66,6 @@ where
         // The request is not shared yet at this point (actix-web's own scopes add their
         // data the same way, later in the chain).
         req.add_data_container(Rc::clone(&self.data));
-        #[cfg(feature = "test-util")]
-        let req = match crate::test_util::hook::intercept(&self.service, req) {
-            Ok(test_login) => return LoginResponse::boxed(test_login, Rc::clone(&self.state)),
-            Err(req) => req,
-        };
         LoginResponse::inner(self.service.call(req), Rc::clone(&self.state))
     }
 }

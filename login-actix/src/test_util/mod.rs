@@ -5,7 +5,7 @@
 //! ```
 //! use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 //! use actix_web::{cookie::Key, get, test, App};
-//! use login_actix::{test_util::{login_as, TestLogin}, AuthUser, CurrentUser, LoginConfig, LoginMiddleware, loader::loader_fn};
+//! use login_actix::{test_util::{login_as, login_route, TestLogin}, AuthUser, CurrentUser, LoginConfig, LoginMiddleware, loader::loader_fn};
 //!
 //! #[derive(Clone)]
 //! struct User { id: i64 }
@@ -22,6 +22,7 @@
 //! let app = test::init_service(
 //!     App::new()
 //!         .service(me)
+//!         .service(login_route())
 //!         .wrap(LoginMiddleware::new(loader, LoginConfig::new([1u8; 64]).expect("config")))
 //!         .wrap(SessionMiddleware::new(CookieSessionStore::default(), Key::generate())),
 //! )
@@ -44,7 +45,7 @@ use actix_web::{
 };
 use login_core::{AuthUser, Remember};
 
-pub(crate) mod hook;
+mod login_route;
 
 /// The request type of `actix_web::test::init_service`'s service (actix-http's), for
 /// helpers generic over a test app:
@@ -60,7 +61,10 @@ pub use registry_contract::registry_contract;
 pub use second_factor_contract::second_factor_contract;
 pub use throttle_contract::throttle_contract;
 
-use crate::{login::session::LoginSession, test_util::hook::TestLoginRequest};
+pub use login_route::login_route;
+
+use crate::login::session::LoginSession;
+use login_route::{TestLoginRequest, LOGIN_PATH};
 
 /// A browser-like cookie jar: applies `Set-Cookie` (removals included) and sends the
 /// cookies back.
@@ -161,14 +165,14 @@ pub enum TestLogin {
 }
 
 /// Logs `user` in through `app` and returns the browser's cookies, in one line. The
-/// app's `LoginMiddleware` must be wrapped inside its `SessionMiddleware` (the usual
-/// order: `.wrap(LoginMiddleware::new(..)).wrap(SessionMiddleware::new(..))`). The
-/// login request then goes on to the app at `POST /__login_actix_test_login` (a `404`
-/// unless the app routes it), so that the session layers write their cookies.
+/// app mounts [`login_route`] (`.service(login_route())`) and wraps its
+/// `LoginMiddleware` inside its `SessionMiddleware` (the usual order:
+/// `.wrap(LoginMiddleware::new(..)).wrap(SessionMiddleware::new(..))`); the login then
+/// goes through both, as a real one does.
 ///
 /// # Panics
-/// When the login fails (the user type is not the loader's, the registry is down):
-/// it is a test helper.
+/// When the login fails (the route is not mounted, the user type is not the loader's,
+/// the registry is down): it is a test helper.
 pub async fn login_as<S, B, U>(app: &S, user: &U, how: TestLogin) -> Jar
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
@@ -180,9 +184,14 @@ where
     let login = TestLoginRequest(Box::new(move |auth: LoginSession| {
         Box::pin(async move { auth.login(&user).remember(remember).fresh(fresh).force(true).await.map(drop) })
     }));
-    let req = TestRequest::post().uri("/__login_actix_test_login").to_request();
+    let req = TestRequest::post().uri(LOGIN_PATH).to_request();
     req.extensions_mut().insert(login);
     let res = app.call(req).await.unwrap_or_else(|e| panic!("login_as: the test login failed: {e}"));
+    assert!(
+        res.status() == actix_web::http::StatusCode::NO_CONTENT,
+        "login_as: the test login answered {} (mount `login_actix::test_util::login_route()` in the test app)",
+        res.status()
+    );
     let mut jar = Jar::new();
     jar.store(&res);
     if how == TestLogin::Remembered {
