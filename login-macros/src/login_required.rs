@@ -231,7 +231,7 @@ mod tests {
 
     #[test]
     fn the_guard_is_added_whatever_the_arguments_are_called() {
-        // An app type named `CurrentUser` must not stand in for the check (issue 11).
+        // An app type named `CurrentUser` must not stand in for the check.
         let out = expand_str(
             Kind::Login,
             quote!(),

@@ -1,4 +1,4 @@
-//! Attacks from other sites and from scripts (issue 11), in process: guards without
+//! Attacks from other sites and from scripts, in process: guards without
 //! exemptions, the macro trusting no type by its name, cross-origin protection with its
 //! opt-outs, the login throttle, and sudo mode on a clock the test moves.
 

@@ -53,7 +53,7 @@ fn api_only_app() -> App<
         .wrap(LoginMiddleware::new(users_loader(), LoginConfig::new(SECRET).expect("config")).request_loader(by_token))
 }
 
-/// Item 3: an API-only app (documented: "no cookies, no session store") answers a request
+/// An API-only app (documented: "no cookies, no session store") answers a request
 /// that merely carries some unrelated cookie (analytics, another app on the domain, or an
 /// attacker adding one) with a 500 instead of the 401 it gives without the cookie.
 #[actix_web::test]
@@ -128,7 +128,7 @@ fn cross_site_post(base: &str) -> reqwest::blocking::Response {
         .expect("send")
 }
 
-/// Item 1, over real HTTP: with an app's error-logging middleware outside the login
+/// Over real HTTP: with an app's error-logging middleware outside the login
 /// middleware, the cross-origin refusal arrives as an empty 500, not the 403.
 #[test]
 fn refusal_through_error_logging_middleware_is_still_403() {
@@ -140,7 +140,7 @@ fn refusal_through_error_logging_middleware_is_still_403() {
     assert_eq!(status, 403, "expected the 403 refusal, got {status} with body {body:?}");
 }
 
-/// Item 1, over real HTTP: the app's `DefaultHeaders` (security headers) no longer reach
+/// Over real HTTP: the app's `DefaultHeaders` (security headers) no longer reach
 /// the 403 page, because the refusal passes the app's middlewares as an `Err`.
 #[test]
 fn refusal_keeps_the_apps_default_headers() {

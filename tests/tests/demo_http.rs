@@ -237,7 +237,7 @@ fn garbage_input_never_gives_a_500() {
     assert_eq!(r.status, 303);
 }
 
-/// Issue 11, reproduction 3, over HTTP: login CSRF and a sibling subdomain's post.
+/// Over HTTP: login CSRF and a sibling subdomain's post.
 #[test]
 fn cross_origin_posts_are_refused_before_anything_runs() {
     let server = server();

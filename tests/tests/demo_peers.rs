@@ -1,4 +1,4 @@
-//! The demo's contract for issue 12 over real HTTP: the admin pages and API
+//! The demo's admin features over real HTTP: the admin pages and API
 //! (permissions), personal access tokens on `/api/*`, deactivation, and the activity log.
 
 use login_examples::settings::SessionStoreKind;

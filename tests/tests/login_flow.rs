@@ -566,7 +566,7 @@ async fn the_unauthorized_response_can_be_replaced() {
     assert_eq!(body(res).await, "please log in");
 }
 
-/// Issue 11, reproduction 1: OPTIONS used to skip every guard and run the handler.
+/// An OPTIONS request meets the guards like any other method: the handler never runs.
 #[actix_rt::test]
 async fn no_method_skips_the_guard() {
     let users = Users::seeded();

@@ -1,4 +1,4 @@
-//! The load check of issue 11: 32 clients sending wrong passwords while a logged-in
+//! Logins under load: 32 clients sending wrong passwords while a logged-in
 //! client keeps working. Asserts what a user sees (the logged-in client always gets its
 //! page; the guessers are throttled); prints the logged-in client's latencies, idle and
 //! under the load, for the record (`--nocapture`). Speed goals live in the benchmarks.

@@ -253,7 +253,7 @@ async fn a_login_after_logout_in_the_same_request_is_refused_not_lost() {
 
 // --- The per-user cap ----------------------------------------------------------------------
 
-/// The cap's event: "an event for it" (issue 18) and the config docs ("emits
+/// The cap's event, as the config docs say ("emits
 /// `Ended` with reason `TooManyLogins`"). With the defaults (memory registry, cap 100)
 /// the memory store drops the oldest login itself on the 101st insert, before the
 /// library looks: the login ends silently.

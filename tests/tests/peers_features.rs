@@ -1,4 +1,4 @@
-//! What users of Flask-Login and axum-login rely on (issue 12), in process:
+//! What users of Flask-Login and axum-login rely on, in process:
 //! permissions, bearer tokens through a request loader, inactive users, events,
 //! `is_remembered`, `confirm_login`, logins without freshness, `logout_user` telling
 //! who, per-scope and re-authentication URLs, the `next` parameter's name, short

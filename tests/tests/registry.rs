@@ -1,5 +1,4 @@
-//! The registry of live logins, in process: the reproductions of issue 10 that need no
-//! real server (remember token in the leeway after its expiry, a dropped record leaking
+//! The registry of live logins, in process: what needs no real server (remember token in the leeway after its expiry, a dropped record leaking
 //! the previous user's data, the memory store's bound), the idle timeout on a clock the
 //! test moves, the sessions page support, and how a login record of another format is
 //! treated.

@@ -1,5 +1,4 @@
-//! Logins across a restart and across workers, over real HTTP (issue 10, reproductions
-//! 1 and 2): the demo restarted on the same secret and database, with the SQLite and the
+//! Logins across a restart and across workers, over real HTTP: the demo restarted on the same secret and database, with the SQLite and the
 //! memory registry; and an app whose `LoginConfig` is built inside `HttpServer::new`'s
 //! closure, once per worker, served by two workers.
 

@@ -46,8 +46,8 @@ where
     /// A refused cross-origin request is answered here with its `403`, a response like
     /// any other for the middlewares around (default headers, logging, error pages). An
     /// error carrying it would be cheaper (no `EitherBody`), but outer middlewares skip
-    /// errors and some consume the carried response: measured in the review of issue
-    /// 13, a security header went missing and a 403 became an empty 500.
+    /// errors and some consume the carried response (a security header goes missing, a
+    /// 403 becomes an empty 500).
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         if let Err(refusal) = check_cross_origin(&self.state, &req) {
             tracing::info!(
