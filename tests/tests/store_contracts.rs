@@ -1,56 +1,101 @@
-//! Every store runs the same contract suite: the login registries (memory, SQLite in
-//! memory and in a file, Redis) and the throttle stores (memory, Redis).
+//! Every store keeps the same contract suites, one test per rule per store: the login
+//! registries (memory, the process-wide default, SQLite in memory and in a file, an
+//! app's wrapping store, Redis), the throttle stores (memory, Redis) and the second
+//! factor's stores (memory, SQLite, the wrapping store, Redis).
 
 use std::sync::Arc;
 
 use login_actix::{
-    registry::{MemoryRegistry, RedisRegistry, SqliteRegistry},
-    test_util::{registry_contract, second_factor_contract, throttle_contract},
-    throttle::{MemoryThrottle, RedisThrottle},
+    registry::{LoginId, LoginRegistry, MemoryRegistry, RedisRegistry, SecondFactorStore, SqliteRegistry},
+    registry_contract_tests, second_factor_contract_tests,
+    test_util::Rule,
+    throttle::{MemoryThrottle, RedisThrottle, ThrottleStore},
+    throttle_contract_tests,
 };
 use login_tests::{redis::redis_server, FlakyRegistry};
 
-#[actix_rt::test]
-async fn the_memory_registry_keeps_the_registry_contract() {
-    registry_contract(&MemoryRegistry::new()).await;
-    // The process-wide default a configuration uses, shared with other tests.
-    registry_contract(&*MemoryRegistry::for_secret(&[5u8; 64])).await;
+async fn with_memory(rule: Rule<dyn LoginRegistry>) {
+    rule(&MemoryRegistry::new()).await
 }
 
-#[actix_rt::test]
-async fn the_sqlite_registry_keeps_the_registry_contract() {
-    registry_contract(&SqliteRegistry::open_in_memory().expect("sqlite")).await;
-    let file = std::env::temp_dir().join(format!("login-contract-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&file);
-    registry_contract(&SqliteRegistry::open(&file).expect("sqlite file")).await;
+/// The process-wide default a configuration uses, shared with other tests.
+async fn with_default_memory(rule: Rule<dyn LoginRegistry>) {
+    rule(&*MemoryRegistry::for_secret(&[5u8; 64])).await
+}
+
+async fn with_sqlite(rule: Rule<dyn LoginRegistry>) {
+    rule(&SqliteRegistry::open_in_memory().expect("sqlite")).await
+}
+
+async fn with_sqlite_file(rule: Rule<dyn LoginRegistry>) {
+    let file = std::env::temp_dir().join(format!("login-contract-{}.db", LoginId::random()));
+    rule(&SqliteRegistry::open(&file).expect("sqlite file")).await;
     let _ = std::fs::remove_file(&file);
 }
 
 /// The tests' own wrapper store (an app's store, as the suite's user would write one).
-#[actix_rt::test]
-async fn a_wrapping_store_keeps_the_registry_contract() {
-    registry_contract(&FlakyRegistry::default()).await;
+async fn with_wrapper(rule: Rule<dyn LoginRegistry>) {
+    rule(&FlakyRegistry::default()).await
 }
 
-#[actix_rt::test]
-#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
-async fn the_redis_registry_keeps_the_registry_contract() {
+async fn with_redis(rule: Rule<dyn LoginRegistry>) {
     let redis = redis_server();
-    registry_contract(&RedisRegistry::connect(redis.url()).await.expect("connects")).await;
+    rule(&RedisRegistry::connect(redis.url()).await.expect("connects")).await
 }
 
-#[actix_rt::test]
-async fn the_memory_throttle_keeps_the_throttle_contract() {
-    throttle_contract(&MemoryThrottle::new()).await;
+registry_contract_tests!(memory_registry, with_memory);
+registry_contract_tests!(default_memory_registry, with_default_memory);
+registry_contract_tests!(sqlite_registry, with_sqlite);
+registry_contract_tests!(sqlite_file_registry, with_sqlite_file);
+registry_contract_tests!(wrapping_registry, with_wrapper);
+registry_contract_tests!(
+    #[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
+    redis_registry,
+    with_redis
+);
+
+async fn with_memory_throttle(rule: Rule<dyn ThrottleStore>) {
+    rule(&MemoryThrottle::new()).await
 }
 
-#[actix_rt::test]
-#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
-async fn the_redis_throttle_keeps_the_throttle_contract() {
+async fn with_redis_throttle(rule: Rule<dyn ThrottleStore>) {
     let redis = redis_server();
     let registry = Arc::new(RedisRegistry::connect(redis.url()).await.expect("connects"));
-    throttle_contract(&RedisThrottle::sharing(&registry)).await;
+    rule(&RedisThrottle::sharing(&registry)).await
 }
+
+throttle_contract_tests!(memory_throttle, with_memory_throttle);
+throttle_contract_tests!(
+    #[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
+    redis_throttle,
+    with_redis_throttle
+);
+
+async fn with_memory_factor(rule: Rule<dyn SecondFactorStore>) {
+    rule(&MemoryRegistry::new()).await
+}
+
+async fn with_sqlite_factor(rule: Rule<dyn SecondFactorStore>) {
+    rule(&SqliteRegistry::open_in_memory().expect("sqlite")).await
+}
+
+async fn with_wrapper_factor(rule: Rule<dyn SecondFactorStore>) {
+    rule(&FlakyRegistry::default()).await
+}
+
+async fn with_redis_factor(rule: Rule<dyn SecondFactorStore>) {
+    let redis = redis_server();
+    rule(&RedisRegistry::connect(redis.url()).await.expect("connects")).await
+}
+
+second_factor_contract_tests!(memory_second_factor, with_memory_factor);
+second_factor_contract_tests!(sqlite_second_factor, with_sqlite_factor);
+second_factor_contract_tests!(wrapping_second_factor, with_wrapper_factor);
+second_factor_contract_tests!(
+    #[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
+    redis_second_factor,
+    with_redis_factor
+);
 
 /// The SQLite registry answers a request's lookup in the worker's thread, and never
 /// waits there: while another process is in the middle of a write transaction on the
@@ -58,7 +103,7 @@ async fn the_redis_throttle_keeps_the_throttle_contract() {
 /// lock the reader meets is declined at once, for the blocking thread).
 #[actix_rt::test]
 async fn the_sqlite_registry_never_waits_in_the_workers_thread() {
-    use login_actix::registry::{rusqlite, LiveLogin, LoginId, LoginRegistry};
+    use login_actix::registry::{rusqlite, LiveLogin};
     let file = std::env::temp_dir().join(format!("login-busy-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&file);
     let registry = SqliteRegistry::open(&file).expect("sqlite file");
@@ -87,27 +132,12 @@ async fn the_sqlite_registry_never_waits_in_the_workers_thread() {
     let _ = std::fs::remove_file(&file);
 }
 
-#[actix_rt::test]
-async fn every_in_process_store_keeps_the_second_factor_contract() {
-    second_factor_contract(&MemoryRegistry::new()).await;
-    second_factor_contract(&SqliteRegistry::open_in_memory().expect("sqlite")).await;
-    second_factor_contract(&FlakyRegistry::default()).await;
-}
-
-#[actix_rt::test]
-#[cfg_attr(not(has_redis), ignore = "needs redis-server on PATH")]
-async fn the_redis_registry_keeps_the_second_factor_contract() {
-    let redis = redis_server();
-    second_factor_contract(&RedisRegistry::connect(redis.url()).await.expect("connects")).await;
-}
-
 /// A user's device epoch starts at random in every store: after a store lost it (the
 /// SQLite file deleted and created again, Redis in `redis_store.rs`), the epoch starts
 /// somewhere new, so the device cookies of the lost epochs, forgotten ones among them,
 /// never match again.
 #[actix_rt::test]
 async fn a_recreated_sqlite_file_never_revives_a_forgotten_device_epoch() {
-    use login_actix::registry::SecondFactorStore;
     let file = std::env::temp_dir().join(format!("login-epoch-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&file);
     let registry = SqliteRegistry::open(&file).expect("sqlite file");

@@ -1,6 +1,9 @@
 //! Test helpers (feature `test-util`): a browser-like cookie jar for
-//! `actix_web::test`, a one-line login as any user, and the contract suites a login
-//! registry ([`registry_contract`]) and a throttle store ([`throttle_contract`]) pass.
+//! `actix_web::test`, a one-line login as any user, and the contract suites every store
+//! keeps, one test per rule per store ([`contract`]): a login registry
+//! ([`registry_contract`](mod@registry_contract)), a throttle store
+//! ([`throttle_contract`](mod@throttle_contract)) and, with `two-factor`, the second
+//! factor's store.
 //!
 //! ```
 //! use actix_session::{storage::CookieSessionStore, SessionMiddleware};
@@ -51,16 +54,18 @@ mod login_route;
 /// helpers generic over a test app:
 /// `async fn log_in<S, B>(app: &S) where S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>, B: MessageBody + 'static`.
 pub use actix_http::Request;
-mod registry_contract;
+pub mod contract;
+pub mod registry_contract;
 #[cfg(feature = "two-factor")]
-mod second_factor_contract;
-mod throttle_contract;
+pub mod second_factor_contract;
+pub mod throttle_contract;
 
 pub use registry_contract::registry_contract;
 #[cfg(feature = "two-factor")]
 pub use second_factor_contract::second_factor_contract;
 pub use throttle_contract::throttle_contract;
 
+pub use contract::Rule;
 pub use login_route::login_route;
 
 use crate::login::session::LoginSession;
