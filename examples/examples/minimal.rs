@@ -207,6 +207,7 @@ mod tests {
         assert_eq!(test::read_body(browser.send(&app, TestRequest::get().uri("/")).await).await, "hi alice");
 
         // A remembered browser may read, not delete the account.
+        // The app under test mounts `test_util::login_route()` beside its own routes.
         let alice = users().get(1).expect("alice");
         let mut remembered = login_as(&app, &alice, TestLogin::Remembered).await;
         assert_eq!(remembered.send(&app, TestRequest::get().uri("/")).await.status(), 200);
