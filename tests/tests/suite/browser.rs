@@ -96,6 +96,13 @@ async fn submit_login(client: &Client, username: &str, password: &str, remember:
         client.find(Locator::Id("login-remember")).await.expect("remember").click().await.expect("ticked");
     }
     client.find(Locator::Id("login-submit")).await.expect("submit").click().await.expect("submitted");
+    // The login page has a `main` too: wait until its document is gone (its form's field
+    // is stale) before looking at the next page.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while form.tag_name().await.is_ok() {
+        assert!(std::time::Instant::now() < deadline, "the login form was not submitted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("main")).await.expect("next page");
 }
 
