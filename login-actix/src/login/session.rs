@@ -216,8 +216,8 @@ impl LoginSession {
         options: LoginOptions,
     ) -> Result<LoginRedirect, LoginError> {
         self.check_user_type::<U>()?;
-        let session = self.session()?;
-        self.refuse_login(user, &session, options.force)?;
+        self.refuse_login(user, options.force)?;
+        let session = self.writable_session()?;
         let config = &self.state.config;
         let now = config.now();
         let user_id = user.id();
@@ -250,19 +250,24 @@ impl LoginSession {
         };
         let lifetime_end = now.saturating_add(config.session_lifetime().as_secs());
         let expires_at = remember_end.map_or(lifetime_end, |end| end.max(lifetime_end));
-        let live = self.live_login(id, user_key(&user_id), now, expires_at, remember_end.is_some());
-        self.record_live_login(&user_id, live, continued.is_some()).await?;
+        let remembered = remember_end.is_some();
+        if continued.is_some() {
+            // A credential re-login renews the login: last seen now, lifetime from now.
+            self.state.config.registry().touch(id, now).await?;
+            self.state.config.registry().extend(id, expires_at, remembered).await?;
+        } else {
+            self.insert_live_login(&user_id, id, now, expires_at, remembered).await?;
+        }
         #[cfg(feature = "two-factor")]
         crate::two_factor::device_cookie::renew(&self.state, &self.req, user, options.trust_browser, now).await?;
         let record = self.write_record::<U>(&session, user_id, login, auth_tag)?;
-        self.report_login(&record.user_id, options, remember_end.is_some(), continued.is_some());
+        self.report_login(&record.user_id, options, remembered, continued.is_some());
         Ok(LoginRedirect::new(self.req.clone()))
     }
 
     /// Refuses a login this request may not make: from a bearer request that skipped
-    /// cross-origin protection, of an inactive user unless `force`d, or into a session
-    /// purged earlier in this request.
-    fn refuse_login<U: AuthUser>(&self, user: &U, session: &Session, force: bool) -> Result<(), LoginError> {
+    /// cross-origin protection, or of an inactive user unless `force`d.
+    fn refuse_login<U: AuthUser>(&self, user: &U, force: bool) -> Result<(), LoginError> {
         if self.req.extensions().contains::<BearerExempt>() {
             tracing::info!("login refused: a bearer request skipped cross-origin protection and may not log in");
             let event = LoginEvent::Refused { user_id: None, reason: RefusalReason::CrossOrigin };
@@ -276,37 +281,39 @@ impl LoginSession {
             self.state.emit(&self.req, &event);
             return Err(LoginError::Inactive);
         }
-        if session.status() == SessionStatus::Purged {
-            // actix-session ignores every write to a session purged in this request: a
-            // login now would exist in the registry with no cookie naming it.
-            tracing::error!("{}", LoginError::SessionPurged);
-            return Err(LoginError::SessionPurged);
-        }
         Ok(())
     }
 
-    /// The registry entry of a new login `id` of the user with key `user_key`, made at
-    /// `now` from this request's browser.
-    fn live_login(&self, id: LoginId, user_key: String, now: u64, expires_at: u64, remembered: bool) -> LiveLogin {
-        let user_agent = self.req.headers().get(header::USER_AGENT).map(|v| v.as_bytes()).unwrap_or_default();
-        let user_agent = user_agent_label(user_agent);
-        LiveLogin { id, user_key, created_at: now, last_seen_at: now, expires_at, remembered, user_agent }
+    /// The session a login writes into; an error when it was purged earlier in this
+    /// request (actix-session ignores every write to it then: a login now would exist
+    /// in the registry with no cookie naming it).
+    fn writable_session(&self) -> Result<Session, LoginError> {
+        let session = self.session()?;
+        if session.status() == SessionStatus::Purged {
+            tracing::error!("{}", LoginError::SessionPurged);
+            return Err(LoginError::SessionPurged);
+        }
+        Ok(session)
     }
 
-    /// Records a credential login in the registry: a `continued` one is renewed (last
-    /// seen now, its new lifetime), a new one is inserted under the per-user cap.
-    async fn record_live_login<Id>(&self, user_id: &Id, login: LiveLogin, continued: bool) -> Result<(), LoginError>
+    /// Inserts the new login `id` of `user_id`, made at `now` from this request's
+    /// browser, and holds the user to the per-user cap.
+    async fn insert_live_login<Id>(
+        &self,
+        user_id: &Id,
+        id: LoginId,
+        now: u64,
+        expires_at: u64,
+        remembered: bool,
+    ) -> Result<(), LoginError>
     where
         Id: serde::Serialize + std::fmt::Debug,
     {
-        let registry = self.state.config.registry();
-        if continued {
-            registry.touch(login.id, login.last_seen_at).await?;
-            registry.extend(login.id, login.expires_at, login.remembered).await?;
-            return Ok(());
-        }
-        let (id, key, now) = (login.id, login.user_key.clone(), login.created_at);
-        registry.insert(login).await?;
+        let user_agent = self.req.headers().get(header::USER_AGENT).map(|v| v.as_bytes()).unwrap_or_default();
+        let (user_agent, user_key) = (user_agent_label(user_agent), user_key(user_id));
+        let login = LiveLogin { id, user_key, created_at: now, last_seen_at: now, expires_at, remembered, user_agent };
+        let key = login.user_key.clone();
+        self.state.config.registry().insert(login).await?;
         self.enforce_cap(user_id, &key, id, now).await
     }
 
