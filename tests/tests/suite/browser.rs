@@ -233,16 +233,23 @@ async fn password_change_in_one_profile_logs_out_another() {
     .expect("browser test finished in time");
 }
 
-/// Codes of the TOTP step before now and of the current one (each accepted once),
-/// starting with at least ten seconds of the current step left.
-fn two_codes(secret: &login_actix::two_factor::TotpSecret) -> (String, String) {
-    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs();
-    let left = 30 - now() % 30;
-    if left < 10 {
-        std::thread::sleep(Duration::from_secs(left + 1));
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs()
+}
+
+/// The code of the TOTP step after the current one: the server accepts it for the
+/// rest of this step and the two after (one step of drift), and it is always later than
+/// any step a code typed before it used.
+fn next_step_code(secret: &login_actix::two_factor::TotpSecret) -> String {
+    secret.code_at(unix_now() + 30)
+}
+
+/// Waits for `locator`, or fails with the page the browser shows instead.
+async fn wait_for(client: &Client, locator: Locator<'_>, what: &str) {
+    if client.wait().at_most(Duration::from_secs(30)).for_element(locator).await.is_err() {
+        let page = client.source().await.unwrap_or_default();
+        panic!("{what}: not shown at {}; the page:\n{page}", path(client).await);
     }
-    let step = now() / 30;
-    (secret.code_at((step - 1) * 30), secret.code_at(step * 30))
 }
 
 #[cfg_attr(not(has_browser), ignore = "needs chromium and chromedriver on PATH")]
@@ -265,15 +272,10 @@ async fn two_factor_enrolment_and_login_in_chromium() {
         assert!(uri.is_some_and(|u| u.starts_with("otpauth://totp/")));
         screenshot(&client, "two-factor-enrolment").await;
         let secret = login_actix::two_factor::TotpSecret::from_base32(&secret).expect("base32");
-        let (first, second) = two_codes(&secret);
-        client.find(Locator::Id("totp-code")).await.expect("code field").send_keys(&first).await.expect("typed");
+        let enrol_code = secret.code_at(unix_now());
+        client.find(Locator::Id("totp-code")).await.expect("code field").send_keys(&enrol_code).await.expect("typed");
         client.find(Locator::Id("totp-enable")).await.expect("button").click().await.expect("clicked");
-        client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css("li.recovery-code"))
-            .await
-            .expect("codes");
+        wait_for(&client, Locator::Css("li.recovery-code"), "the recovery codes").await;
         let codes = client.find_all(Locator::Css("li.recovery-code")).await.expect("codes");
         assert_eq!(codes.len(), 10);
         screenshot(&client, "two-factor-recovery-codes").await;
@@ -287,10 +289,10 @@ async fn two_factor_enrolment_and_login_in_chromium() {
         submit_login(&client, "alice", "wonderland", true).await;
         assert_eq!(path(&client).await, "/login/two-factor");
         assert!(find(&cookies(&client).await, "_remember").is_none(), "no remember cookie before the code");
-        client.find(Locator::Id("two-factor-code")).await.expect("field").send_keys(&second).await.expect("typed");
+        client.find(Locator::Id("two-factor-code")).await.expect("field").send_keys(&next_step_code(&secret)).await.expect("typed");
         screenshot(&client, "two-factor-code-step").await;
         client.find(Locator::Id("two-factor-submit")).await.expect("submit").click().await.expect("clicked");
-        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("greeting")).await.expect("dashboard");
+        wait_for(&client, Locator::Id("greeting"), "the dashboard after the code").await;
         assert_eq!(path(&client).await, "/dashboard", "the next kept through the code step");
         let jar = cookies(&client).await;
         assert_attributes(find(&jar, "_remember").expect("remember cookie after the code"));
