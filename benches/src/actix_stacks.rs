@@ -371,17 +371,13 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
             let store = sys.block_on(redis_store(&url));
             let registry =
                 sys.block_on(login_actix::registry::RedisRegistry::connect(url.as_str())).expect("redis registry");
-            let config = LoginConfig::builder(SECRET)
-                .cookie_secure(false)
-                .registry(std::sync::Arc::new(registry))
-                .build()
-                .expect("config");
+            let config = LoginConfig::builder(SECRET).cookie_secure(false).build().expect("config");
             scenario!(
                 App::new()
                     .app_data(data.clone())
                     .service(ours_login)
                     .service(ours_protected)
-                    .wrap(LoginMiddleware::new(loader(Plain), config))
+                    .wrap(LoginMiddleware::new(loader(Plain), config).registry(std::sync::Arc::new(registry)))
                     .wrap(session_mw(store)),
                 Some(one("/ours/login")),
                 Some("id"),
@@ -390,17 +386,13 @@ pub(crate) fn build(name: &str, redis: Option<String>) -> Box<dyn Scenario> {
         }
         "ours_sqlite" => {
             let registry = sqlite_registry_with_100k_logins();
-            let config = LoginConfig::builder(SECRET)
-                .cookie_secure(false)
-                .registry(std::sync::Arc::new(registry))
-                .build()
-                .expect("config");
+            let config = LoginConfig::builder(SECRET).cookie_secure(false).build().expect("config");
             scenario!(
                 App::new()
                     .app_data(data.clone())
                     .service(ours_login)
                     .service(ours_protected)
-                    .wrap(LoginMiddleware::new(loader(Plain), config))
+                    .wrap(LoginMiddleware::new(loader(Plain), config).registry(std::sync::Arc::new(registry)))
                     .wrap(session_mw(CookieSessionStore::default())),
                 Some(one("/ours/login")),
                 Some("id"),

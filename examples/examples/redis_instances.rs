@@ -53,21 +53,24 @@ async fn logout(auth: LoginSession) -> actix_web::Result<HttpResponse> {
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// One instance's configuration: the same secret everywhere, the shared Redis registry
-/// and throttle.
-async fn config(redis_url: &str) -> LoginConfig {
+/// What one instance logs in with: the same secret everywhere, and the Redis registry
+/// and throttle that every instance shares.
+#[derive(Clone)]
+struct Instance {
+    config: LoginConfig,
+    registry: Arc<RedisRegistry>,
+    throttle: Arc<RedisThrottle>,
+}
+
+async fn instance(redis_url: &str) -> Instance {
     let registry = RedisRegistry::connect(redis_url).await.expect("Redis reachable");
-    let throttle = RedisThrottle::sharing(&registry);
-    LoginConfig::builder([4u8; 64])
-        .cookie_secure(false)
-        .registry(Arc::new(registry))
-        .throttle_store(Arc::new(throttle))
-        .build()
-        .expect("config")
+    let throttle = Arc::new(RedisThrottle::sharing(&registry));
+    let config = LoginConfig::builder([4u8; 64]).cookie_secure(false).build().expect("config");
+    Instance { config, registry: Arc::new(registry), throttle }
 }
 
 fn app(
-    config: LoginConfig,
+    instance: Instance,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -83,7 +86,7 @@ fn app(
         .service(home)
         .service(login)
         .service(logout)
-        .wrap(LoginMiddleware::new(load_user, config))
+        .wrap(LoginMiddleware::new(load_user, instance.config).registry(instance.registry).throttle(instance.throttle))
         .wrap(
             SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&[4u8; 64]))
                 .cookie_secure(false)
@@ -94,7 +97,7 @@ fn app(
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let url = std::env::var("LOGIN_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let (a, b) = (config(&url).await, config(&url).await);
+    let (a, b) = (instance(&url).await, instance(&url).await);
     let first = HttpServer::new(move || app(a.clone())).bind("127.0.0.1:8081")?.run();
     let second = HttpServer::new(move || app(b.clone())).bind("127.0.0.1:8082")?.run();
     futures_util::future::try_join(first, second).await.map(drop)
@@ -113,8 +116,8 @@ mod tests {
     #[cfg_attr(not(has_redis_url), ignore = "set LOGIN_REDIS_URL to a Redis to run it")]
     async fn a_logout_on_one_instance_holds_on_the_other() {
         let url = std::env::var("LOGIN_REDIS_URL").expect("LOGIN_REDIS_URL (set when the tests were built)");
-        let a = test::init_service(app(config(&url).await)).await;
-        let b = test::init_service(app(config(&url).await)).await;
+        let a = test::init_service(app(instance(&url).await)).await;
+        let b = test::init_service(app(instance(&url).await)).await;
         let mut browser = Jar::new();
         let res = browser.send(&a, TestRequest::post().uri("/login")).await;
         assert_eq!(res.status(), 303, "{:?}", test::read_body(res).await);

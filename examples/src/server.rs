@@ -18,7 +18,7 @@ use login_actix::{
     recovery::RecoveryTokens,
     registry::{LoginStore, MemoryRegistry, RedisRegistry, SqliteRegistry},
     throttle::RedisThrottle,
-    LoginConfig, LoginMiddleware,
+    LoginConfig, LoginMiddleware, LoginStores,
 };
 
 use crate::{
@@ -59,8 +59,10 @@ pub enum StartError {
 pub struct AppParts {
     /// The user database.
     pub db: web::Data<Db>,
-    /// The login configuration (the shared login registry inside).
+    /// The login configuration.
     pub config: LoginConfig,
+    /// Where live logins and the throttle's counters are kept.
+    pub stores: LoginStores,
     /// The session cookie key.
     pub key: Key,
     /// Whether cookies carry `Secure`.
@@ -79,6 +81,7 @@ impl AppParts {
             db: web::Data::new(db),
             recovery: web::Data::new(RecoveryTokens::new(&config)),
             outbox: web::Data::new(Outbox::log_only()),
+            stores: LoginStores::memory(&config),
             config,
             key,
             secure,
@@ -115,6 +118,7 @@ pub fn app<S: SessionStore + 'static>(
         .configure(routes::configure)
         .wrap(
             LoginMiddleware::new(load_user, parts.config)
+                .stores(parts.stores)
                 .request_loader(routes::token_loader())
                 .on_event(routes::log_event),
         )
@@ -130,7 +134,6 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
     let mut base = LoginConfig::builder(&settings.secret)
         .cookie_secure(settings.secure_cookies)
         .idle_timeout(settings.idle_timeout)
-        .registry(registry)
         .login_attempts(settings.login_attempts)
         .login_window(settings.login_window)
         .remember_grace(settings.remember_grace)
@@ -141,30 +144,32 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
     if let Some(fresh_for) = settings.fresh_for {
         base = base.fresh_for(fresh_for);
     }
+    let config = base.build().map_err(|e| StartError::Config(e.to_string()))?;
+    let mut stores = LoginStores::memory(&config).with_registry(registry);
     // Several instances count login attempts together, on the registry's connection.
     if let Some(redis) = &redis_registry {
-        base = base.throttle_store(Arc::new(RedisThrottle::sharing(redis)));
+        stores = stores.with_throttle(Arc::new(RedisThrottle::sharing(redis)));
     } else if let SessionStoreKind::Redis(url) = &settings.session_store {
         let throttle = RedisThrottle::connect_with(url, "login:throttle:", REDIS_TIMEOUT)
             .await
             .map_err(|e| StartError::Redis(e.to_string()))?;
-        base = base.throttle_store(Arc::new(throttle));
+        stores = stores.with_throttle(Arc::new(throttle));
     }
     let outbox = Outbox::new(settings.outbox.clone()).map_err(StartError::Outbox)?;
     let outbox = web::Data::new(outbox);
     let reset_timeout = settings.reset_timeout;
-    let parts = |config: LoginConfig| AppParts {
+    let parts = || AppParts {
         db: web::Data::new(db.clone()),
         recovery: web::Data::new(RecoveryTokens::new(&config).lifetime(reset_timeout)),
         outbox: outbox.clone(),
-        config,
+        config: config.clone(),
+        stores: stores.clone(),
         key: key.clone(),
         secure: settings.secure_cookies,
     };
     let (addrs, server) = match &settings.session_store {
         SessionStoreKind::Cookie => {
-            let config = base.build().map_err(|e| StartError::Config(e.to_string()))?;
-            let parts = parts(config);
+            let parts = parts();
             let server = HttpServer::new(move || app(parts.clone(), CookieSessionStore::default()))
                 .bind(settings.addr)
                 .map_err(|e| StartError::Bind(settings.addr, e))?;
@@ -190,8 +195,7 @@ pub async fn bind(settings: Settings) -> Result<(Server, Vec<SocketAddr>), Start
             let store = RedisSessionStore::new_pooled(pool).await.map_err(|e| StartError::Redis(e.to_string()))?;
             // A slow Redis costs a request at most this long (then a 5xx), never a hang.
             let store = BoundedSessionStore::new(store, REDIS_TIMEOUT);
-            let config = base.build().map_err(|e| StartError::Config(e.to_string()))?;
-            let parts = parts(config);
+            let parts = parts();
             let server = HttpServer::new(move || app(parts.clone(), store.clone()))
                 .bind(settings.addr)
                 .map_err(|e| StartError::Bind(settings.addr, e))?;

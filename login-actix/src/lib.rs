@@ -136,7 +136,7 @@ pub mod two_factor;
 pub use current_user::{CurrentUser, OptionalUser};
 pub use error::LoginError;
 pub use login::session::LoginSession;
-pub use login_core::{AuthUser, LoginConfig, Remember};
+pub use login_core::{AuthUser, LoginConfig, LoginStores, Remember};
 pub use login_macros::{fresh_login_required, login_required, user_loader};
 pub use middleware::LoginMiddleware;
 pub use throttle::LoginThrottle;

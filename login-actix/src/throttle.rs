@@ -197,7 +197,7 @@ impl LoginThrottle {
         Fut: std::future::Future<Output = Result<bool, LoginError>>,
     {
         let settings = self.state.config.throttle();
-        let store = self.state.config.throttle_store();
+        let store = self.state.stores.throttle();
         let now = self.state.config.now();
         let AttemptKeys { user_ip: user_key, ip: ip_key, account: account_key } =
             attempt_keys(username, self.client_ip(), self.purpose);
@@ -258,7 +258,7 @@ impl LoginAttempt {
     /// (a success never resets the account's count: its failures stand).
     pub async fn succeeded(mut self) -> Result<(), LoginError> {
         self.finished = true;
-        let store = self.state.config.throttle_store();
+        let store = self.state.stores.throttle();
         store.forget(&self.user_key).await?;
         store.undo(&self.ip_key).await?;
         if let Some(account) = &self.account_key {
@@ -283,7 +283,7 @@ impl LoginThrottle {
     /// forgotten, one attempt taken from the IP's and the account's counts.
     #[cfg(feature = "two-factor")]
     pub(crate) async fn take_back_password_step(&self, username: &str) -> Result<(), LoginError> {
-        let store = self.state.config.throttle_store();
+        let store = self.state.stores.throttle();
         let keys = attempt_keys(username, self.client_ip(), self.purpose);
         store.forget(&keys.user_ip).await?;
         store.undo(&keys.ip).await?;

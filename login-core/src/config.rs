@@ -7,11 +7,7 @@ use crate::{
     cross_origin::{is_origin, CrossOriginPolicy},
     error::ConfigError,
     keys::Keys,
-    memory_registry::MemoryRegistry,
     next::is_safe_next,
-    registry::LoginRegistry,
-    second_factor_store::LoginStore,
-    throttle::{MemoryThrottle, ThrottleStore},
 };
 
 /// The shortest accepted application secret, in bytes.
@@ -68,7 +64,9 @@ impl Default for CookieSettings {
 
 /// The login configuration, built once at start-up and shared by every worker.
 ///
-/// Cheap to clone (an `Arc`). `Debug` shows no key material.
+/// Settings only: cheap to clone (an `Arc`), `Debug` without key material. The stores
+/// (live logins, throttle counters) are handed to the middleware apart, as
+/// [`LoginStores`](crate::LoginStores).
 ///
 /// | setting | default |
 /// |---|---|
@@ -81,7 +79,6 @@ impl Default for CookieSettings {
 /// | [`session_lifetime`](LoginConfigBuilder::session_lifetime) | 7 days |
 /// | [`leeway`](LoginConfigBuilder::leeway) | 5 seconds |
 /// | cookie `Secure` / `HttpOnly` / `SameSite` / `Path` / `Domain` | on / on / `Lax` / `/` / none |
-/// | [`registry`](LoginConfigBuilder::registry) | in memory, one per process and secret |
 /// | [`fresh_for`](LoginConfigBuilder::fresh_for) | 30 minutes |
 /// | [`idle_timeout`](LoginConfigBuilder::idle_timeout) | off |
 /// | [`cross_origin_protection`](LoginConfigBuilder::cross_origin_protection) | on, no trusted origins, no exempt paths |
@@ -128,14 +125,12 @@ struct ConfigInner {
     remember_grace: Duration,
     two_factor_timeout: Duration,
     device_lifetime: Duration,
-    restore_limiter: Arc<crate::restore_limit::RestoreLimiter>,
     fresh_for: Duration,
     keys: Keys,
-    registry: RegistryParts,
+    scope: [u8; 32],
     clock: Option<Clock>,
     cross_origin: CrossOriginPolicy,
     throttle: ThrottleSettings,
-    throttle_store: Arc<dyn ThrottleStore>,
 }
 
 /// The login throttle's limits.
@@ -185,9 +180,7 @@ impl LoginConfig {
             },
             two_factor_timeout: Duration::from_secs(300),
             device_lifetime: 30 * DAY,
-            throttle_store: None,
             host_prefix: false,
-            registry: None,
             clock: None,
             registry_scope: crate::keys::derive_key(secret.as_ref(), crate::keys::REGISTRY_SCOPE_PURPOSE),
         }
@@ -287,12 +280,6 @@ impl LoginConfig {
         self.inner.max_logins_per_user
     }
 
-    /// The process-wide limit on restoring one login into new sessions.
-    #[doc(hidden)]
-    pub fn restore_limiter(&self) -> &crate::restore_limit::RestoreLimiter {
-        &self.inner.restore_limiter
-    }
-
     /// [`touch_interval`](LoginConfigBuilder::touch_interval), lowered to a tenth of
     /// the idle timeout when one is set.
     pub fn touch_interval(&self) -> Duration {
@@ -326,15 +313,9 @@ impl LoginConfig {
         &self.inner.keys
     }
 
-    /// The registry of live logins shared by everything built from this configuration.
-    pub fn registry(&self) -> &Arc<dyn LoginRegistry> {
-        &self.inner.registry.logins
-    }
-
-    /// The second factor's state, kept by the same store as the registry.
-    #[cfg(feature = "two-factor")]
-    pub fn second_factor(&self) -> &Arc<dyn crate::SecondFactorStore> {
-        &self.inner.registry.second_factor
+    /// Which process-wide default stores this configuration's secret shares.
+    pub(crate) fn scope(&self) -> [u8; 32] {
+        self.inner.scope
     }
 
     /// The cross-origin policy.
@@ -345,11 +326,6 @@ impl LoginConfig {
     /// The login throttle's limits.
     pub fn throttle(&self) -> ThrottleSettings {
         self.inner.throttle
-    }
-
-    /// The store of the login throttle's counters.
-    pub fn throttle_store(&self) -> &Arc<dyn ThrottleStore> {
-        &self.inner.throttle_store
     }
 
     /// Now, in seconds since the Unix epoch, from the configured [`clock`](LoginConfigBuilder::clock).
@@ -406,9 +382,7 @@ pub struct LoginConfigBuilder {
     cross_origin: CrossOriginPolicy,
     bad_origins: Vec<String>,
     throttle: ThrottleSettings,
-    throttle_store: Option<Arc<dyn ThrottleStore>>,
     host_prefix: bool,
-    registry: Option<RegistryParts>,
     clock: Option<Clock>,
     registry_scope: [u8; 32],
 }
@@ -506,21 +480,6 @@ impl LoginConfigBuilder {
         self
     }
 
-    /// Where live logins are kept. Default: the process-wide
-    /// [`MemoryRegistry`] of this secret ([`MemoryRegistry::for_secret`]), shared by
-    /// every configuration built from the same secret in this process, so every worker
-    /// sees every logout however the configuration is built. It is empty after a
-    /// restart (everybody logged out). For logins that survive a restart use the SQLite
-    /// registry; for several instances, the Redis one (both in `login-actix`).
-    ///
-    /// With the `two-factor` feature the store keeps the second factor's state too
-    /// ([`SecondFactorStore`](crate::SecondFactorStore)): a registry without it does not
-    /// compile.
-    pub fn registry(mut self, registry: Arc<dyn LoginStore>) -> Self {
-        self.registry = Some(RegistryParts::of(registry));
-        self
-    }
-
     /// How long after a credential check (a `login_user`) a session counts as fresh for
     /// `#[fresh_login_required]` routes: "sudo mode". Default 30 minutes.
     ///
@@ -593,13 +552,6 @@ impl LoginConfigBuilder {
     /// proxy that sets the header, or clients choose their own IP.
     pub fn trust_proxy(mut self, trust: bool) -> Self {
         self.throttle.trust_proxy = trust;
-        self
-    }
-
-    /// Where the login throttle's counters live. Default: in memory, one per process
-    /// and secret (shared by every worker). Several instances share a Redis store.
-    pub fn throttle_store(mut self, store: Arc<dyn ThrottleStore>) -> Self {
-        self.throttle_store = Some(store);
         self
     }
 
@@ -689,7 +641,6 @@ impl LoginConfigBuilder {
         self.check_durations()?;
         self.check_limits()?;
         let cookie = self.checked_cookie()?;
-        let scope = self.registry_scope;
         Ok(LoginConfig {
             inner: Arc::new(ConfigInner {
                 login_url: self.login_url,
@@ -706,14 +657,12 @@ impl LoginConfigBuilder {
                 remember_grace: self.remember_grace,
                 two_factor_timeout: self.two_factor_timeout,
                 device_lifetime: self.device_lifetime,
-                restore_limiter: crate::restore_limit::RestoreLimiter::for_scope(scope),
                 fresh_for: self.fresh_for,
                 keys: self.keys,
-                registry: self.registry.unwrap_or_else(|| RegistryParts::of(memory_registry(scope))),
+                scope: self.registry_scope,
                 clock: self.clock,
                 cross_origin: self.cross_origin,
                 throttle: self.throttle,
-                throttle_store: self.throttle_store.unwrap_or_else(|| MemoryThrottle::for_scope(scope)),
             }),
         })
     }
@@ -804,37 +753,6 @@ impl LoginConfigBuilder {
         }
         Ok(cookie)
     }
-}
-
-/// The store of live logins and, with the second factor, of its state: one object seen
-/// as each of its concerns.
-#[derive(Clone)]
-struct RegistryParts {
-    logins: Arc<dyn LoginRegistry>,
-    #[cfg(feature = "two-factor")]
-    second_factor: Arc<dyn crate::SecondFactorStore>,
-}
-
-impl RegistryParts {
-    fn of(store: Arc<dyn LoginStore>) -> Self {
-        RegistryParts {
-            #[cfg(feature = "two-factor")]
-            second_factor: store.clone(),
-            logins: store,
-        }
-    }
-}
-
-/// The default registry: in memory, said once in the log.
-fn memory_registry(scope: [u8; 32]) -> Arc<MemoryRegistry> {
-    static SAID: std::sync::Once = std::sync::Once::new();
-    SAID.call_once(|| {
-        tracing::info!(
-            "logins are kept in memory (the default registry): a restart logs everybody out, \
-             remember-me cookies included; use the SQLite or Redis registry to keep them"
-        )
-    });
-    MemoryRegistry::for_scope(scope)
 }
 
 fn check_cookie_token(setting: &'static str, value: &str) -> Result<(), ConfigError> {

@@ -77,6 +77,8 @@ mod second_factor_store;
 #[cfg(feature = "flow")]
 mod session_record;
 #[cfg(feature = "flow")]
+mod stores;
+#[cfg(feature = "flow")]
 mod throttle;
 #[cfg(feature = "two-factor")]
 pub mod totp;
@@ -110,6 +112,8 @@ pub use remember::Remember;
 pub use remember_rotation::{token_standing, TokenStanding, RETIRED_IN_GRACE};
 #[cfg(feature = "flow")]
 pub use second_factor_store::{LoginStore, SecondFactorStore};
+#[cfg(feature = "flow")]
+pub use stores::LoginStores;
 #[cfg(feature = "flow")]
 pub use throttle::{
     attempt_keys, throttle_keys, AttemptKeys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS,

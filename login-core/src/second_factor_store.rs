@@ -55,7 +55,7 @@ pub trait SecondFactorStore: Send + Sync + 'static {
     fn remove_pending_of(&self, user_key: &str) -> BoxFuture<'_, Result<usize, StoreError>>;
 }
 
-/// What the configuration's [`registry`](crate::LoginConfigBuilder::registry) keeps:
+/// What [`LoginStores::with_registry`](crate::LoginStores::with_registry) takes:
 /// the live logins, and with the `two-factor` feature the second factor's state too.
 /// Implemented for every type that keeps them.
 #[cfg(feature = "two-factor")]
@@ -64,7 +64,7 @@ pub trait LoginStore: LoginRegistry + SecondFactorStore {}
 #[cfg(feature = "two-factor")]
 impl<T: LoginRegistry + SecondFactorStore> LoginStore for T {}
 
-/// What the configuration's [`registry`](crate::LoginConfigBuilder::registry) keeps:
+/// What [`LoginStores::with_registry`](crate::LoginStores::with_registry) takes:
 /// the live logins (with the `two-factor` feature, the second factor's state too).
 /// Implemented for every type that keeps them.
 #[cfg(not(feature = "two-factor"))]

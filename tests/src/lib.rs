@@ -114,9 +114,9 @@ pub fn users_loader() -> impl UserLoader<User = User> {
 /// The browser-like cookie jar of `login-actix`'s test helpers.
 pub use login_actix::test_util::Jar;
 
-/// The in-process test app the tests build: `users` (a `web::Data<Users>`) as app data,
-/// the routes of `configure` when given and the `services`, the login middleware with
-/// `config` (and `on_event(hook)` when given) over [`users_loader`], and a session
+/// The in-process test app the tests build on a [`Harness`] `t`: its users as app data,
+/// the routes of `configure` when given and the `services`, the harness's
+/// [`middleware`](Harness::middleware) with `config` (and `on_event(hook)` when given), and a session
 /// middleware keyed by `secret`, with cookie sessions unless a `store` is given, its
 /// cookie not `Secure`.
 ///
@@ -127,7 +127,7 @@ pub use login_actix::test_util::Jar;
 /// let t = Harness::new();
 /// let config = t.builder(SECRET).build().expect("config");
 /// let hook = |_: &actix_web::HttpRequest, _: &login_actix::events::LoginEvent| {};
-/// let app = test_app!(t.users, config, hook: hook, secret: SECRET, services: [dashboard, login]);
+/// let app = test_app!(t, config, hook: hook, secret: SECRET, services: [dashboard, login]);
 /// let mut jar = Jar::new();
 /// send(&app, &mut jar, login_req(1, None)).await;
 /// assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 200);
@@ -135,14 +135,15 @@ pub use login_actix::test_util::Jar;
 /// ```
 #[macro_export]
 macro_rules! test_app {
-    ($users:expr, $config:expr, $(hook: $hook:expr,)? $(store: $store:expr,)? secret: $secret:expr, $(configure: $configure:expr,)? services: [$($service:expr),* $(,)?]) => {{
-        let login_middleware = ::login_actix::LoginMiddleware::new($crate::users_loader(), $config);
+    ($t:expr, $config:expr, $(hook: $hook:expr,)? $(store: $store:expr,)? secret: $secret:expr, $(configure: $configure:expr,)? services: [$($service:expr),* $(,)?]) => {{
+        let harness = &$t;
+        let login_middleware = harness.middleware($config);
         $(let login_middleware = login_middleware.on_event($hook);)?
         let session_store = ::actix_session::storage::CookieSessionStore::default();
         $(let session_store = $store;)?
         ::actix_web::test::init_service(
             ::actix_web::App::new()
-                .app_data($users.clone())
+                .app_data(harness.users.clone())
                 $(.configure($configure))?
                 $(.service($service))*
                 .wrap(login_middleware)
@@ -320,11 +321,17 @@ where
 }
 
 /// An in-process test app's moving parts: a clock the test moves, starting at
-/// [`Harness::START`], and the seeded users.
+/// [`Harness::START`], the seeded users, and a registry and a throttle of its own (tests
+/// running side by side share nothing; apps of one harness share them, like the
+/// workers of one server).
 pub struct Harness {
     clock: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The user directory, for `app_data`.
     pub users: web::Data<Users>,
+    /// The harness's registry of live logins (in memory unless [`with_registry`](Self::with_registry)).
+    pub registry: std::sync::Arc<dyn login_actix::registry::LoginStore>,
+    /// The harness's throttle counters (in memory unless [`with_throttle`](Self::with_throttle)).
+    pub throttle: std::sync::Arc<dyn login_actix::throttle::ThrottleStore>,
 }
 
 impl Default for Harness {
@@ -339,17 +346,48 @@ impl Harness {
 
     /// A harness at [`Harness::START`] with alice, bob and zero.
     pub fn new() -> Self {
-        Harness { clock: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(Self::START)), users: Users::seeded() }
+        Harness {
+            clock: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(Self::START)),
+            users: Users::seeded(),
+            registry: std::sync::Arc::new(login_actix::registry::MemoryRegistry::new()),
+            throttle: std::sync::Arc::new(login_actix::throttle::MemoryThrottle::new()),
+        }
     }
 
-    /// A configuration on this clock, with a registry and a throttle of its own (tests
-    /// running side by side share nothing).
+    /// This harness (its clock, its users, its throttle) on another registry.
+    pub fn with_registry(&self, registry: std::sync::Arc<dyn login_actix::registry::LoginStore>) -> Harness {
+        Harness { registry, ..self.share() }
+    }
+
+    /// This harness (its clock, its users, its registry) on another throttle store.
+    pub fn with_throttle(&self, throttle: std::sync::Arc<dyn login_actix::throttle::ThrottleStore>) -> Harness {
+        Harness { throttle, ..self.share() }
+    }
+
+    fn share(&self) -> Harness {
+        Harness {
+            clock: self.clock.clone(),
+            users: self.users.clone(),
+            registry: self.registry.clone(),
+            throttle: self.throttle.clone(),
+        }
+    }
+
+    /// A configuration on this clock.
     pub fn builder(&self, secret: [u8; 64]) -> login_actix::config::LoginConfigBuilder {
         let clock = std::sync::Arc::clone(&self.clock);
-        login_actix::LoginConfig::builder(secret)
-            .registry(std::sync::Arc::new(login_actix::registry::MemoryRegistry::new()))
-            .throttle_store(std::sync::Arc::new(login_actix::throttle::MemoryThrottle::new()))
-            .clock(move || clock.load(Ordering::SeqCst))
+        login_actix::LoginConfig::builder(secret).clock(move || clock.load(Ordering::SeqCst))
+    }
+
+    /// The login middleware of the test apps: `config` over [`users_loader`], with the
+    /// harness's registry and throttle.
+    pub fn middleware(
+        &self,
+        config: login_actix::LoginConfig,
+    ) -> login_actix::LoginMiddleware<impl UserLoader<User = User>> {
+        login_actix::LoginMiddleware::new(users_loader(), config)
+            .registry(self.registry.clone())
+            .throttle(self.throttle.clone())
     }
 
     /// Moves the clock forward.

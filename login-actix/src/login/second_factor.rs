@@ -60,7 +60,7 @@ impl LoginSession {
         self.hold_pending(user, pending, now).await?;
         if let Err(err) = self.hand_over_pending::<U>(&session, id, now).await {
             // Best effort: a pending login no browser names only waits for its timeout.
-            let _ = self.state.config.second_factor().remove_pending(id).await;
+            let _ = self.state.stores.second_factor().remove_pending(id).await;
             return Err(err);
         }
         tracing::info!(user_id = ?user.id(), "password accepted; the second factor is pending");
@@ -97,7 +97,7 @@ impl LoginSession {
         let config = &self.state.config;
         let known = device_cookie::valid_for(&self.state, &self.req, user, now).await?.is_some();
         let at_cap = if known { AtCap::Extend } else { AtCap::Refuse };
-        if config.second_factor().insert_pending(pending, at_cap).await? {
+        if self.state.stores.second_factor().insert_pending(pending, at_cap).await? {
             return Ok(());
         }
         let retry_after = config.two_factor_timeout().as_secs().max(1);
@@ -145,7 +145,7 @@ impl LoginSession {
             return Err(LoginError::NoPendingLogin);
         };
         // One completion per pending login, on every instance.
-        if !self.state.config.second_factor().remove_pending(record.id).await? {
+        if !self.state.stores.second_factor().remove_pending(record.id).await? {
             return Err(LoginError::NoPendingLogin);
         }
         // Ended: the login below has no pending login of this browser left to end.
@@ -177,7 +177,7 @@ impl LoginSession {
     pub async fn check_totp<U: AuthUser>(&self, user: &U, secret: &TotpSecret, code: &str) -> Result<bool, LoginError> {
         let now = self.state.config.now();
         let Some(step) = secret.matching_step(code, now) else { return Ok(false) };
-        let fresh = self.state.config.second_factor().use_totp_step(&user_key(&user.id()), step).await?;
+        let fresh = self.state.stores.second_factor().use_totp_step(&user_key(&user.id()), step).await?;
         if !fresh {
             tracing::info!(user_id = ?user.id(), "refused a TOTP code already used");
         }
@@ -194,7 +194,7 @@ impl LoginSession {
     /// "Forget every browser": no device cookie of `user` is valid any more (neither
     /// trusted nor known to the per-account throttle), on every instance.
     pub async fn forget_browsers<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
-        self.state.config.second_factor().forget_devices(&user_key(&user.id())).await?;
+        self.state.stores.second_factor().forget_devices(&user_key(&user.id())).await?;
         tracing::info!(user_id = ?user.id(), "every browser of the user forgotten");
         self.emit_step(user, SecondFactorStep::BrowsersForgotten);
         Ok(())
@@ -224,7 +224,7 @@ impl LoginSession {
 
     async fn factor_changed<U: AuthUser>(&self, user: &U, step: SecondFactorStep) -> Result<(), LoginError> {
         let now = self.state.config.now();
-        self.state.config.second_factor().forget_devices(&user_key(&user.id())).await?;
+        self.state.stores.second_factor().forget_devices(&user_key(&user.id())).await?;
         device_cookie::keep_known(&self.state, &self.req, user, now).await?;
         self.second_factor_event(user, step);
         Ok(())

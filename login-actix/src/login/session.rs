@@ -253,8 +253,8 @@ impl LoginSession {
         let remembered = remember_end.is_some();
         if continued.is_some() {
             // A credential re-login renews the login: last seen now, lifetime from now.
-            self.state.config.registry().touch(id, now).await?;
-            self.state.config.registry().extend(id, expires_at, remembered).await?;
+            self.state.stores.registry().touch(id, now).await?;
+            self.state.stores.registry().extend(id, expires_at, remembered).await?;
         } else {
             self.insert_live_login(&user_id, id, now, expires_at, remembered).await?;
         }
@@ -313,7 +313,7 @@ impl LoginSession {
         let (user_agent, user_key) = (user_agent_label(user_agent), user_key(user_id));
         let login = LiveLogin { id, user_key, created_at: now, last_seen_at: now, expires_at, remembered, user_agent };
         let key = login.user_key.clone();
-        self.state.config.registry().insert(login).await?;
+        self.state.stores.registry().insert(login).await?;
         self.enforce_cap(user_id, &key, id, now).await
     }
 
@@ -342,7 +342,7 @@ impl LoginSession {
         now: u64,
     ) -> Result<NamedLogins<U::Id>, LoginError> {
         let config = &self.state.config;
-        let registry = config.registry();
+        let registry = self.state.stores.registry();
         let token_login = self.remember_claims::<U::Id>(now);
         let mut named: Vec<Named<U::Id>> = Vec::with_capacity(2);
         named.extend(self.record::<U::Id>(session).map(|r| Named {
@@ -403,7 +403,7 @@ impl LoginSession {
         now: u64,
     ) -> Result<(), LoginError> {
         let config = &self.state.config;
-        let registry = config.registry();
+        let registry = self.state.stores.registry();
         let mut logins = registry.list_user(user_key, now).await?;
         let excess = logins.len().saturating_sub(config.max_logins_per_user());
         // Oldest first, by creation time and then by id (ids are in creation order, also
@@ -436,7 +436,7 @@ impl LoginSession {
         let token = self.remember_claims::<serde_json::Value>(self.state.config.now());
 
         // The registry first: only once the logins are gone does the browser forget them.
-        let registry = self.state.config.registry();
+        let registry = self.state.stores.registry();
         // Who logged out: the owner of a login this logout really ended (a logged-out
         // copy of the cookies names a user, but logs nobody out).
         let mut user_id = None;
@@ -483,10 +483,10 @@ impl LoginSession {
         user_id: &Id,
         except: Option<LoginId>,
     ) -> Result<usize, LoginError> {
-        let (registry, key) = (self.state.config.registry(), user_key(user_id));
+        let (registry, key) = (self.state.stores.registry(), user_key(user_id));
         let ended = registry.remove_user(&key, except).await?;
         #[cfg(feature = "two-factor")]
-        self.state.config.second_factor().remove_pending_of(&key).await?;
+        self.state.stores.second_factor().remove_pending_of(&key).await?;
         Ok(ended)
     }
 
@@ -571,12 +571,12 @@ impl LoginSession {
         let Some((user_id, current)) = self.current_login::<U>().await? else { return Ok(Vec::new()) };
         let config = &self.state.config;
         let now = config.now();
-        let mut logins = config.registry().list_user(&user_key(&user_id), now).await?;
+        let mut logins = self.state.stores.registry().list_user(&user_key(&user_id), now).await?;
         if config.idle_timeout().is_some() {
             // Logins past the idle timeout are over, even if their cookie never came back.
             let (over, live): (Vec<_>, Vec<_>) = logins.into_iter().partition(|l| config.is_idle(l.last_seen_at, now));
             for login in over {
-                config.registry().remove(login.id).await?;
+                self.state.stores.registry().remove(login.id).await?;
             }
             logins = live;
         }
@@ -592,7 +592,7 @@ impl LoginSession {
         let Ok(id) = id.parse::<LoginId>() else { return Ok(false) };
         let Some((user_id, current)) = self.current_login::<U>().await? else { return Ok(false) };
         let now = self.state.config.now();
-        let registry = self.state.config.registry();
+        let registry = self.state.stores.registry();
         let owned = registry.list_user(&user_key(&user_id), now).await?.iter().any(|l| l.id == id);
         if !owned {
             tracing::info!(user_id = ?user_id, "refused to end a login that is not the user's");

@@ -13,7 +13,9 @@ use actix_web::{
     dev::{Extensions, Service, ServiceRequest, ServiceResponse, Transform},
     Error, HttpRequest, HttpResponse,
 };
-use login_core::LoginConfig;
+use std::sync::Arc;
+
+use login_core::{LoginConfig, LoginStore, LoginStores, ThrottleStore};
 
 pub use self::{future::LoginResponse, service::LoginService};
 use crate::{
@@ -52,27 +54,55 @@ use crate::{
 /// decided so. Routes that never ask for the user pay no cookie parsing, no loader call
 /// and no cryptography.
 ///
-/// Build the [`LoginConfig`] once, outside `HttpServer::new`'s closure, and clone it in:
-/// its default in-memory registry is shared by every configuration built from the same
-/// secret in the process anyway, so a configuration built per worker works too.
+/// The stores are handed over apart from the settings: [`registry`](Self::registry)
+/// and [`throttle`](Self::throttle). Their defaults are in memory, one set per process
+/// and secret, so middlewares built per worker (inside `HttpServer::new`'s closure)
+/// share them. A store of your own is built once, outside the closure, and cloned in.
 pub struct LoginMiddleware<L: UserLoader> {
     loader: Rc<L>,
     request_loader: Option<Rc<dyn RequestLoader<User = L::User>>>,
     config: LoginConfig,
+    stores: LoginStores,
     refusals: Refusals,
     event_hook: Option<EventHook>,
 }
 
 impl<L: UserLoader> LoginMiddleware<L> {
-    /// A middleware with this user loader and configuration.
+    /// A middleware with this user loader and configuration, its stores in memory.
     pub fn new(loader: L, config: LoginConfig) -> Self {
         LoginMiddleware {
             loader: Rc::new(loader),
             request_loader: None,
+            stores: LoginStores::memory(&config),
             config,
             refusals: Refusals::default(),
             event_hook: None,
         }
+    }
+
+    /// Keeps live logins (and, with `two-factor`, the second factor's state) in `store`
+    /// instead of memory: for logins that survive a restart the
+    /// `registry::SqliteRegistry` (feature `sqlite`), for
+    /// several instances the `RedisRegistry` (feature `redis`). With `two-factor` the
+    /// store must implement [`SecondFactorStore`](crate::registry::SecondFactorStore)
+    /// too: one without it does not compile.
+    pub fn registry(mut self, store: Arc<dyn LoginStore>) -> Self {
+        self.stores = self.stores.with_registry(store);
+        self
+    }
+
+    /// Keeps the login throttle's counters in `store` instead of memory (several
+    /// instances share a Redis store).
+    pub fn throttle(mut self, store: Arc<dyn ThrottleStore>) -> Self {
+        self.stores = self.stores.with_throttle(store);
+        self
+    }
+
+    /// Uses these stores (what [`registry`](Self::registry) and
+    /// [`throttle`](Self::throttle) set one by one).
+    pub fn stores(mut self, stores: LoginStores) -> Self {
+        self.stores = stores;
+        self
     }
 
     /// Authenticates `Authorization: Bearer` requests on API routes (scopes with
@@ -132,8 +162,12 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let ctx =
-            Rc::new(LoginContext::new(self.config.clone(), self.event_hook.clone(), self.request_loader.is_some()));
+        let ctx = Rc::new(LoginContext::new(
+            self.config.clone(),
+            self.stores.clone(),
+            self.event_hook.clone(),
+            self.request_loader.is_some(),
+        ));
         let flow = Rc::new(Flow {
             ctx,
             authenticator: Box::new(LoaderAuthenticator {

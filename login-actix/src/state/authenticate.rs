@@ -63,7 +63,7 @@ pub(crate) async fn from_bearer<U: AuthUser>(
 
 /// Looks a login up in the registry, without a future when the registry answers at once.
 pub(crate) async fn lookup(state: &LoginContext, id: LoginId, now: u64) -> Result<Option<LoginTimes>, LoginError> {
-    let registry = state.config.registry();
+    let registry = state.stores.registry();
     match registry.lookup_now(id, now) {
         Some(answer) => Ok(answer?),
         None => Ok(registry.lookup(id, now).await?),
@@ -152,7 +152,7 @@ async fn continue_login<L: UserLoader>(
             }
         }
     };
-    state.config.registry().remove(login_id).await?;
+    state.stores.registry().remove(login_id).await?;
     tracing::info!(user_id = ?logged_id, "{}", end_message(ended));
     state.emit(req, &LoginEvent::Ended { user_id: id_value(&logged_id), reason: ended });
     Ok(Continued::Ended)
@@ -161,7 +161,7 @@ async fn continue_login<L: UserLoader>(
 /// Writes activity when the last write is older than the touch interval.
 async fn touch(state: &LoginContext, id: LoginId, times: LoginTimes, now: u64) -> Result<(), LoginError> {
     if now.saturating_sub(times.last_seen_at) >= state.config.touch_interval().as_secs() {
-        state.config.registry().touch(id, now).await?;
+        state.stores.registry().touch(id, now).await?;
     }
     Ok(())
 }
@@ -332,7 +332,7 @@ async fn rotate<Id: std::fmt::Debug>(
         tracing::debug!(user_id = ?user_id, "a retired remember token within its grace window: answered with the current one");
         return Ok(Some(times.remember_gen));
     }
-    let rotated = state.config.registry().rotate(login_id, gen, now).await?;
+    let rotated = state.stores.registry().rotate(login_id, gen, now).await?;
     if rotated.is_none() {
         tracing::info!(user_id = ?user_id, "rejected a remember cookie whose login ended meanwhile");
     }
@@ -359,7 +359,7 @@ fn restore_writes_session(
         return true;
     }
     let interval = state.config.touch_interval().as_secs().max(1);
-    let restores = state.config.restore_limiter().count(login_id, now, interval);
+    let restores = state.stores.restore_limiter().count(login_id, now, interval);
     // Cookies other than the library's own (a session id, perhaps planted).
     let remember = &state.config.cookie().name;
     let device = login_core::device::device_cookie_name(state.config.cookie());

@@ -1,5 +1,5 @@
 //! What the rules of the login flow need of their middleware, per worker: the
-//! configuration, the token codec, the event hook and a few cached facts. The user
+//! configuration, the stores, the token codec, the event hook and a few cached facts. The user
 //! loaders and the refusal handlers are not here (see `state::flow`).
 
 use std::cell::Cell;
@@ -9,7 +9,7 @@ use actix_web::HttpRequest;
 use login_core::device::DeviceCodec;
 use login_core::{
     internal::{RememberClaims, RememberCodec},
-    LoginConfig, TokenError,
+    LoginConfig, LoginStores, TokenError,
 };
 
 use crate::events::{EventHook, LoginEvent};
@@ -17,6 +17,7 @@ use crate::events::{EventHook, LoginEvent};
 /// Per-worker context of one `LoginMiddleware`.
 pub(crate) struct LoginContext {
     pub(crate) config: LoginConfig,
+    pub(crate) stores: LoginStores,
     pub(crate) codec: RememberCodec,
     /// The device cookie's codec.
     #[cfg(feature = "two-factor")]
@@ -33,9 +34,15 @@ pub(crate) struct LoginContext {
 }
 
 impl LoginContext {
-    /// A context for `config`, with the app's event hook.
-    pub(crate) fn new(config: LoginConfig, event_hook: Option<EventHook>, has_request_loader: bool) -> Self {
+    /// A context for `config` and `stores`, with the app's event hook.
+    pub(crate) fn new(
+        config: LoginConfig,
+        stores: LoginStores,
+        event_hook: Option<EventHook>,
+        has_request_loader: bool,
+    ) -> Self {
         LoginContext {
+            stores,
             codec: RememberCodec::new(&config),
             #[cfg(feature = "two-factor")]
             device: DeviceCodec::new(&config),

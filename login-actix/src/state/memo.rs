@@ -218,7 +218,7 @@ mod tests {
     fn request(auth: &Rc<Scripted>) -> HttpRequest {
         let config = LoginConfig::new([3u8; 64]).expect("config");
         let state = Flow {
-            ctx: Rc::new(LoginContext::new(config, None, false)),
+            ctx: Rc::new(LoginContext::new(config.clone(), login_core::LoginStores::memory(&config), None, false)),
             authenticator: Box::new(Rc::clone(auth)),
             refusals: Default::default(),
         };

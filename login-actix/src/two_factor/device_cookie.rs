@@ -27,7 +27,7 @@ pub(crate) async fn valid_for<U: AuthUser>(
     if req.cookie(device_cookie_name(ctx.config.cookie())).is_none() {
         return Ok(None);
     }
-    let epoch = ctx.config.second_factor().device_epoch(&user_key(&user.id())).await?;
+    let epoch = ctx.stores.second_factor().device_epoch(&user_key(&user.id())).await?;
     Ok(check(ctx, req, user, epoch, now))
 }
 
@@ -71,7 +71,7 @@ pub(crate) async fn keep_known<U: AuthUser>(
     user: &U,
     now: u64,
 ) -> Result<(), LoginError> {
-    let epoch = ctx.config.second_factor().device_epoch(&user_key(&user.id())).await?;
+    let epoch = ctx.stores.second_factor().device_epoch(&user_key(&user.id())).await?;
     issue(ctx, req, user, None, epoch, now)
 }
 
@@ -86,7 +86,7 @@ pub(crate) async fn renew<U: AuthUser>(
     trust: bool,
     now: u64,
 ) -> Result<(), LoginError> {
-    let epoch = ctx.config.second_factor().device_epoch(&user_key(&user.id())).await?;
+    let epoch = ctx.stores.second_factor().device_epoch(&user_key(&user.id())).await?;
     let kept = check(ctx, req, user, epoch, now).and_then(|c| c.trusted_until).filter(|until| *until > now);
     let lifetime = ctx.config.device_lifetime().as_secs();
     let trusted_until = if trust { Some(now.saturating_add(lifetime)) } else { kept };

@@ -99,7 +99,7 @@ impl<U: AuthUser> PendingUser<U> {
         let Some((user, pending)) = &self.inner else { return Ok(WrongCode::Ended) };
         let now = self.state.config.now();
         let failures =
-            self.state.config.second_factor().fail_pending(pending.id, MAX_SECOND_FACTOR_FAILURES, now).await?;
+            self.state.stores.second_factor().fail_pending(pending.id, MAX_SECOND_FACTOR_FAILURES, now).await?;
         tracing::info!(user_id = ?user.id(), failures, "second factor refused: wrong code");
         let event = LoginEvent::SecondFactor { user_id: id_value(&user.id()), step: SecondFactorStep::FailedCode };
         self.state.emit(&self.req, &event);
@@ -134,7 +134,7 @@ impl<U: AuthUser> FromRequest for PendingUser<U> {
 pub(crate) async fn end_browsers_pending(state: &LoginContext, session: &Session) -> Result<(), LoginError> {
     let named = session.get::<String>(PENDING_KEY).ok().flatten().and_then(|id| id.parse::<LoginId>().ok());
     if let Some(id) = named {
-        if state.config.second_factor().remove_pending(id).await? {
+        if state.stores.second_factor().remove_pending(id).await? {
             tracing::info!("pending login ended: another login or a logout in the browser");
         }
     }
@@ -149,12 +149,12 @@ async fn pending_of<U: AuthUser>(req: &HttpRequest, state: &Flow) -> Result<Opti
         return Ok(None);
     };
     let now = state.config.now();
-    let Some(pending) = state.config.second_factor().pending(id, now).await? else {
+    let Some(pending) = state.stores.second_factor().pending(id, now).await? else {
         tracing::debug!("the session names a pending login that ended");
         return Ok(None);
     };
     let Some(user) = state.authenticator.load_by_key(req.clone(), pending.user_key.clone()).await? else {
-        state.config.second_factor().remove_pending(id).await?;
+        state.stores.second_factor().remove_pending(id).await?;
         return Ok(None);
     };
     let Ok(user) = Rc::downcast::<U>(user) else {
@@ -166,7 +166,7 @@ async fn pending_of<U: AuthUser>(req: &HttpRequest, state: &Flow) -> Result<Opti
     let current = state.config.keys().auth_tag_matches(pending.auth_tag, user.session_auth_hash().as_deref());
     if !current || !user.is_active() {
         tracing::info!(user_id = ?user.id(), "pending login ended: the auth hash changed or the user is inactive");
-        state.config.second_factor().remove_pending(id).await?;
+        state.stores.second_factor().remove_pending(id).await?;
         return Ok(None);
     }
     Ok(Some((user, pending)))

@@ -17,7 +17,7 @@ use actix_web::{
     web, App, FromRequest, HttpRequest, HttpResponse,
 };
 use login_actix::{fresh_login_required, guard::Forbidden, login_required, LoginError, LoginMiddleware};
-use login_tests::{body, routes::password_login, send, users_loader, Harness, Jar, User, Users};
+use login_tests::{body, routes::password_login, send, Harness, Jar, User, Users};
 
 const SECRET: [u8; 64] = [11; 64];
 
@@ -64,17 +64,18 @@ macro_rules! service {
     ($t:expr, $config:expr) => {
         service!($t, $config, |m| m)
     };
-    ($t:expr, $config:expr, $customize:expr) => {
+    ($t:expr, $config:expr, $customize:expr) => {{
+        let harness: &Harness = &$t;
         test::init_service(
             App::new()
-                .app_data($t.users.clone())
+                .app_data(harness.users.clone())
                 .service(web::resource("/report").to(report))
                 .service(web::resource("/fresh-report").to(fresh_report))
                 .service(own_type)
                 .service(password_login)
                 .service(delete_account)
                 .service(hook)
-                .wrap(($customize)(LoginMiddleware::new(users_loader(), $config)))
+                .wrap(($customize)(harness.middleware($config)))
                 .wrap(
                     SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
                         .cookie_secure(false)
@@ -82,7 +83,7 @@ macro_rules! service {
                 ),
         )
         .await
-    };
+    }};
 }
 
 fn login_req(username: &str, password: &str) -> TestRequest {
@@ -283,7 +284,7 @@ async fn a_throttle_store_outage_refuses_the_attempt() {
         }
     }
     let t = Harness::new();
-    let app = service!(t, t.builder(SECRET).throttle_store(Arc::new(Down)).build().expect("config"));
+    let app = service!(t.with_throttle(Arc::new(Down)), t.builder(SECRET).build().expect("config"));
     let res = send(&app, &mut Jar::new(), login_req("alice", "alice-pw")).await;
     assert_eq!(res.status(), 503, "fail closed: no uncounted guess");
     assert!(res.headers().get("set-cookie").is_none());

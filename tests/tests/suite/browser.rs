@@ -289,7 +289,13 @@ async fn two_factor_enrolment_and_login_in_chromium() {
         submit_login(&client, "alice", "wonderland", true).await;
         assert_eq!(path(&client).await, "/login/two-factor");
         assert!(find(&cookies(&client).await, "_remember").is_none(), "no remember cookie before the code");
-        client.find(Locator::Id("two-factor-code")).await.expect("field").send_keys(&next_step_code(&secret)).await.expect("typed");
+        client
+            .find(Locator::Id("two-factor-code"))
+            .await
+            .expect("field")
+            .send_keys(&next_step_code(&secret))
+            .await
+            .expect("typed");
         screenshot(&client, "two-factor-code-step").await;
         client.find(Locator::Id("two-factor-submit")).await.expect("submit").click().await.expect("clicked");
         wait_for(&client, Locator::Id("greeting"), "the dashboard after the code").await;

@@ -9,22 +9,21 @@ use actix_web::{
     web, App, HttpRequest, HttpResponse,
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
-use login_actix::registry::MemoryRegistry;
 use login_actix::{
     dev::LoginRequestExt,
     guard::{ApiLoginRequired, FreshLoginRequired, LoginMode, LoginRequired, UnauthorizedReason},
     CurrentUser, LoginConfig, LoginMiddleware, LoginSession, OptionalUser, Remember,
 };
-use login_tests::{body, location, send, set_cookie_lines, users_loader, FlakyRegistry, Jar, User, Users};
+use login_tests::{body, location, send, set_cookie_lines, FlakyRegistry, Harness, Jar, User, Users};
 use serde::Deserialize;
 use std::sync::Arc;
 
 const SECRET: [u8; 64] = [42; 64];
 
-/// A configuration with a registry of its own, so that tests running side by side
-/// (same secret, same user ids) do not end each other's logins.
+/// The configuration of these tests, on the system clock (each test's [`Harness`]
+/// gives its apps stores of their own).
 fn config() -> LoginConfig {
-    LoginConfig::builder(SECRET).registry(Arc::new(MemoryRegistry::new())).build().expect("valid config")
+    LoginConfig::new(SECRET).expect("valid config")
 }
 
 #[get("/dashboard")]
@@ -136,13 +135,14 @@ async fn logout_everywhere(
 }
 
 macro_rules! app {
-    ($users:expr, $config:expr) => {
-        app!($users, $config, |m| m)
+    ($t:expr, $config:expr) => {
+        app!($t, $config, |m| m)
     };
-    ($users:expr, $config:expr, $customize:expr) => {
+    ($t:expr, $config:expr, $customize:expr) => {{
+        let harness: &Harness = &$t;
         test::init_service(
             App::new()
-                .app_data($users.clone())
+                .app_data(harness.users.clone())
                 .service(dashboard)
                 .service(settings)
                 .service(index)
@@ -155,7 +155,7 @@ macro_rules! app {
                 .service(logout_everywhere)
                 .service(web::resource("/opts").route(web::route().to(options_ok)))
                 .service(web::scope("/api").app_data(LoginMode::Api).service(api_me).service(api_fresh))
-                .wrap(($customize)(LoginMiddleware::new(users_loader(), $config)))
+                .wrap(($customize)(harness.middleware($config)))
                 .wrap(
                     SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
                         .cookie_secure(false)
@@ -163,7 +163,7 @@ macro_rules! app {
                 ),
         )
         .await
-    };
+    }};
 }
 
 fn login_req(id: i64, remember: Option<&str>, next: Option<&str>) -> TestRequest {
@@ -183,8 +183,8 @@ fn get(uri: &str) -> TestRequest {
 
 #[actix_rt::test]
 async fn anonymous_is_redirected_with_next_of_path_and_query() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     let mut jar = Jar::new();
     let res = send(&app, &mut jar, get("/dashboard?tab=2&x=%2F")).await;
     assert_eq!(res.status(), 302);
@@ -196,8 +196,8 @@ async fn anonymous_is_redirected_with_next_of_path_and_query() {
 
 #[actix_rt::test]
 async fn login_then_access_then_logout() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     let mut jar = Jar::new();
     let res = send(&app, &mut jar, login_req(1, None, None)).await;
     assert_eq!(res.status(), 303);
@@ -217,8 +217,8 @@ async fn login_then_access_then_logout() {
 
 #[actix_rt::test]
 async fn login_redirects_to_a_safe_next_only() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     let cases: [(&str, Option<&str>, &str); 8] = [
         ("/login?next=%2Fdashboard%3Ftab%3D2", None, "/dashboard?tab=2"),
         ("/login?next=%2F%2Fevil.example", None, "/home"),
@@ -243,8 +243,8 @@ async fn login_redirects_to_a_safe_next_only() {
 
 #[actix_rt::test]
 async fn remember_cookie_restores_a_non_fresh_session() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     let mut jar = Jar::new();
     let res = send(&app, &mut jar, login_req(1, Some("on"), None)).await;
     let lines = set_cookie_lines(&res, "_remember");
@@ -282,8 +282,8 @@ async fn remember_cookie_restores_a_non_fresh_session() {
 
 #[actix_rt::test]
 async fn remember_days_are_honoured_and_capped() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     for (value, max_age) in [
         ("7", Some(7 * 86400)),
         ("true", Some(30 * 86400)),
@@ -303,8 +303,9 @@ async fn remember_days_are_honoured_and_capped() {
 
 #[actix_rt::test]
 async fn a_loader_returning_none_makes_the_session_anonymous() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let users = t.users.clone();
+    let app = app!(t, config());
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(2, Some("on"), None)).await;
     users.delete(2);
@@ -319,8 +320,8 @@ async fn a_loader_returning_none_makes_the_session_anonymous() {
 
 #[actix_rt::test]
 async fn ids_zero_and_empty_are_valid() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(0, Some("on"), None)).await;
     assert_eq!(body(send(&app, &mut jar, get("/dashboard")).await).await, "hi zero");
@@ -335,8 +336,8 @@ fn forge(claims: serde_json::Value, key: &[u8], alg: jsonwebtoken::Algorithm) ->
 
 #[actix_rt::test]
 async fn bad_remember_tokens_are_ignored_and_deleted() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, Some("on"), None)).await;
     let good = jar.get("_remember").expect("set").to_owned();
@@ -384,8 +385,8 @@ async fn bad_remember_tokens_are_ignored_and_deleted() {
 
 #[actix_rt::test]
 async fn garbled_cookies_are_anonymous_never_500() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     for (name, value) in [
         ("id", "%%%"),
         ("id", "AAAA"),
@@ -404,8 +405,8 @@ async fn garbled_cookies_are_anonymous_never_500() {
 
 #[actix_rt::test]
 async fn replayed_cookies_after_logout_are_anonymous() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, Some("on"), None)).await;
     assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 200);
@@ -431,8 +432,8 @@ async fn replayed_cookies_after_logout_are_anonymous() {
 
 #[actix_rt::test]
 async fn a_restored_session_is_revoked_by_logout_too() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, Some("on"), None)).await;
     jar.remove("id");
@@ -447,8 +448,8 @@ async fn a_restored_session_is_revoked_by_logout_too() {
 
 #[actix_rt::test]
 async fn password_change_ends_every_other_session() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     let mut a = Jar::new();
     let mut b = Jar::new();
     send(&app, &mut a, login_req(1, Some("on"), None)).await;
@@ -471,8 +472,8 @@ async fn password_change_ends_every_other_session() {
 
 #[actix_rt::test]
 async fn logout_everywhere_ends_all_sessions() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     let mut a = Jar::new();
     let mut b = Jar::new();
     send(&app, &mut a, login_req(1, Some("on"), None)).await;
@@ -484,8 +485,9 @@ async fn logout_everywhere_ends_all_sessions() {
 
 #[actix_rt::test]
 async fn a_loader_error_is_a_500_and_keeps_the_session() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let users = t.users.clone();
+    let app = app!(t, config());
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, None, None)).await;
     users.fail.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -499,8 +501,9 @@ async fn a_loader_error_is_a_500_and_keeps_the_session() {
 
 #[actix_rt::test]
 async fn the_error_response_can_be_replaced() {
-    let users = Users::seeded();
-    let app = app!(users, config(), |m: LoginMiddleware<_>| m
+    let t = Harness::new();
+    let users = t.users.clone();
+    let app = app!(t, config(), |m: LoginMiddleware<_>| m
         .error_handler(|_req, _err| HttpResponse::ServiceUnavailable().body("try again soon")));
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, None, None)).await;
@@ -512,8 +515,9 @@ async fn the_error_response_can_be_replaced() {
 
 #[actix_rt::test]
 async fn the_loader_runs_once_per_request_and_never_on_routes_that_do_not_ask() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let users = t.users.clone();
+    let app = app!(t, config());
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, Some("on"), None)).await;
     let before = users.load_count();
@@ -529,8 +533,8 @@ async fn the_loader_runs_once_per_request_and_never_on_routes_that_do_not_ask() 
 
 #[actix_rt::test]
 async fn api_routes_answer_401_json() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     let mut jar = Jar::new();
     for uri in ["/api/me", "/route-api"] {
         let res = send(&app, &mut jar, get(uri)).await;
@@ -551,8 +555,8 @@ async fn api_routes_answer_401_json() {
 
 #[actix_rt::test]
 async fn the_unauthorized_response_can_be_replaced() {
-    let users = Users::seeded();
-    let app = app!(users, config(), |m: LoginMiddleware<_>| m.unauthorized_handler(|_req, refusal| {
+    let t = Harness::new();
+    let app = app!(t, config(), |m: LoginMiddleware<_>| m.unauthorized_handler(|_req, refusal| {
         let text = match refusal.reason {
             UnauthorizedReason::LoginRequired => "please log in",
             UnauthorizedReason::FreshLoginRequired => "please confirm",
@@ -569,8 +573,8 @@ async fn the_unauthorized_response_can_be_replaced() {
 /// An OPTIONS request meets the guards like any other method: the handler never runs.
 #[actix_rt::test]
 async fn no_method_skips_the_guard() {
-    let users = Users::seeded();
-    let app = app!(users, config());
+    let t = Harness::new();
+    let app = app!(t, config());
     for method in ["OPTIONS", "HEAD", "GET", "POST", "PUT", "DELETE", "PATCH", "PROPFIND"] {
         let mut jar = Jar::new();
         let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
@@ -591,7 +595,8 @@ async fn login_renews_the_session_and_switching_users_clears_data() {
     async fn cart(session: actix_session::Session) -> actix_web::Result<String> {
         Ok(session.get::<String>("cart")?.unwrap_or_else(|| "empty".into()))
     }
-    let users = Users::seeded();
+    let t = Harness::new();
+    let users = t.users.clone();
     let app = test::init_service(
         App::new()
             .app_data(users.clone())
@@ -599,7 +604,7 @@ async fn login_renews_the_session_and_switching_users_clears_data() {
             .service(dashboard)
             .service(put)
             .service(cart)
-            .wrap(LoginMiddleware::new(users_loader(), config()))
+            .wrap(t.middleware(config()))
             .wrap(
                 SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
                     .cookie_secure(false)
@@ -627,13 +632,10 @@ async fn login_renews_the_session_and_switching_users_clears_data() {
 
 #[actix_rt::test]
 async fn a_missing_session_middleware_is_a_clear_500() {
-    let users = Users::seeded();
+    let t = Harness::new();
+    let users = t.users.clone();
     let app = test::init_service(
-        App::new()
-            .app_data(users.clone())
-            .service(dashboard)
-            .service(login)
-            .wrap(LoginMiddleware::new(users_loader(), config())),
+        App::new().app_data(users.clone()).service(dashboard).service(login).wrap(t.middleware(config())),
     )
     .await;
     let res = test::call_service(&app, get("/dashboard").to_request()).await;
@@ -655,7 +657,8 @@ async fn a_missing_login_middleware_is_a_clear_500() {
 
 #[actix_rt::test]
 async fn either_wrap_order_works() {
-    let users = Users::seeded();
+    let t = Harness::new();
+    let users = t.users.clone();
     let app = test::init_service(
         App::new()
             .app_data(users.clone())
@@ -667,7 +670,7 @@ async fn either_wrap_order_works() {
                     .cookie_secure(false)
                     .build(),
             )
-            .wrap(LoginMiddleware::new(users_loader(), config())),
+            .wrap(t.middleware(config())),
     )
     .await;
     let mut jar = Jar::new();
@@ -681,10 +684,9 @@ async fn either_wrap_order_works() {
 
 #[actix_rt::test]
 async fn a_registry_outage_fails_closed_with_503_and_recovers() {
-    let users = Users::seeded();
+    let t = Harness::new();
     let registry = Arc::new(FlakyRegistry::default());
-    let cfg = LoginConfig::builder(SECRET).registry(registry.clone()).build().expect("valid");
-    let app = app!(users, cfg);
+    let app = app!(t.with_registry(registry.clone()), config());
     let mut jar = Jar::new();
     assert_eq!(send(&app, &mut jar, login_req(1, Some("on"), None)).await.status(), 303);
     assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 200);

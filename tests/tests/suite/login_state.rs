@@ -82,7 +82,7 @@ macro_rules! service {
         service!($t, $config, |_: &actix_web::HttpRequest, _: &LoginEvent| {})
     };
     ($t:expr, $config:expr, $hook:expr) => {
-        login_tests::test_app!($t.users, $config, hook: $hook, secret: SECRET, services: [
+        login_tests::test_app!($t, $config, hook: $hook, secret: SECRET, services: [
             dashboard, index, login, logout, logout_all, sessions, put_cart, cart, login_then_who,
             logout_then_logins, unguarded_sessions, unguarded_end, unguarded_logout_everywhere, impersonate,
         ])
@@ -259,8 +259,8 @@ async fn per_user_cap_holds(registry: Arc<dyn LoginStore>) {
             seen.fetch_add(1, Ordering::SeqCst);
         }
     };
-    let config = t.builder(SECRET).registry(registry).max_logins_per_user(3).build().expect("config");
-    let app = service!(t, config, hook);
+    let config = t.builder(SECRET).max_logins_per_user(3).build().expect("config");
+    let app = service!(t.with_registry(registry), config, hook);
     let mut first = Jar::new();
     send(&app, &mut first, login_req(1, Some("99999"))).await;
     let mut bob = Jar::new();
@@ -305,7 +305,7 @@ async fn an_apps_own_store_gets_the_per_user_cap_from_the_library() {
 async fn a_logout_the_registry_cannot_record_keeps_the_cookies_to_retry_with() {
     let t = Harness::new();
     let registry = Arc::new(FlakyRegistry::default());
-    let app = service!(t, t.builder(SECRET).registry(registry.clone()).build().expect("config"));
+    let app = service!(t.with_registry(registry.clone()), t.builder(SECRET).build().expect("config"));
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, Some("on"))).await;
     let copy = jar.clone();

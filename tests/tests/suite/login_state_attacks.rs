@@ -68,7 +68,7 @@ async fn login_bob(auth: LoginSession, users: web::Data<Users>) -> actix_web::Re
 
 macro_rules! app {
     ($t:expr, $config:expr, $store:expr, $secret:expr, $hook:expr) => {
-        login_tests::test_app!($t.users, $config, hook: $hook, store: $store, secret: $secret, services: [
+        login_tests::test_app!($t, $config, hook: $hook, store: $store, secret: $secret, services: [
             dashboard, index, login, logout, sessions, put_cart, cart, my_cart, put_my_cart, sudo, switch, password,
             login_bob,
         ])
@@ -389,8 +389,8 @@ async fn two_logins_at_once_at_the_cap_never_end_the_ones_logging_in() {
     const SECRET: [u8; 64] = [79; 64];
     let t = Harness::new();
     let registry = Arc::new(YieldingRegistry::default());
-    let config = t.builder(SECRET).registry(registry).max_logins_per_user(1).build().expect("config");
-    let app = app!(t, config, SECRET);
+    let config = t.builder(SECRET).max_logins_per_user(1).build().expect("config");
+    let app = app!(t.with_registry(registry), config, SECRET);
     let mut old = Jar::new();
     send(&app, &mut old, login_req(1, None)).await;
     assert_eq!(text(&app, &mut old, get("/dashboard")).await.1, "hi alice", "a yielding store works alone");
@@ -420,8 +420,8 @@ async fn the_redis_registry_holds_at_most_the_per_user_cap_and_the_oldest_login_
     let registry = Arc::new(RedisRegistry::connect(redis.url()).await.expect("redis"));
     let t = Harness::new();
     let (ended, hook) = counter(EndReason::TooManyLogins);
-    let config = t.builder(SECRET).registry(registry).max_logins_per_user(3).build().expect("config");
-    let app = app!(t, config, CookieSessionStore::default(), SECRET, hook);
+    let config = t.builder(SECRET).max_logins_per_user(3).build().expect("config");
+    let app = app!(t.with_registry(registry), config, CookieSessionStore::default(), SECRET, hook);
     let mut first = Jar::new();
     send(&app, &mut first, login_req(1, Some("on"))).await;
     let mut bob = Jar::new();

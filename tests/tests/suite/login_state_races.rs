@@ -35,7 +35,7 @@ async fn end_then_login(auth: LoginSession, users: web::Data<Users>) -> actix_we
 
 macro_rules! app {
     ($t:expr, $config:expr, $store:expr, $secret:expr) => {
-        login_tests::test_app!($t.users, $config, store: $store, secret: $secret, services: [
+        login_tests::test_app!($t, $config, store: $store, secret: $secret, services: [
             dashboard, index, login, logout, logout_all, sessions, end, cart, my_cart, put_my_cart, end_then_login,
         ])
     };
@@ -156,8 +156,8 @@ async fn session_data_without_a_login_record_never_joins_the_login() {
 /// first the earlier login survives: two live logins under a cap of one.
 async fn cap_of_one_in_one_second(registry: Arc<dyn LoginStore>, secret: [u8; 64]) {
     let t = Harness::new();
-    let config = t.builder(secret).registry(registry).max_logins_per_user(1).build().expect("config");
-    let app = app!(t, config, CookieSessionStore::default(), secret);
+    let config = t.builder(secret).max_logins_per_user(1).build().expect("config");
+    let app = app!(t.with_registry(registry), config, CookieSessionStore::default(), secret);
     let mut survived = 0;
     let mut most = 0;
     for _ in 0..20 {
@@ -222,8 +222,8 @@ async fn a_login_after_ending_the_current_login_in_one_request_is_refused_and_cr
     const SECRET: [u8; 64] = [97; 64];
     let t = Harness::new();
     let registry = Arc::new(MemoryRegistry::new());
-    let config = t.builder(SECRET).registry(registry.clone()).build().expect("config");
-    let app = app!(t, config, CookieSessionStore::default(), SECRET);
+    let config = t.builder(SECRET).build().expect("config");
+    let app = app!(t.with_registry(registry.clone()), config, CookieSessionStore::default(), SECRET);
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, Some("on"))).await;
     let copy = jar.clone();
@@ -251,8 +251,10 @@ async fn a_logout_on_one_sqlite_instance_is_seen_at_once_by_the_other() {
     let t = Harness::new();
     let a = Arc::new(SqliteRegistry::open(&path).expect("a"));
     let b = Arc::new(SqliteRegistry::open(&path).expect("b"));
-    let app_a = app!(t, t.builder(SECRET).registry(a).build().expect("config"), CookieSessionStore::default(), SECRET);
-    let app_b = app!(t, t.builder(SECRET).registry(b).build().expect("config"), CookieSessionStore::default(), SECRET);
+    let app_a =
+        app!(t.with_registry(a), t.builder(SECRET).build().expect("config"), CookieSessionStore::default(), SECRET);
+    let app_b =
+        app!(t.with_registry(b), t.builder(SECRET).build().expect("config"), CookieSessionStore::default(), SECRET);
     for round in 0..5 {
         let mut jar = Jar::new();
         send(&app_a, &mut jar, login_req(1, Some("on"))).await;
@@ -279,7 +281,8 @@ async fn a_locked_sqlite_file_never_revives_a_logged_out_login() {
     let _ = std::fs::remove_file(&path);
     let t = Harness::new();
     let a = Arc::new(SqliteRegistry::open(&path).expect("a"));
-    let app = app!(t, t.builder(SECRET).registry(a).build().expect("config"), CookieSessionStore::default(), SECRET);
+    let app =
+        app!(t.with_registry(a), t.builder(SECRET).build().expect("config"), CookieSessionStore::default(), SECRET);
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, Some("on"))).await;
     let copy = jar.clone();
@@ -309,8 +312,8 @@ async fn a_redis_login_missing_from_its_user_set_is_not_live() {
     let redis = redis_server();
     let registry = Arc::new(RedisRegistry::connect(redis.url()).await.expect("redis"));
     let t = Harness::new();
-    let config = t.builder(SECRET).registry(registry).build().expect("config");
-    let app = app!(t, config, CookieSessionStore::default(), SECRET);
+    let config = t.builder(SECRET).build().expect("config");
+    let app = app!(t.with_registry(registry), config, CookieSessionStore::default(), SECRET);
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, Some("on"))).await;
     assert_eq!(text(&app, &mut jar.clone(), get("/dashboard")).await.1, "hi alice");

@@ -153,7 +153,6 @@ impl Harness {
     fn config(&self) -> LoginConfig {
         let clock = Arc::clone(&self.clock);
         LoginConfig::builder(SECRET)
-            .registry(Arc::new(MemoryRegistry::new()))
             .login_url("/login?next=%2Fdashboard")
             .reauth_url("/reauth")
             .clock(move || clock.load(Ordering::SeqCst))
@@ -191,6 +190,7 @@ macro_rules! app {
                 .service(web::scope("/members").app_data(LoginUrl::new("/members/login")).service(scoped_page))
                 .wrap(
                     LoginMiddleware::new(loader(), $h.config())
+                        .registry(Arc::new(MemoryRegistry::new()))
                         .request_loader(request_loader_fn(|token: String, req: HttpRequest| async move {
                             let users = req.app_data::<web::Data<Users>>().cloned().expect("users");
                             let id = match token.as_str() {

@@ -11,13 +11,14 @@ use std::sync::{
 use actix_session::Session;
 use actix_web::{get, post, test::TestRequest, web};
 use login_actix::{
+    loader::UserLoader,
     registry::{LoginRegistry, MemoryRegistry},
-    LoginConfig,
+    LoginConfig, LoginMiddleware,
 };
 use login_tests::{
     routes::{dashboard, end, index, login, logout, sessions},
     routes::{get, login_req},
-    send, text, Jar, Users,
+    send, text, users_loader, Jar, User, Users,
 };
 
 const SECRET: [u8; 64] = [7; 64];
@@ -59,10 +60,14 @@ impl TestApp {
         }
     }
 
+    /// The login middleware of this app, on its registry.
+    fn middleware(&self, config: LoginConfig) -> LoginMiddleware<impl UserLoader<User = User>> {
+        LoginMiddleware::new(users_loader(), config).registry(self.registry.clone())
+    }
+
     fn config(&self, idle: Option<u64>) -> LoginConfig {
         let clock = Arc::clone(&self.clock);
         LoginConfig::builder(SECRET)
-            .registry(self.registry.clone())
             .idle_timeout(idle.map(std::time::Duration::from_secs))
             .clock(move || clock.load(Ordering::SeqCst))
             .build()
@@ -76,7 +81,7 @@ impl TestApp {
 
 macro_rules! service {
     ($t:expr, $idle:expr) => {
-        login_tests::test_app!($t.users, $t.config($idle), secret: SECRET, services: [
+        login_tests::test_app!($t, $t.config($idle), secret: SECRET, services: [
             dashboard, index, login, logout, sessions, end, put_cart, cart, plant,
         ])
     };

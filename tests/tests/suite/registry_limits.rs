@@ -13,14 +13,14 @@ use std::{
 
 use actix_web::test::TestRequest;
 use login_actix::{
-    registry::{LiveLogin, LoginId, LoginRegistry, LoginStore, MemoryRegistry, RedisRegistry},
+    registry::{LiveLogin, LoginId, LoginRegistry, MemoryRegistry, RedisRegistry},
     LoginConfig,
 };
 use login_tests::{
     redis::redis_server,
     routes::{dashboard, end, login, logout, logout_all, sessions},
     routes::{get, login_req},
-    send, text, Jar, Users,
+    send, text, Harness, Jar,
 };
 
 const SECRET: [u8; 64] = [0x5a; 64];
@@ -28,17 +28,16 @@ const START: u64 = 1_900_000_000;
 const DAY: u64 = 86_400;
 
 macro_rules! service {
-    ($users:expr, $config:expr) => {
-        login_tests::test_app!($users, $config, secret: SECRET, services: [
+    ($t:expr, $config:expr) => {
+        login_tests::test_app!($t, $config, secret: SECRET, services: [
             dashboard, login, logout, logout_all, sessions, end,
         ])
     };
 }
 
-fn manual_config(clock: &Arc<AtomicU64>, registry: Arc<dyn LoginStore>, idle: Option<u64>) -> LoginConfig {
+fn manual_config(clock: &Arc<AtomicU64>, idle: Option<u64>) -> LoginConfig {
     let clock = Arc::clone(clock);
     LoginConfig::builder(SECRET)
-        .registry(registry)
         .idle_timeout(idle.map(Duration::from_secs))
         .clock(move || clock.load(Ordering::SeqCst))
         .build()
@@ -69,13 +68,9 @@ async fn a_redis_extended_login_stays_listed_and_ends_with_logout_everywhere() {
     let redis = redis_server();
     let registry = RedisRegistry::connect(redis.url()).await.expect("redis registry");
     let offset = 7 * DAY - 3;
-    let config = LoginConfig::builder(SECRET)
-        .registry(Arc::new(registry))
-        .clock(move || wall_now() - offset)
-        .build()
-        .expect("valid config");
-    let users = Users::seeded();
-    let app = service!(users, config);
+    let config = LoginConfig::builder(SECRET).clock(move || wall_now() - offset).build().expect("valid config");
+    let t = Harness::new().with_registry(Arc::new(registry));
+    let app = service!(t, config);
 
     let mut phone = Jar::new();
     assert_eq!(send(&app, &mut phone, login_req(1, None)).await.status(), 303);
@@ -112,8 +107,8 @@ async fn a_redis_extended_login_stays_listed_and_ends_with_logout_everywhere() {
 async fn one_account_flooding_logins_evicts_only_its_own_from_the_memory_registry() {
     let clock = Arc::new(AtomicU64::new(START));
     let registry = Arc::new(MemoryRegistry::with_max_logins(50));
-    let users = Users::seeded();
-    let app = service!(users, manual_config(&clock, registry.clone(), None));
+    let t = Harness::new().with_registry(registry.clone());
+    let app = service!(t, manual_config(&clock, None));
 
     let mut bob = Jar::new();
     send(&app, &mut bob, login_req(2, None)).await;
@@ -171,8 +166,8 @@ fn one_user_holds_at_most_the_memory_stores_own_cap() {
 async fn a_logout_after_a_relogin_ends_the_browsers_remembered_login_too() {
     let clock = Arc::new(AtomicU64::new(START));
     let registry = Arc::new(MemoryRegistry::new());
-    let users = Users::seeded();
-    let app = service!(users, manual_config(&clock, registry.clone(), None));
+    let t = Harness::new().with_registry(registry.clone());
+    let app = service!(t, manual_config(&clock, None));
 
     let mut browser = Jar::new();
     send(&app, &mut browser, login_req(1, Some("on"))).await;
@@ -206,8 +201,8 @@ async fn a_logout_after_a_relogin_ends_the_browsers_remembered_login_too() {
 async fn a_credential_relogin_after_idle_is_logged_out_at_the_next_request() {
     let clock = Arc::new(AtomicU64::new(START));
     let registry = Arc::new(MemoryRegistry::new());
-    let users = Users::seeded();
-    let app = service!(users, manual_config(&clock, registry.clone(), Some(600)));
+    let t = Harness::new().with_registry(registry.clone());
+    let app = service!(t, manual_config(&clock, Some(600)));
 
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, None)).await;
@@ -223,8 +218,8 @@ async fn a_credential_relogin_after_idle_is_logged_out_at_the_next_request() {
 async fn a_credential_relogin_near_the_absolute_end_dies_with_the_old_login() {
     let clock = Arc::new(AtomicU64::new(START));
     let registry = Arc::new(MemoryRegistry::new());
-    let users = Users::seeded();
-    let app = service!(users, manual_config(&clock, registry.clone(), None));
+    let t = Harness::new().with_registry(registry.clone());
+    let app = service!(t, manual_config(&clock, None));
 
     let mut jar = Jar::new();
     send(&app, &mut jar, login_req(1, None)).await; // session lifetime: 7 days
@@ -240,8 +235,8 @@ async fn a_credential_relogin_near_the_absolute_end_dies_with_the_old_login() {
 async fn idle_logins_are_not_listed_and_leave_the_registry() {
     let clock = Arc::new(AtomicU64::new(START));
     let registry = Arc::new(MemoryRegistry::new());
-    let users = Users::seeded();
-    let app = service!(users, manual_config(&clock, registry.clone(), Some(600)));
+    let t = Harness::new().with_registry(registry.clone());
+    let app = service!(t, manual_config(&clock, Some(600)));
 
     let mut abandoned = Jar::new();
     send(&app, &mut abandoned, login_req(1, None)).await;
@@ -263,8 +258,8 @@ async fn idle_logins_are_not_listed_and_leave_the_registry() {
 async fn another_users_login_in_a_remembered_browser_ends_the_remembered_login() {
     let clock = Arc::new(AtomicU64::new(START));
     let registry = Arc::new(MemoryRegistry::new());
-    let users = Users::seeded();
-    let app = service!(users, manual_config(&clock, registry.clone(), None));
+    let t = Harness::new().with_registry(registry.clone());
+    let app = service!(t, manual_config(&clock, None));
     let mut browser = Jar::new();
     send(&app, &mut browser, login_req(1, Some("on"))).await;
     let copy = browser.without("id");

@@ -29,7 +29,7 @@ macro_rules! service {
     ($t:expr, $config:expr, $events:expr) => {{
         let events = $events.clone();
         let hook = move |_: &actix_web::HttpRequest, e: &LoginEvent| events.lock().expect("events").push(e.clone());
-        login_tests::test_app!($t.users, $config, hook: hook, secret: SECRET, services: [dashboard, index, login, logout])
+        login_tests::test_app!($t, $config, hook: hook, secret: SECRET, services: [dashboard, index, login, logout])
     }};
 }
 
@@ -189,7 +189,7 @@ async fn a_rotated_cookie_keeps_the_logins_original_expiry() {
 async fn two_restores_at_once_with_one_token_both_succeed() {
     let t = Harness::new();
     let registry: Arc<dyn LoginStore> = Arc::new(SqliteRegistry::open_in_memory().expect("sqlite"));
-    let app = service!(t, t.builder(SECRET).registry(registry).build().expect("config"));
+    let app = service!(t.with_registry(registry), t.builder(SECRET).build().expect("config"));
     let (_, first) = remembered_login(&app).await;
     let (mut a, mut b) = (restarted_browser(&first), restarted_browser(&first));
     let (ra, rb) = futures_util::future::join(a.send(&app, get("/dashboard")), b.send(&app, get("/dashboard"))).await;
@@ -208,14 +208,14 @@ async fn rotation_survives_a_restart_on_sqlite() {
     let t = Harness::new();
     let (first, second) = {
         let registry = Arc::new(SqliteRegistry::open(&file).expect("sqlite"));
-        let app = service!(t, t.builder(SECRET).registry(registry).build().expect("config"));
+        let app = service!(t.with_registry(registry), t.builder(SECRET).build().expect("config"));
         let (_, first) = remembered_login(&app).await;
         let second = set_remember(&send(&app, &mut restarted_browser(&first), get("/")).await).expect("rotated");
         (first, second)
     };
     // A new process on the same file.
     let registry = Arc::new(SqliteRegistry::open(&file).expect("sqlite again"));
-    let app = service!(t, t.builder(SECRET).registry(registry).build().expect("config"));
+    let app = service!(t.with_registry(registry), t.builder(SECRET).build().expect("config"));
     t.advance(11);
     let res = send(&app, &mut restarted_browser(&second), get("/")).await;
     assert_eq!(res.status(), 200);

@@ -48,7 +48,7 @@ async fn hook() -> &'static str {
 
 macro_rules! service {
     ($t:expr, $config:expr) => {
-        login_tests::test_app!($t.users, $config, secret: SECRET, services: [
+        login_tests::test_app!($t, $config, secret: SECRET, services: [
             password_login,
             web::resource("/guarded").to(guarded_any_method),
             web::resource("/fresh-report").to(fresh_report),
@@ -82,7 +82,7 @@ async fn a_flood_of_throttled_attempts_creates_no_counters_and_buys_no_guesses()
     let t = Harness::new();
     let store = Arc::new(MemoryThrottle::with_max_keys(50));
     let app =
-        service!(t, t.builder(SECRET).throttle_store(store.clone()).login_attempts_per_ip(20).build().expect("config"));
+        service!(t.with_throttle(store.clone()), t.builder(SECRET).login_attempts_per_ip(20).build().expect("config"));
     for _ in 0..5 {
         assert_eq!(send(&app, &mut Jar::new(), login_req("alice", "guess")).await.status(), 303);
     }
@@ -187,7 +187,7 @@ async fn redis_throttle_keys_grow_without_bound_from_one_throttled_client() {
     let redis = login_tests::redis::redis_server();
     let store = login_actix::throttle::RedisThrottle::connect(&redis.url()).await.expect("connect");
     let t = Harness::new();
-    let app = service!(t, t.builder(SECRET).throttle_store(Arc::new(store)).build().expect("config"));
+    let app = service!(t.with_throttle(Arc::new(store)), t.builder(SECRET).build().expect("config"));
     // Use up the per-IP budget (100) so that everything after is a cheap 429.
     for i in 0..101 {
         send(&app, &mut Jar::new(), login_req(&format!("warmup{i}"), "x")).await;
@@ -227,12 +227,12 @@ async fn the_demos_password_change_throttles_the_current_password() {
     let secret = [7u8; 64];
     let config = LoginConfig::builder(secret)
         .cookie_secure(false)
-        .registry(Arc::new(MemoryRegistry::new()))
-        .throttle_store(Arc::new(MemoryThrottle::new()))
         .clock(move || c.load(Ordering::SeqCst))
         .build()
         .expect("config");
-    let parts = server::AppParts::new(Db::open(None).expect("db"), config, Key::derive_from(&secret), false);
+    let mut parts = server::AppParts::new(Db::open(None).expect("db"), config, Key::derive_from(&secret), false);
+    parts.stores =
+        parts.stores.with_registry(Arc::new(MemoryRegistry::new())).with_throttle(Arc::new(MemoryThrottle::new()));
     let app = test::init_service(server::app(parts, CookieSessionStore::default())).await;
     let mut jar = Jar::new();
     let res = send(&app, &mut jar, login_req("alice", "wonderland")).await;

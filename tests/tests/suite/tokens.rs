@@ -30,12 +30,12 @@ macro_rules! demo {
         let c = Arc::clone(&$clock);
         let config = LoginConfig::builder(SECRET)
             .cookie_secure(false)
-            .registry(Arc::new(MemoryRegistry::new()))
-            .throttle_store(Arc::new(MemoryThrottle::new()))
             .clock(move || c.load(Ordering::SeqCst))
             .build()
             .expect("config");
-        let parts = server::AppParts::new(Db::open(None).expect("db"), config, Key::derive_from(&SECRET), false);
+        let mut parts = server::AppParts::new(Db::open(None).expect("db"), config, Key::derive_from(&SECRET), false);
+        parts.stores =
+            parts.stores.with_registry(Arc::new(MemoryRegistry::new())).with_throttle(Arc::new(MemoryThrottle::new()));
         test::init_service(server::app(parts, CookieSessionStore::default())).await
     }};
 }
@@ -287,10 +287,10 @@ async fn same_handler_name_in_two_modules_keeps_each_permission() {
             .service(probe_a::page)
             .service(probe_b::page)
             .service(login_route())
-            .wrap(LoginMiddleware::new(
-                login_tests::users_loader(),
-                LoginConfig::builder(SECRET).registry(Arc::new(MemoryRegistry::new())).build().expect("config"),
-            ))
+            .wrap(
+                LoginMiddleware::new(login_tests::users_loader(), LoginConfig::new(SECRET).expect("config"))
+                    .registry(Arc::new(MemoryRegistry::new())),
+            )
             .wrap(SessionMiddleware::new(CookieSessionStore::default(), Key::derive_from(&SECRET))),
     )
     .await;

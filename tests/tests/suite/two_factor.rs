@@ -25,22 +25,21 @@ struct Setup {
 
 impl Setup {
     fn new() -> Self {
-        Setup { t: Harness::new(), registry: Arc::new(MemoryRegistry::new()) }
+        Setup::on(Arc::new(MemoryRegistry::new()))
     }
 
     /// With the SQLite store, whose calls run on blocking threads: requests sent at
     /// once interleave.
     fn sqlite() -> Self {
-        Setup { t: Harness::new(), registry: Arc::new(SqliteRegistry::open_in_memory().expect("sqlite")) }
+        Setup::on(Arc::new(SqliteRegistry::open_in_memory().expect("sqlite")))
+    }
+
+    fn on(registry: Arc<dyn LoginStore>) -> Self {
+        Setup { t: Harness::new().with_registry(registry.clone()), registry }
     }
 
     fn config(&self) -> login_actix::LoginConfig {
-        self.t
-            .builder(SECRET)
-            .registry(self.registry.clone())
-            .device_lifetime(Duration::from_secs(86_400))
-            .build()
-            .expect("config")
+        self.t.builder(SECRET).device_lifetime(Duration::from_secs(86_400)).build().expect("config")
     }
 
     fn now(&self) -> u64 {
@@ -54,7 +53,7 @@ impl Setup {
 
 macro_rules! app {
     ($s:expr) => {
-        login_tests::test_app!($s.t.users, $s.config(), secret: SECRET, configure: routes, services: [
+        login_tests::test_app!($s.t, $s.config(), secret: SECRET, configure: routes, services: [
             dashboard, index, logout,
         ])
     };
@@ -218,8 +217,8 @@ async fn trust_skips_the_code_in_that_browser_until_it_ends_and_a_later_login_ne
 #[actix_rt::test]
 async fn the_device_cookie_takes_the_host_prefix_of_the_remember_cookie() {
     let s = Setup::new();
-    let config = s.t.builder(SECRET).registry(s.registry.clone()).cookie_host_prefix(true).build().expect("config");
-    let app = login_tests::test_app!(s.t.users, config, secret: SECRET, configure: routes, services: [
+    let config = s.t.builder(SECRET).cookie_host_prefix(true).build().expect("config");
+    let app = login_tests::test_app!(s.t, config, secret: SECRET, configure: routes, services: [
         dashboard, index, logout,
     ]);
     let mut jar = Jar::new();
@@ -279,7 +278,7 @@ async fn pending_then_who(
 #[actix_rt::test]
 async fn after_begin_second_factor_the_request_is_anonymous() {
     let s = Setup::new();
-    let app = login_tests::test_app!(s.t.users, s.config(), secret: SECRET, configure: routes, services: [
+    let app = login_tests::test_app!(s.t, s.config(), secret: SECRET, configure: routes, services: [
         dashboard, logout, pending_then_who,
     ]);
     let mut jar = Jar::new();

@@ -200,13 +200,13 @@ fn bad_codes_a_replayed_enrolment_code_and_an_unsafe_next_get_nothing() {
 
 const SECRET: [u8; 64] = [121; 64];
 
-fn config(t: &Harness, registry: Arc<MemoryRegistry>) -> login_actix::LoginConfig {
-    t.builder(SECRET).registry(registry).device_lifetime(Duration::from_secs(86_400)).build().expect("config")
+fn config(t: &Harness) -> login_actix::LoginConfig {
+    t.builder(SECRET).device_lifetime(Duration::from_secs(86_400)).build().expect("config")
 }
 
 macro_rules! app {
     ($t:expr, $registry:expr) => {
-        login_tests::test_app!($t.users, config(&$t, $registry), secret: SECRET, configure: routes, services: [
+        login_tests::test_app!($t.with_registry($registry), config(&$t), secret: SECRET, configure: routes, services: [
             dashboard, index, logout,
         ])
     };
@@ -234,7 +234,7 @@ async fn forgotten_browsers_stay_forgotten_after_a_restart_with_the_memory_regis
     let t = Harness::new();
     let before = Arc::new(MemoryRegistry::new());
     let app = app!(t, before.clone());
-    let now = config(&t, before.clone()).now();
+    let now = config(&t).now();
     let mut laptop = Jar::new();
     send(&app, &mut laptop, password(1, "alice-pw")).await;
     let res = send(&app, &mut laptop, code_req(&alice_secret().code_at(now), true)).await;

@@ -1,11 +1,11 @@
-// With the `two-factor` feature, the configuration's registry keeps the second
+// With the `two-factor` feature, the middleware's registry keeps the second
 // factor's state too: a store of live logins alone does not compile (it would refuse
 // every login with a second factor at run time).
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use login_actix::{
     registry::{LiveLogin, LoginId, LoginRegistry, LoginTimes, StoreError},
-    LoginConfig,
+    LoginConfig, LoginStores,
 };
 
 type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -40,5 +40,6 @@ impl LoginRegistry for LoginsOnly {
 }
 
 fn main() {
-    let _ = LoginConfig::builder([7u8; 64]).registry(Arc::new(LoginsOnly)).build();
+    let config = LoginConfig::new([7u8; 64]).expect("config");
+    let _ = LoginStores::memory(&config).with_registry(Arc::new(LoginsOnly));
 }
