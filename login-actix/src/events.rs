@@ -140,3 +140,89 @@ pub(crate) type EventHook = std::rc::Rc<dyn Fn(&HttpRequest, &LoginEvent)>;
 pub(crate) fn id_value<Id: Serialize>(id: &Id) -> serde_json::Value {
     serde_json::to_value(id).unwrap_or(serde_json::Value::Null)
 }
+
+impl LoginEvent {
+    /// Writes this event's log line: the path, the user id where known, never a secret
+    /// or a token. The one place a login event is logged.
+    pub(crate) fn log(&self, req: &HttpRequest) {
+        let path = req.path();
+        match self {
+            LoginEvent::LoggedIn { user_id, remembered } => {
+                tracing::info!(path, user_id = %user_id, remembered, "user logged in")
+            }
+            LoginEvent::Restored { user_id } => {
+                tracing::info!(path, user_id = %user_id, "login restored from remember cookie (not fresh)")
+            }
+            LoginEvent::LoggedOut { user_id } => {
+                tracing::info!(path, user_id = user_id.as_ref().map(tracing::field::display), "user logged out")
+            }
+            LoginEvent::Ended { user_id, reason } => {
+                tracing::info!(path, user_id = %user_id, ?reason, "login ended: {}", reason.describe())
+            }
+            LoginEvent::Refused { user_id, reason } => tracing::info!(
+                path,
+                user_id = user_id.as_ref().map(tracing::field::display),
+                ?reason,
+                "refused: {}",
+                reason.describe()
+            ),
+            LoginEvent::SecondFactor { user_id, step } => {
+                tracing::info!(path, user_id = %user_id, ?step, "second factor: {}", step.describe())
+            }
+            LoginEvent::Throttled { client, retry_after } => {
+                tracing::info!(path, client = %client, retry_after, "attempt throttled (the credential was not checked)")
+            }
+        }
+    }
+}
+
+impl SecondFactorStep {
+    /// What happened, for the log.
+    fn describe(self) -> &'static str {
+        match self {
+            SecondFactorStep::Pending => "password accepted; the code is pending",
+            SecondFactorStep::PendingRefused => "password accepted; refused: the user has too many pending logins",
+            SecondFactorStep::Completed => "code accepted; logged in",
+            SecondFactorStep::FailedCode => "wrong, replayed or malformed code",
+            SecondFactorStep::RecoveryCodeUsed => "a recovery code was spent",
+            SecondFactorStep::Enabled => "enabled",
+            SecondFactorStep::Disabled => "disabled",
+            SecondFactorStep::BrowserTrusted => "this browser is trusted",
+            SecondFactorStep::BrowsersForgotten => "every browser of the user forgotten",
+            SecondFactorStep::RecoveryCodesReplaced => "recovery codes replaced",
+        }
+    }
+}
+
+impl EndReason {
+    /// Why, for the log.
+    fn describe(self) -> &'static str {
+        match self {
+            EndReason::AuthHashChanged => "auth hash changed (password change or logout everywhere)",
+            EndReason::Inactive => "the user is inactive",
+            EndReason::UserDeleted => "the user no longer exists",
+            EndReason::Idle => "idle for longer than the idle timeout",
+            EndReason::EndedByRequest => "ended by request (the sessions page or an administrator)",
+            EndReason::EndedEverywhere => "ended everywhere (logout everywhere or a password change)",
+            EndReason::Replaced => "replaced by a new login in the same browser",
+            EndReason::TooManyLogins => "the user reached the per-user cap of logins",
+            EndReason::RememberTokenReused => {
+                "a retired remember token came back after its grace window (a copied cookie)"
+            }
+        }
+    }
+}
+
+impl RefusalReason {
+    /// Why, for the log.
+    fn describe(self) -> &'static str {
+        match self {
+            RefusalReason::BadRememberToken => "a remember cookie failed verification",
+            RefusalReason::LoginNotLive => "a cookie whose login is not live (logged out, ended or expired)",
+            RefusalReason::BadBearerToken => "a malformed or unknown bearer token",
+            RefusalReason::InactiveUser => "the account is inactive",
+            RefusalReason::MissingPermission => "logged in without a required permission",
+            RefusalReason::CrossOrigin => "a cross-origin state-changing request",
+        }
+    }
+}

@@ -225,13 +225,6 @@ impl LoginThrottle {
         }
         if let Some(hit) = over {
             let retry_after = hit.window_end.saturating_sub(now).max(1);
-            tracing::info!(
-                client = %ip_key,
-                retry_after,
-                per_ip = per_ip.count,
-                purpose = self.purpose.unwrap_or("login"),
-                "attempt throttled (the credential was not checked)"
-            );
             self.state.emit(&self.req, &LoginEvent::Throttled { client: ip_key, retry_after });
             return Err(LoginError::Throttled { retry_after });
         }

@@ -144,7 +144,6 @@ pub(crate) fn check_permissions(
     let Some(missing) = wanted.iter().find(|p| !state.authenticator.has_permission(&*authed.user, p)) else {
         return Ok(());
     };
-    tracing::info!(permission = *missing, path = req.path(), "refused: logged in without a required permission");
     state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::MissingPermission });
     let forbidden = Forbidden::MissingPermission { permission: missing };
     let response = forbidden_response(req, state.refusals.forbidden.as_ref(), &forbidden, mode);

@@ -63,7 +63,6 @@ impl LoginSession {
             let _ = self.state.stores.second_factor().remove_pending(id).await;
             return Err(err);
         }
-        tracing::info!(user_id = ?user.id(), "password accepted; the second factor is pending");
         self.emit_step(user, SecondFactorStep::Pending);
         Ok(())
     }
@@ -101,7 +100,6 @@ impl LoginSession {
             return Ok(());
         }
         let retry_after = config.two_factor_timeout().as_secs().max(1);
-        tracing::info!(user_id = ?user.id(), retry_after, "second factor refused: the user has too many pending logins");
         self.emit_step(user, SecondFactorStep::PendingRefused);
         Err(LoginError::Throttled { retry_after })
     }
@@ -154,7 +152,6 @@ impl LoginSession {
         let remember = record.remember_secs.map_or(Remember::No, |s| Remember::For(std::time::Duration::from_secs(s)));
         let options = LoginOptions { remember, trust_browser, ..LoginOptions::default() };
         let redirect = self.log_in(user, options).await?;
-        tracing::info!(user_id = ?user.id(), trusted = trust_browser, "second factor accepted; logged in");
         self.emit_step(user, SecondFactorStep::Completed);
         if trust_browser {
             self.emit_step(user, SecondFactorStep::BrowserTrusted);
@@ -195,7 +192,6 @@ impl LoginSession {
     /// trusted nor known to the per-account throttle), on every instance.
     pub async fn forget_browsers<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
         self.state.stores.second_factor().forget_devices(&user_key(&user.id())).await?;
-        tracing::info!(user_id = ?user.id(), "every browser of the user forgotten");
         self.emit_step(user, SecondFactorStep::BrowsersForgotten);
         Ok(())
     }
@@ -239,7 +235,6 @@ impl LoginSession {
     /// Logs and emits a second-factor step the app itself performed (spending a
     /// recovery code, replacing the recovery codes).
     pub fn second_factor_event<U: AuthUser>(&self, user: &U, step: SecondFactorStep) {
-        tracing::info!(user_id = ?user.id(), step = ?step, "second factor");
         self.emit_step(user, step);
     }
 

@@ -261,7 +261,7 @@ impl LoginSession {
         #[cfg(feature = "two-factor")]
         crate::two_factor::device_cookie::renew(&self.state, &self.req, user, options.trust_browser, now).await?;
         let record = self.write_record::<U>(&session, user_id, login, auth_tag)?;
-        self.report_login(&record.user_id, options, remembered, continued.is_some());
+        self.state.emit(&self.req, &LoginEvent::LoggedIn { user_id: id_value(&record.user_id), remembered });
         Ok(LoginRedirect::new(self.req.clone()))
     }
 
@@ -269,13 +269,11 @@ impl LoginSession {
     /// cross-origin protection, or of an inactive user unless `force`d.
     fn refuse_login<U: AuthUser>(&self, user: &U, force: bool) -> Result<(), LoginError> {
         if self.req.extensions().contains::<BearerExempt>() {
-            tracing::info!("login refused: a bearer request skipped cross-origin protection and may not log in");
             let event = LoginEvent::Refused { user_id: None, reason: RefusalReason::CrossOrigin };
             self.state.emit(&self.req, &event);
             return Err(LoginError::CrossOriginLogin);
         }
         if !force && !user.is_active() {
-            tracing::info!(user_id = ?user.id(), "login refused: the account is inactive");
             let event =
                 LoginEvent::Refused { user_id: Some(id_value(&user.id())), reason: RefusalReason::InactiveUser };
             self.state.emit(&self.req, &event);
@@ -315,19 +313,6 @@ impl LoginSession {
         let key = login.user_key.clone();
         self.state.stores.registry().insert(login).await?;
         self.enforce_cap(user_id, &key, id, now).await
-    }
-
-    /// The log line and the event of a credential login.
-    fn report_login<Id: serde::Serialize + std::fmt::Debug>(
-        &self,
-        user_id: &Id,
-        options: LoginOptions,
-        remembered: bool,
-        continued: bool,
-    ) {
-        let (fresh, forced) = (options.fresh, options.force);
-        tracing::info!(user_id = ?user_id, remember = remembered, continued, fresh, forced, "user logged in");
-        self.state.emit(&self.req, &LoginEvent::LoggedIn { user_id: id_value(user_id), remembered });
     }
 
     /// The logins this browser's cookies name (its session record's and its remember
@@ -384,7 +369,6 @@ impl LoginSession {
             }
             if registry.remove(login_id).await? {
                 let reason = if reused { EndReason::RememberTokenReused } else { EndReason::Replaced };
-                tracing::info!(user_id = ?owner, reason = ?reason, "login ended: replaced by a new login in the same browser");
                 let event = LoginEvent::Ended { user_id: id_value(&owner), reason };
                 self.state.emit(&self.req, &event);
             }
@@ -413,7 +397,6 @@ impl LoginSession {
         logins.sort_by_key(|l| (l.created_at, l.id));
         for login in logins.iter().take_while(|l| l.id != new).take(excess) {
             if registry.remove(login.id).await? {
-                tracing::info!(user_id = ?user_id, "login ended: the user reached the per-user cap of logins");
                 let event = LoginEvent::Ended { user_id: id_value(user_id), reason: EndReason::TooManyLogins };
                 self.state.emit(&self.req, &event);
             }
@@ -456,7 +439,6 @@ impl LoginSession {
         remember_cookie::schedule_delete(&self.state, &self.req);
         Memo::settle(&self.req, Ok(None));
         // As JSON text (`1`, `"alice"`), as the other log lines show ids.
-        tracing::info!(user_id = user_id.as_ref().map(tracing::field::display), "user logged out");
         self.state.emit(&self.req, &LoginEvent::LoggedOut { user_id: user_id.clone() });
         Ok(LoggedOut { user_id })
     }
@@ -496,7 +478,6 @@ impl LoginSession {
     pub async fn end_logins_of<U: AuthUser>(&self, user_id: &U::Id) -> Result<usize, LoginError> {
         self.check_user_type::<U>()?;
         let ended = self.end_user_logins(user_id, None).await?;
-        tracing::info!(user_id = ?user_id, ended, "every login of the user ended by request");
         if ended > 0 {
             let event = LoginEvent::Ended { user_id: id_value(user_id), reason: EndReason::EndedByRequest };
             self.state.emit(&self.req, &event);
@@ -602,7 +583,6 @@ impl LoginSession {
             self.logout_user().await?;
         } else {
             registry.remove(id).await?;
-            tracing::info!(user_id = ?user_id, "login ended from the sessions page");
             let event = LoginEvent::Ended { user_id: id_value(&user_id), reason: EndReason::EndedByRequest };
             self.state.emit(&self.req, &event);
         }

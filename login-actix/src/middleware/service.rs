@@ -50,13 +50,6 @@ where
     /// 403 becomes an empty 500).
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         if let Err(refusal) = check_cross_origin(&self.state, &req) {
-            tracing::info!(
-                method = %req.method(),
-                path = req.path(),
-                reason = refusal.code(),
-                origin = ?req.headers().get(header::ORIGIN),
-                "refused a cross-origin request"
-            );
             let event = LoginEvent::Refused { user_id: None, reason: RefusalReason::CrossOrigin };
             self.state.emit(req.request(), &event);
             let forbidden = Forbidden::CrossOrigin(refusal);

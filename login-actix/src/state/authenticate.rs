@@ -44,20 +44,18 @@ pub(crate) async fn from_bearer<U: AuthUser>(
     req: &HttpRequest,
     token: Result<&str, ()>,
 ) -> Outcome {
-    let refuse = |why: &str| {
-        tracing::info!(reason = why, "rejected a bearer token");
+    let refuse = || {
         state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::BadBearerToken });
         Ok(None)
     };
-    let Ok(token) = token else { return refuse("malformed Authorization header") };
+    let Ok(token) = token else { return refuse() };
     let user = loader.load(token, req).await.map_err(LoginError::loader)?;
     match user {
         Some(user) if user.is_active() => {
             tracing::debug!(user_id = ?user.id(), "request authenticated by bearer token");
             Ok(Some(Authed { user: Rc::new(user), fresh: false, via: Via::Token, login: None }))
         }
-        Some(_) => refuse("token of an inactive user"),
-        None => refuse("unknown or revoked token"),
+        Some(_) | None => refuse(),
     }
 }
 
@@ -67,19 +65,6 @@ pub(crate) async fn lookup(state: &LoginContext, id: LoginId, now: u64) -> Resul
     match registry.lookup_now(id, now) {
         Some(answer) => Ok(answer?),
         None => Ok(registry.lookup(id, now).await?),
-    }
-}
-
-fn end_message(reason: EndReason) -> &'static str {
-    match reason {
-        EndReason::Idle => "login ended: idle for longer than the idle timeout",
-        EndReason::UserDeleted => "login ended: the user no longer exists",
-        EndReason::AuthHashChanged => "login ended: auth hash changed (password change or logout everywhere)",
-        EndReason::Inactive => "login ended: the user is inactive",
-        EndReason::RememberTokenReused => {
-            "login ended: a retired remember token came back after its grace window (a copied cookie)"
-        }
-        _ => "login ended",
     }
 }
 
@@ -121,14 +106,12 @@ async fn continue_login<L: UserLoader>(
 ) -> Result<Continued<L::User>, LoginError> {
     let Named { user_id, login_id, auth_tag, forced, remember_gen } = named;
     let Some(times) = lookup(state, login_id, now).await? else {
-        tracing::info!(user_id = ?user_id, "rejected a cookie whose login is not live (logged out, ended or expired)");
         let event = LoginEvent::Refused { user_id: Some(id_value(&user_id)), reason: RefusalReason::LoginNotLive };
         state.emit(req, &event);
         return Ok(Continued::NotLive);
     };
     let standing = remember_gen.map(|gen| token_standing(gen, times, now, state.config.remember_grace()));
     if standing == Some(TokenStanding::Unknown) {
-        tracing::info!(user_id = ?user_id, "rejected a remember token of a generation its login never reached");
         let event = LoginEvent::Refused { user_id: Some(id_value(&user_id)), reason: RefusalReason::BadRememberToken };
         state.emit(req, &event);
         return Ok(Continued::NotLive);
@@ -153,7 +136,6 @@ async fn continue_login<L: UserLoader>(
         }
     };
     state.stores.registry().remove(login_id).await?;
-    tracing::info!(user_id = ?logged_id, "{}", end_message(ended));
     state.emit(req, &LoginEvent::Ended { user_id: id_value(&logged_id), reason: ended });
     Ok(Continued::Ended)
 }
@@ -286,7 +268,6 @@ async fn from_remember<L: UserLoader>(
     let record = SessionRecord { user_id, login_id, authenticated_at: None, auth_tag, forced, restored: true };
     clear_session(session);
     session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
-    tracing::info!(user_id = ?record.user_id, "login restored from remember cookie (not fresh)");
     state.emit(req, &LoginEvent::Restored { user_id: id_value(&record.user_id) });
     Ok(Some(authed))
 }
@@ -307,8 +288,7 @@ fn remember_token<Id: serde::de::DeserializeOwned>(
     };
     match verified {
         Ok(claims) => Some((presented, claims)),
-        Err(err) => {
-            tracing::debug!(reason = %err, "ignoring a bad remember cookie");
+        Err(_) => {
             state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::BadRememberToken });
             remember_cookie::schedule_delete(state, req);
             None

@@ -63,8 +63,9 @@ impl LoginContext {
         self.codec.verify(token, now)
     }
 
-    /// Gives an event to the app's hook, if it has one.
+    /// Logs an event and gives it to the app's hook, if it has one.
     pub(crate) fn emit(&self, req: &HttpRequest, event: &LoginEvent) {
+        event.log(req);
         if let Some(hook) = &self.event_hook {
             hook(req, event);
         }

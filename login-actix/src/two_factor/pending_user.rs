@@ -100,7 +100,6 @@ impl<U: AuthUser> PendingUser<U> {
         let now = self.state.config.now();
         let failures =
             self.state.stores.second_factor().fail_pending(pending.id, MAX_SECOND_FACTOR_FAILURES, now).await?;
-        tracing::info!(user_id = ?user.id(), failures, "second factor refused: wrong code");
         let event = LoginEvent::SecondFactor { user_id: id_value(&user.id()), step: SecondFactorStep::FailedCode };
         self.state.emit(&self.req, &event);
         Ok(match failures {

@@ -9,6 +9,7 @@ mod demo_password_reset;
 mod demo_peers;
 mod demo_remember_rotation;
 mod demo_two_factor;
+mod event_log;
 mod login_flow;
 mod login_load;
 mod login_state;
