@@ -7,7 +7,7 @@ use actix_session::{Session, SessionExt, SessionStatus};
 use actix_web::{dev::Payload, http::header, FromRequest, HttpMessage, HttpRequest};
 use login_core::{
     internal::{RememberClaims, SessionRecord, SESSION_KEY},
-    token_standing, user_agent_label, user_key, AuthUser, LiveLogin, LoginId, Remember, TokenStanding,
+    user_agent_label, user_key, AuthUser, LiveLogin, LoginId, Remember,
 };
 
 use crate::{
@@ -18,10 +18,10 @@ use crate::{
         redirect::LoginRedirect,
     },
     state::{
-        authenticate::{lookup, Named},
         context::BearerExempt,
         flow::{into_actix_error, Flow},
         memo::{memoized, Memo},
+        named_login::{named_logins, remember_cookie, session_record, standing, Standing},
         outcome::LoginRef,
         remember_cookie,
         session_probe::ensure_session,
@@ -113,18 +113,9 @@ impl LoginSession {
         Ok(claims.exp)
     }
 
-    /// The claims of the request's remember cookie, when it carries a valid one.
-    fn remember_claims<Id: serde::de::DeserializeOwned + Clone + 'static>(
-        &self,
-        now: u64,
-    ) -> Option<RememberClaims<Id>> {
-        let cookie = self.req.cookie(&self.state.config.cookie().name)?;
-        self.state.verify_remember::<Id>(cookie.value(), now).ok()
-    }
-
-    /// The request's login record, if readable.
-    fn record<Id: serde::de::DeserializeOwned>(&self, session: &Session) -> Option<SessionRecord<Id>> {
-        session.get::<SessionRecord<Id>>(SESSION_KEY).ok().flatten()
+    /// The claims of the request's valid remember token.
+    fn remember_claims<Id: serde::de::DeserializeOwned>(&self, now: u64) -> Option<RememberClaims<Id>> {
+        remember_cookie(&self.state, &self.req, now).claims()
     }
 
     /// The request's login state, as every extractor sees it: the user and the live
@@ -326,51 +317,26 @@ impl LoginSession {
         continue_as: Option<(&U::Id, Option<u64>)>,
         now: u64,
     ) -> Result<NamedLogins<U::Id>, LoginError> {
-        let config = &self.state.config;
         let registry = self.state.stores.registry();
         let token_login = self.remember_claims::<U::Id>(now);
-        let mut named: Vec<Named<U::Id>> = Vec::with_capacity(2);
-        named.extend(self.record::<U::Id>(session).map(|r| Named {
-            user_id: r.user_id,
-            login_id: r.login_id,
-            auth_tag: r.auth_tag,
-            forced: r.forced,
-            remember_gen: None,
-        }));
-        let record_login = named.first().map(|n| n.login_id);
-        if let Some(claims) = &token_login {
-            match named.iter_mut().find(|n| n.login_id == claims.login_id) {
-                Some(entry) => entry.remember_gen = Some(claims.remember_gen),
-                None => named.push(Named {
-                    user_id: claims.user_id.clone(),
-                    login_id: claims.login_id,
-                    auth_tag: claims.auth_tag,
-                    forced: claims.forced,
-                    remember_gen: Some(claims.remember_gen),
-                }),
-            }
-        }
+        let record = session_record::<U::Id>(session);
+        let record_login = record.as_ref().map(|r| r.login_id);
         let mut continued: Option<LoginId> = None;
         let mut remember_gen = 0;
-        for Named { user_id: owner, login_id, auth_tag: tag, remember_gen: token_gen, .. } in named {
-            let times = lookup(&self.state, login_id, now).await?;
+        for named in named_logins(record.as_ref(), token_login.as_ref()) {
+            let standing = standing(&self.state, &named, now).await?;
+            let same_user = continue_as.is_some_and(|(id, tag)| named.user_id == *id && named.auth_tag == tag);
+            if let (None, true, Standing::Live(times)) = (continued, same_user, &standing) {
+                continued = Some(named.login_id);
+                remember_gen = times.remember_gen;
+                continue;
+            }
             // A retired remember token past its window names a login a copy of the
             // cookie restored: it ends (for the copy's holder too), as at a restore.
-            let reused = token_gen.zip(times).is_some_and(|(gen, times)| {
-                token_standing(gen, times, now, config.remember_grace()) == TokenStanding::Reused
-            });
-            let same_user = continue_as.is_some_and(|(id, auth_tag)| owner == *id && tag == auth_tag);
-            if continued.is_none() && same_user && !reused {
-                if let Some(times) = times.filter(|t| !config.is_idle(t.last_seen_at, now)) {
-                    continued = Some(login_id);
-                    remember_gen = times.remember_gen;
-                    continue;
-                }
-            }
-            if registry.remove(login_id).await? {
+            if registry.remove(named.login_id).await? {
+                let reused = matches!(standing, Standing::Reused);
                 let reason = if reused { EndReason::RememberTokenReused } else { EndReason::Replaced };
-                let event = LoginEvent::Ended { user_id: id_value(&owner), reason };
-                self.state.emit(&self.req, &event);
+                self.state.emit(&self.req, &LoginEvent::Ended { user_id: id_value(&named.user_id), reason });
             }
         }
         Ok(NamedLogins { continued, remember_gen, record_login, token_login })
@@ -415,7 +381,7 @@ impl LoginSession {
     /// both cookies to retry with; it never reports a logout while the login is live.
     pub async fn logout_user(&self) -> Result<LoggedOut, LoginError> {
         let session = self.session()?;
-        let record = self.record::<serde_json::Value>(&session);
+        let record = session_record::<serde_json::Value>(&session);
         let token = self.remember_claims::<serde_json::Value>(self.state.config.now());
 
         // The registry first: only once the logins are gone does the browser forget them.
@@ -423,14 +389,9 @@ impl LoginSession {
         // Who logged out: the owner of a login this logout really ended (a logged-out
         // copy of the cookies names a user, but logs nobody out).
         let mut user_id = None;
-        if let Some(record) = record {
-            if registry.remove(record.login_id).await? {
-                user_id = Some(record.user_id);
-            }
-        }
-        if let Some(claims) = token {
-            if registry.remove(claims.login_id).await? {
-                user_id = user_id.or(Some(claims.user_id));
+        for named in named_logins(record.as_ref(), token.as_ref()) {
+            if registry.remove(named.login_id).await? {
+                user_id = user_id.or(Some(named.user_id));
             }
         }
         #[cfg(feature = "two-factor")]
@@ -519,7 +480,7 @@ impl LoginSession {
         let session = self.session()?;
         let config = &self.state.config;
         let now = config.now();
-        let old_tag = self.record::<U::Id>(&session).filter(|r| r.login_id == login.id).and_then(|r| r.auth_tag);
+        let old_tag = session_record::<U::Id>(&session).filter(|r| r.login_id == login.id).and_then(|r| r.auth_tag);
         let auth_tag = config.keys().auth_tag(user.session_auth_hash().as_deref());
         if auth_tag.is_some() && auth_tag == old_tag {
             tracing::warn!(

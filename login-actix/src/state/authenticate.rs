@@ -20,8 +20,8 @@ use std::rc::Rc;
 use actix_session::{Session, SessionExt, SessionStatus};
 use actix_web::HttpRequest;
 use login_core::{
-    internal::{RememberClaims, SessionRecord, SESSION_KEY},
-    token_standing, AuthUser, LoginId, LoginTimes, TokenStanding,
+    internal::{SessionRecord, SESSION_KEY},
+    AuthUser, LoginId, LoginTimes,
 };
 
 use crate::{
@@ -31,6 +31,7 @@ use crate::{
     refusal::mode::LoginMode,
     state::{
         context::LoginContext,
+        named_login::{remember_cookie, standing, Named, RememberCookie, Standing},
         outcome::{Authed, LoginRef, Outcome, Source, Via},
         remember_cookie,
         session_probe::{ensure_session, has_session},
@@ -59,15 +60,6 @@ pub(crate) async fn from_bearer<U: AuthUser>(
     }
 }
 
-/// Looks a login up in the registry, without a future when the registry answers at once.
-pub(crate) async fn lookup(state: &LoginContext, id: LoginId, now: u64) -> Result<Option<LoginTimes>, LoginError> {
-    let registry = state.stores.registry();
-    match registry.lookup_now(id, now) {
-        Some(answer) => Ok(answer?),
-        None => Ok(registry.lookup(id, now).await?),
-    }
-}
-
 /// What a login named by a cookie turned out to be.
 enum Continued<U> {
     /// Live, not idle, its user loaded and still valid; the login's state as looked up.
@@ -82,17 +74,6 @@ enum Continued<U> {
 /// session for a request that carries other cookies (see `from_remember`).
 const RESTORES_WITH_COOKIES: u32 = 4;
 
-/// What a cookie (the session record, the remember token) says about its login.
-pub(crate) struct Named<Id> {
-    pub(crate) user_id: Id,
-    pub(crate) login_id: LoginId,
-    pub(crate) auth_tag: Option<u64>,
-    /// A forced login: `is_active` is not checked.
-    pub(crate) forced: bool,
-    /// The remember token's generation; `None` for the session record.
-    pub(crate) remember_gen: Option<u32>,
-}
-
 /// The one check both cookies go through: the login must be live and not idle, the
 /// user must load, keep its auth hash and be active (unless the login was forced). A
 /// login failing after the lookup is removed from the registry. Logs and emits the
@@ -104,39 +85,31 @@ async fn continue_login<L: UserLoader>(
     named: Named<<L::User as AuthUser>::Id>,
     now: u64,
 ) -> Result<Continued<L::User>, LoginError> {
-    let Named { user_id, login_id, auth_tag, forced, remember_gen } = named;
-    let Some(times) = lookup(state, login_id, now).await? else {
-        let event = LoginEvent::Refused { user_id: Some(id_value(&user_id)), reason: RefusalReason::LoginNotLive };
-        state.emit(req, &event);
-        return Ok(Continued::NotLive);
+    let refused = |reason| {
+        state.emit(req, &LoginEvent::Refused { user_id: Some(id_value(&named.user_id)), reason });
+        Ok(Continued::NotLive)
     };
-    let standing = remember_gen.map(|gen| token_standing(gen, times, now, state.config.remember_grace()));
-    if standing == Some(TokenStanding::Unknown) {
-        let event = LoginEvent::Refused { user_id: Some(id_value(&user_id)), reason: RefusalReason::BadRememberToken };
-        state.emit(req, &event);
-        return Ok(Continued::NotLive);
-    }
-    let idle = state.config.is_idle(times.last_seen_at, now);
-    let logged_id = user_id.clone();
-    let ended = if standing == Some(TokenStanding::Reused) {
-        EndReason::RememberTokenReused
-    } else if idle {
-        EndReason::Idle
-    } else {
-        match loader.load(user_id, req).await.map_err(LoginError::loader)? {
+    let ended = match standing(state, &named, now).await? {
+        Standing::NotLive => return refused(RefusalReason::LoginNotLive),
+        Standing::UnknownToken => return refused(RefusalReason::BadRememberToken),
+        Standing::Reused => EndReason::RememberTokenReused,
+        Standing::Idle => EndReason::Idle,
+        Standing::Live(times) => match loader.load(named.user_id.clone(), req).await.map_err(LoginError::loader)? {
             None => EndReason::UserDeleted,
-            Some(user) if !state.config.keys().auth_tag_matches(auth_tag, user.session_auth_hash().as_deref()) => {
+            Some(user)
+                if !state.config.keys().auth_tag_matches(named.auth_tag, user.session_auth_hash().as_deref()) =>
+            {
                 EndReason::AuthHashChanged
             }
-            Some(user) if !forced && !user.is_active() => EndReason::Inactive,
+            Some(user) if !named.forced && !user.is_active() => EndReason::Inactive,
             Some(user) => {
-                touch(state, login_id, times, now).await?;
+                touch(state, named.login_id, times, now).await?;
                 return Ok(Continued::User(user, times));
             }
-        }
+        },
     };
-    state.stores.registry().remove(login_id).await?;
-    state.emit(req, &LoginEvent::Ended { user_id: id_value(&logged_id), reason: ended });
+    state.stores.registry().remove(named.login_id).await?;
+    state.emit(req, &LoginEvent::Ended { user_id: id_value(&named.user_id), reason: ended });
     Ok(Continued::Ended)
 }
 
@@ -214,8 +187,8 @@ async fn from_session<L: UserLoader>(
     record: SessionRecord<<L::User as AuthUser>::Id>,
     now: u64,
 ) -> Result<SessionOutcome, LoginError> {
-    let SessionRecord { user_id, login_id, authenticated_at, auth_tag, forced, restored } = record;
-    let named = Named { user_id, login_id, auth_tag, forced, remember_gen: None };
+    let named = Named::of_record(&record);
+    let SessionRecord { login_id, authenticated_at, forced, restored, .. } = record;
     match continue_login(loader, state, req, named, now).await? {
         Continued::User(user, times) => {
             let fresh = state.config.is_fresh(authenticated_at, now);
@@ -243,11 +216,17 @@ async fn from_remember<L: UserLoader>(
     session: &Session,
     now: u64,
 ) -> Outcome {
-    let Some((presented, mut claims)) = remember_token::<<L::User as AuthUser>::Id>(state, req, now) else {
-        return Ok(None);
+    let (presented, mut claims) = match remember_cookie::<<L::User as AuthUser>::Id>(state, req, now) {
+        RememberCookie::Absent => return Ok(None),
+        RememberCookie::Bad => {
+            state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::BadRememberToken });
+            remember_cookie::schedule_delete(state, req);
+            return Ok(None);
+        }
+        RememberCookie::Valid(presented, claims) => (presented, claims),
     };
     let (login_id, auth_tag, forced, gen) = (claims.login_id, claims.auth_tag, claims.forced, claims.remember_gen);
-    let named = Named { user_id: claims.user_id.clone(), login_id, auth_tag, forced, remember_gen: Some(gen) };
+    let named = Named::of_token(&claims);
     let Continued::User(user, times) = continue_login(loader, state, req, named, now).await? else {
         remember_cookie::schedule_delete(state, req);
         return Ok(None);
@@ -270,30 +249,6 @@ async fn from_remember<L: UserLoader>(
     session.insert(SESSION_KEY, &record).map_err(LoginError::session)?;
     state.emit(req, &LoginEvent::Restored { user_id: id_value(&record.user_id) });
     Ok(Some(authed))
-}
-
-/// The request's remember cookie and its claims, when it has one. A cookie that does
-/// not verify is refused (logged, an event) and deleted.
-fn remember_token<Id: serde::de::DeserializeOwned>(
-    state: &LoginContext,
-    req: &HttpRequest,
-    now: u64,
-) -> Option<(String, RememberClaims<Id>)> {
-    // The cookie jar borrows the request's extensions: it is gone before the cookie's
-    // deletion is scheduled in them.
-    let (presented, verified) = {
-        let jar = req.cookies().ok()?;
-        let cookie = jar.iter().find(|c| c.name() == state.config.cookie().name)?;
-        (cookie.value().to_owned(), state.verify_remember::<Id>(cookie.value(), now))
-    };
-    match verified {
-        Ok(claims) => Some((presented, claims)),
-        Err(_) => {
-            state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::BadRememberToken });
-            remember_cookie::schedule_delete(state, req);
-            None
-        }
-    }
 }
 
 /// The generation the restored login's answer carries. The current token moves the

@@ -4,7 +4,8 @@
 //!
 //! From the bottom: `context` (what the rules need), `session_probe`,
 //! `remember_cookie` (the cookie's one builder and the change a request schedules),
-//! `outcome` (what a request's state is), `authenticate` (the rules),
+//! `outcome` (what a request's state is), `named_login` (which logins a browser's
+//! cookies name and where each stands), `authenticate` (the rules),
 //! `authenticator` (the loaders, types erased), `flow` (the per-worker state the extractors reach), `memo` (the
 //! state computed at most once per request).
 
@@ -13,6 +14,7 @@ pub(crate) mod authenticator;
 pub(crate) mod context;
 pub(crate) mod flow;
 pub(crate) mod memo;
+pub(crate) mod named_login;
 pub(crate) mod outcome;
 pub(crate) mod remember_cookie;
 pub(crate) mod session_probe;
