@@ -3,7 +3,7 @@
 //! other at the next request.
 //!
 //! Start Redis with the persistence that makes logouts survive a Redis crash (see the
-//! README's store table): `redis-server --port 6379 --appendonly yes --appendfsync always &`,
+//! store table in `docs/stores.md`): `redis-server --port 6379 --appendonly yes --appendfsync always &`,
 //! then
 //! `LOGIN_REDIS_URL=redis://127.0.0.1:6379 cargo run -p login-examples --example redis_instances`
 //! (it serves the same app on 8081 and 8082).

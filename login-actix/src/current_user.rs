@@ -1,18 +1,17 @@
 //! The current user: extractors and a method on the request.
 
-use std::{any::type_name, fmt, future::Future, ops::Deref, rc::Rc};
+use std::{any::type_name, fmt, ops::Deref, rc::Rc};
 
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use login_core::AuthUser;
 
 use crate::{
+    dev::login_future::LoginFuture,
     error::LoginError,
     guard::refuse,
-    login_future::LoginFuture,
     refusal::unauthorized::UnauthorizedReason,
     state::{
         flow::{into_actix_error, Flow},
-        memo::memoized,
         outcome::{Authed, Outcome, Via},
     },
 };
@@ -97,7 +96,7 @@ fn downcast<U: AuthUser>(req: &HttpRequest, authed: Authed) -> Result<CurrentUse
     }
 }
 
-fn to_user<U: AuthUser>(req: &HttpRequest, outcome: Outcome) -> Result<Option<CurrentUser<U>>, LoginError> {
+pub(crate) fn to_user<U: AuthUser>(req: &HttpRequest, outcome: Outcome) -> Result<Option<CurrentUser<U>>, LoginError> {
     match outcome? {
         Some(authed) => downcast(req, authed).map(Some),
         None => Ok(None),
@@ -158,35 +157,5 @@ impl<U: AuthUser> FromRequest for OptionalUser<U> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         LoginFuture::new(req, optional_user_outcome::<U>)
-    }
-}
-
-/// The current user as a method on the request.
-///
-/// ```
-/// use actix_web::{HttpRequest, HttpResponse};
-/// use login_actix::{AuthUser, dev::LoginRequestExt};
-/// # #[derive(Clone)] struct User { id: i64 }
-/// # impl AuthUser for User { type Id = i64; fn id(&self) -> i64 { self.id } }
-///
-/// async fn whoami(req: HttpRequest) -> actix_web::Result<HttpResponse> {
-///     Ok(match req.current_user::<User>().await? {
-///         Some(user) => HttpResponse::Ok().body(user.id.to_string()),
-///         None => HttpResponse::Ok().body("anonymous"),
-///     })
-/// }
-/// ```
-pub trait LoginRequestExt {
-    /// The logged-in user, `None` when anonymous (memoized per request).
-    fn current_user<U: AuthUser>(&self) -> impl Future<Output = Result<Option<CurrentUser<U>>, LoginError>>;
-}
-
-impl LoginRequestExt for HttpRequest {
-    fn current_user<U: AuthUser>(&self) -> impl Future<Output = Result<Option<CurrentUser<U>>, LoginError>> {
-        let req = self.clone();
-        async move {
-            let outcome = memoized(&req).await;
-            to_user::<U>(&req, outcome)
-        }
     }
 }

@@ -117,16 +117,16 @@ pub mod events;
 pub mod guard;
 pub mod loader;
 pub mod login;
-mod login_future;
-mod middleware;
+pub mod middleware;
 pub mod next;
 #[cfg(feature = "password")]
 pub mod password;
 pub mod recovery;
+#[cfg(feature = "redis")]
+mod redis_connection;
 pub mod refusal;
 pub mod registry;
 mod state;
-mod store;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 pub mod throttle;

@@ -33,7 +33,7 @@
 //! assert!(tokens.verify(&token, "password-reset", &alice, now + 61).is_err(), "used");
 //! ```
 //!
-//! The README's "Password reset" section and `examples/examples/password_reset.rs` show
+//! `docs/password-reset.md` and `examples/examples/password_reset.rs` show
 //! the whole flow with routes and a mailer.
 //!
 //! After a completed password reset, end every login of the user

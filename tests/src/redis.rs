@@ -34,7 +34,7 @@ pub fn redis_server() -> RedisServer {
 impl RedisServer {
     /// Starts Redis on a free loopback port with an append-only file in a fresh folder,
     /// synced at every write (`appendfsync always`: what makes a logout survive a Redis
-    /// restart, as the README's store table says).
+    /// restart, as the store table in `docs/stores.md` says).
     pub fn start() -> Result<RedisServer, String> {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
         let dir = std::env::temp_dir().join(format!("login-redis-{}-{port}", std::process::id()));

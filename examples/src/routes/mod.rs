@@ -1,4 +1,4 @@
-//! The demo's routes, to the contract in the README.
+//! The demo's routes, to the contract in `docs/`.
 
 use actix_web::{get, http::header, http::StatusCode, post, web, HttpResponse, Responder};
 use login_actix::{

@@ -29,8 +29,8 @@ use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
 pub use crate::refusal::{Forbidden, LoginMode, LoginUrl, Unauthorized, UnauthorizedReason};
 use crate::{
+    dev::login_future::LoginFuture,
     events::{LoginEvent, RefusalReason},
-    login_future::LoginFuture,
     refusal::{forbidden::forbidden_response, unauthorized::unauthorized_response},
     state::{
         flow::{into_actix_error, Flow},

@@ -1,4 +1,4 @@
-//! The response future of [`LoginService`](crate::dev::LoginService): on the way out,
+//! The response future of [`LoginService`](crate::middleware::LoginService): on the way out,
 //! the remember cookie set or deleted as the request decided.
 
 use std::{
@@ -13,7 +13,7 @@ use actix_web::{body::EitherBody, dev::ServiceResponse, Error};
 use crate::state::{flow::Flow, remember_cookie};
 
 pin_project_lite::pin_project! {
-    /// The response future of [`LoginService`](crate::dev::LoginService): the inner response, with the remember
+    /// The response future of [`LoginService`](crate::middleware::LoginService): the inner response, with the remember
     /// cookie set or deleted when the request decided so; or the refusal of a
     /// cross-origin request, made before anything else ran.
     pub struct LoginResponse<F: Future> {

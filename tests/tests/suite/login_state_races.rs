@@ -117,7 +117,7 @@ async fn a_remember_restore_never_keeps_an_empty_session_id_the_request_brought(
 /// once: the first restores into a session; the second (inside the window, token only)
 /// stores a cart in a session without a record, which the browser keeps. The next
 /// request restores into an empty session: the cart is dropped, as planted data would
-/// be (the known cost of the window, in the README). Outside the window it stays.
+/// be (the known cost of the window, in `docs/security-model.md`). Outside the window it stays.
 #[actix_rt::test]
 async fn session_data_without_a_login_record_never_joins_the_login() {
     const SECRET: [u8; 64] = [92; 64];

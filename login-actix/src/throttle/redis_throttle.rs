@@ -13,7 +13,7 @@ use futures_util::future::BoxFuture;
 use login_core::{Hit, StoreError, ThrottleStore};
 use redis::{AsyncCommands, Script};
 
-use crate::store::redis_connection::RedisConnection;
+use crate::redis_connection::RedisConnection;
 
 /// Attempt counters in Redis, shared by every instance that points at it.
 #[derive(Clone)]
@@ -58,7 +58,7 @@ impl RedisThrottle {
 
     /// A throttle store on the registry's connection (keys `<registry prefix>throttle:`):
     /// one connection per instance, which recovers for both after a Redis restart.
-    pub fn sharing(registry: &crate::store::redis_registry::RedisRegistry) -> Self {
+    pub fn sharing(registry: &crate::registry::RedisRegistry) -> Self {
         let (conn, prefix) = registry.connection();
         RedisThrottle { conn, prefix: format!("{prefix}throttle:") }
     }

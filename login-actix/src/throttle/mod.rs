@@ -4,11 +4,14 @@
 use std::{future::ready, net::IpAddr, rc::Rc};
 
 #[cfg(feature = "redis")]
-pub use crate::store::redis_throttle::RedisThrottle;
+mod redis_throttle;
+
 pub use login_core::{
     attempt_keys, throttle_keys, AttemptKeys, Hit, MemoryThrottle, ThrottleStore, DEFAULT_MAX_THROTTLE_KEYS,
     NEW_COUNTER_SECS,
 };
+#[cfg(feature = "redis")]
+pub use redis_throttle::RedisThrottle;
 
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 

@@ -26,11 +26,16 @@ pub use login_core::{
 };
 
 #[cfg(feature = "redis")]
-pub use crate::store::redis_registry::{RedisRegistry, RedisRegistryBuilder};
+mod redis_registry;
 #[cfg(feature = "sqlite")]
-pub use crate::store::sqlite_registry::SqliteRegistry;
+mod sqlite_registry;
+
+#[cfg(feature = "redis")]
+pub use redis_registry::{RedisRegistry, RedisRegistryBuilder};
 /// The `rusqlite` this crate's SQLite registry is built with (0.32, SQLite bundled).
 /// Only one `rusqlite` can link SQLite in a build (`links = "sqlite3"`): an app using
 /// SQLite itself uses this one (`login_actix::registry::rusqlite`) or the same version.
 #[cfg(feature = "sqlite")]
 pub use rusqlite;
+#[cfg(feature = "sqlite")]
+pub use sqlite_registry::SqliteRegistry;

@@ -45,7 +45,7 @@ use login_core::{
 };
 use redis::{AsyncCommands, Script};
 
-use crate::store::redis_connection::RedisConnection;
+use crate::redis_connection::RedisConnection;
 
 /// Live logins kept in Redis, shared by every instance that points at it.
 #[derive(Clone)]
