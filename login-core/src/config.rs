@@ -111,26 +111,38 @@ pub struct LoginConfig {
 }
 
 struct ConfigInner {
+    urls: Urls,
+    cookie: CookieSettings,
+    lifetimes: Lifetimes,
+    max_logins_per_user: usize,
+    keys: Keys,
+    scope: [u8; 32],
+    clock: Option<Clock>,
+    cross_origin: CrossOriginPolicy,
+    throttle: ThrottleSettings,
+}
+
+/// Where the login flow sends people, and the name of its `next` parameter.
+#[derive(Clone)]
+struct Urls {
     login_url: String,
     reauth_url: Option<String>,
     next_param: String,
-    cookie: CookieSettings,
+}
+
+/// How long things last.
+#[derive(Clone, Copy)]
+struct Lifetimes {
     remember_duration: Duration,
     max_remember_duration: Duration,
     session_lifetime: Duration,
     leeway: Duration,
     idle_timeout: Option<Duration>,
     touch_interval: Duration,
-    max_logins_per_user: usize,
     remember_grace: Duration,
     two_factor_timeout: Duration,
     device_lifetime: Duration,
     fresh_for: Duration,
-    keys: Keys,
-    scope: [u8; 32],
-    clock: Option<Clock>,
-    cross_origin: CrossOriginPolicy,
-    throttle: ThrottleSettings,
 }
 
 /// The login throttle's limits.
@@ -153,24 +165,26 @@ impl LoginConfig {
     /// Starts a configuration from the application secret (at least
     /// [`MIN_SECRET_LEN`] bytes; 64 random bytes recommended).
     pub fn builder(secret: impl AsRef<[u8]>) -> LoginConfigBuilder {
-        LoginConfigBuilder {
-            secret_len: secret.as_ref().len(),
-            keys: Keys::derive(secret.as_ref()),
-            login_url: "/login".to_owned(),
-            reauth_url: None,
-            next_param: "next".to_owned(),
+        let settings = ConfigInner {
+            urls: Urls { login_url: "/login".to_owned(), reauth_url: None, next_param: "next".to_owned() },
             cookie: CookieSettings::default(),
-            remember_duration: 30 * DAY,
-            max_remember_duration: 365 * DAY,
-            session_lifetime: 7 * DAY,
-            leeway: Duration::from_secs(5),
-            idle_timeout: None,
-            touch_interval: Duration::from_secs(60),
+            lifetimes: Lifetimes {
+                remember_duration: 30 * DAY,
+                max_remember_duration: 365 * DAY,
+                session_lifetime: 7 * DAY,
+                leeway: Duration::from_secs(5),
+                idle_timeout: None,
+                touch_interval: Duration::from_secs(60),
+                remember_grace: DEFAULT_REMEMBER_GRACE,
+                two_factor_timeout: Duration::from_secs(300),
+                device_lifetime: 30 * DAY,
+                fresh_for: Duration::from_secs(30 * 60),
+            },
             max_logins_per_user: crate::memory_registry::DEFAULT_MAX_LOGINS_PER_USER,
-            remember_grace: DEFAULT_REMEMBER_GRACE,
-            fresh_for: Duration::from_secs(30 * 60),
+            keys: Keys::derive(secret.as_ref()),
+            scope: crate::keys::derive_key(secret.as_ref(), crate::keys::REGISTRY_SCOPE_PURPOSE),
+            clock: None,
             cross_origin: CrossOriginPolicy::default(),
-            bad_origins: Vec::new(),
             throttle: ThrottleSettings {
                 per_user_ip: 5,
                 per_ip: 100,
@@ -178,12 +192,8 @@ impl LoginConfig {
                 window: 15 * 60,
                 trust_proxy: false,
             },
-            two_factor_timeout: Duration::from_secs(300),
-            device_lifetime: 30 * DAY,
-            host_prefix: false,
-            clock: None,
-            registry_scope: crate::keys::derive_key(secret.as_ref(), crate::keys::REGISTRY_SCOPE_PURPOSE),
-        }
+        };
+        LoginConfigBuilder { secret_len: secret.as_ref().len(), settings, bad_origins: Vec::new(), host_prefix: false }
     }
 
     /// A configuration with every default, from the application secret.
@@ -198,18 +208,18 @@ impl LoginConfig {
 
     /// Where unauthenticated requests are sent.
     pub fn login_url(&self) -> &str {
-        &self.inner.login_url
+        &self.inner.urls.login_url
     }
 
     /// Where sessions that are logged in but not fresh enough are sent to type their
     /// password again (defaults to the login URL).
     pub fn reauth_url(&self) -> &str {
-        self.inner.reauth_url.as_deref().unwrap_or(&self.inner.login_url)
+        self.inner.urls.reauth_url.as_deref().unwrap_or(&self.inner.urls.login_url)
     }
 
     /// The query parameter that carries the way back (`next`).
     pub fn next_param(&self) -> &str {
-        &self.inner.next_param
+        &self.inner.urls.next_param
     }
 
     /// The remember cookie's name and attributes.
@@ -219,27 +229,27 @@ impl LoginConfig {
 
     /// How long a remember cookie lasts when the app asks for the default.
     pub fn remember_duration(&self) -> Duration {
-        self.inner.remember_duration
+        self.inner.lifetimes.remember_duration
     }
 
     /// The longest remember duration accepted; longer requests are capped to it.
     pub fn max_remember_duration(&self) -> Duration {
-        self.inner.max_remember_duration
+        self.inner.lifetimes.max_remember_duration
     }
 
     /// The absolute lifetime of a login session, counted from the login (or restore).
     pub fn session_lifetime(&self) -> Duration {
-        self.inner.session_lifetime
+        self.inner.lifetimes.session_lifetime
     }
 
     /// Clock leeway allowed when checking token times.
     pub fn leeway(&self) -> Duration {
-        self.inner.leeway
+        self.inner.lifetimes.leeway
     }
 
     /// How long after a credential check a session counts as fresh (sudo mode).
     pub fn fresh_for(&self) -> Duration {
-        self.inner.fresh_for
+        self.inner.lifetimes.fresh_for
     }
 
     /// Whether a session whose credential was checked at `authenticated_at` (`None`:
@@ -249,14 +259,14 @@ impl LoginConfig {
     /// within the clock [`leeway`](LoginConfig::leeway), so skew cannot stretch sudo mode.
     pub fn is_fresh(&self, authenticated_at: Option<u64>, now: u64) -> bool {
         authenticated_at.is_some_and(|at| {
-            at <= now.saturating_add(self.inner.leeway.as_secs())
-                && now.saturating_sub(at) <= self.inner.fresh_for.as_secs()
+            at <= now.saturating_add(self.inner.lifetimes.leeway.as_secs())
+                && now.saturating_sub(at) <= self.inner.lifetimes.fresh_for.as_secs()
         })
     }
 
     /// How long a login may go unused before it ends; `None` (the default) for never.
     pub fn idle_timeout(&self) -> Option<Duration> {
-        self.inner.idle_timeout
+        self.inner.lifetimes.idle_timeout
     }
 
     /// The idle rule: whether a login last seen at `last_seen_at` is over at `now`
@@ -272,7 +282,7 @@ impl LoginConfig {
     /// # Ok::<(), login_actix::ConfigError>(())
     /// ```
     pub fn is_idle(&self, last_seen_at: u64, now: u64) -> bool {
-        self.inner.idle_timeout.is_some_and(|idle| now.saturating_sub(last_seen_at) > idle.as_secs())
+        self.inner.lifetimes.idle_timeout.is_some_and(|idle| now.saturating_sub(last_seen_at) > idle.as_secs())
     }
 
     /// [`max_logins_per_user`](LoginConfigBuilder::max_logins_per_user).
@@ -283,28 +293,28 @@ impl LoginConfig {
     /// [`touch_interval`](LoginConfigBuilder::touch_interval), lowered to a tenth of
     /// the idle timeout when one is set.
     pub fn touch_interval(&self) -> Duration {
-        match self.inner.idle_timeout {
-            Some(idle) => self.inner.touch_interval.min(idle / 10),
-            None => self.inner.touch_interval,
+        match self.inner.lifetimes.idle_timeout {
+            Some(idle) => self.inner.lifetimes.touch_interval.min(idle / 10),
+            None => self.inner.lifetimes.touch_interval,
         }
     }
 
     /// How long a retired remember token still restores its login (see
     /// [`remember_grace`](LoginConfigBuilder::remember_grace)).
     pub fn remember_grace(&self) -> Duration {
-        self.inner.remember_grace
+        self.inner.lifetimes.remember_grace
     }
 
     /// How long a pending login waits for its second factor (see
     /// [`two_factor_timeout`](LoginConfigBuilder::two_factor_timeout)).
     pub fn two_factor_timeout(&self) -> Duration {
-        self.inner.two_factor_timeout
+        self.inner.lifetimes.two_factor_timeout
     }
 
     /// How long a device cookie lasts (see
     /// [`device_lifetime`](LoginConfigBuilder::device_lifetime)).
     pub fn device_lifetime(&self) -> Duration {
-        self.inner.device_lifetime
+        self.inner.lifetimes.device_lifetime
     }
 
     /// The derived keys.
@@ -341,18 +351,18 @@ impl fmt::Debug for LoginConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
         f.debug_struct("LoginConfig")
-            .field("login_url", &i.login_url)
-            .field("reauth_url", &i.reauth_url)
-            .field("next_param", &i.next_param)
+            .field("login_url", &i.urls.login_url)
+            .field("reauth_url", &i.urls.reauth_url)
+            .field("next_param", &i.urls.next_param)
             .field("cookie", &i.cookie)
-            .field("remember_duration", &i.remember_duration)
-            .field("max_remember_duration", &i.max_remember_duration)
-            .field("session_lifetime", &i.session_lifetime)
-            .field("leeway", &i.leeway)
-            .field("idle_timeout", &i.idle_timeout)
-            .field("touch_interval", &i.touch_interval)
-            .field("remember_grace", &i.remember_grace)
-            .field("fresh_for", &i.fresh_for)
+            .field("remember_duration", &i.lifetimes.remember_duration)
+            .field("max_remember_duration", &i.lifetimes.max_remember_duration)
+            .field("session_lifetime", &i.lifetimes.session_lifetime)
+            .field("leeway", &i.lifetimes.leeway)
+            .field("idle_timeout", &i.lifetimes.idle_timeout)
+            .field("touch_interval", &i.lifetimes.touch_interval)
+            .field("remember_grace", &i.lifetimes.remember_grace)
+            .field("fresh_for", &i.lifetimes.fresh_for)
             .field("cross_origin", &i.cross_origin)
             .field("throttle", &i.throttle)
             .finish_non_exhaustive()
@@ -363,33 +373,14 @@ impl fmt::Debug for LoginConfig {
 #[must_use]
 pub struct LoginConfigBuilder {
     secret_len: usize,
-    keys: Keys,
-    login_url: String,
-    reauth_url: Option<String>,
-    next_param: String,
-    cookie: CookieSettings,
-    remember_duration: Duration,
-    max_remember_duration: Duration,
-    session_lifetime: Duration,
-    leeway: Duration,
-    idle_timeout: Option<Duration>,
-    touch_interval: Duration,
-    max_logins_per_user: usize,
-    remember_grace: Duration,
-    two_factor_timeout: Duration,
-    device_lifetime: Duration,
-    fresh_for: Duration,
-    cross_origin: CrossOriginPolicy,
+    settings: ConfigInner,
     bad_origins: Vec<String>,
-    throttle: ThrottleSettings,
     host_prefix: bool,
-    clock: Option<Clock>,
-    registry_scope: [u8; 32],
 }
 
 impl fmt::Debug for LoginConfigBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LoginConfigBuilder").field("login_url", &self.login_url).finish_non_exhaustive()
+        f.debug_struct("LoginConfigBuilder").field("login_url", &self.settings.urls.login_url).finish_non_exhaustive()
     }
 }
 
@@ -397,7 +388,7 @@ impl LoginConfigBuilder {
     /// Where the guards send unauthenticated requests. Default `/login`. Must be a
     /// local path (it may carry a query string).
     pub fn login_url(mut self, url: impl Into<String>) -> Self {
-        self.login_url = url.into();
+        self.settings.urls.login_url = url.into();
         self
     }
 
@@ -405,64 +396,64 @@ impl LoginConfigBuilder {
     /// (stale sudo mode, remember restores). Default: the login URL. A scope can
     /// override it with `LoginUrl` app data in `login-actix`.
     pub fn reauth_url(mut self, url: impl Into<String>) -> Self {
-        self.reauth_url = Some(url.into());
+        self.settings.urls.reauth_url = Some(url.into());
         self
     }
 
     /// The query parameter of the way back in the guard's redirect and in
     /// `LoginRedirect`. Default `next`.
     pub fn next_param(mut self, name: impl Into<String>) -> Self {
-        self.next_param = name.into();
+        self.settings.urls.next_param = name.into();
         self
     }
 
     /// Name of the remember cookie. Default `_remember`.
     pub fn remember_cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie.name = name.into();
+        self.settings.cookie.name = name.into();
         self
     }
 
     /// `Path` of the remember cookie. Default `/`.
     pub fn cookie_path(mut self, path: impl Into<String>) -> Self {
-        self.cookie.path = path.into();
+        self.settings.cookie.path = path.into();
         self
     }
 
     /// `Domain` of the remember cookie. Default none (host-only).
     pub fn cookie_domain(mut self, domain: Option<String>) -> Self {
-        self.cookie.domain = domain;
+        self.settings.cookie.domain = domain;
         self
     }
 
     /// `Secure` attribute of the remember cookie. Default `true`; turn off only for
     /// plain-http development.
     pub fn cookie_secure(mut self, secure: bool) -> Self {
-        self.cookie.secure = secure;
+        self.settings.cookie.secure = secure;
         self
     }
 
     /// `HttpOnly` attribute of the remember cookie. Default `true`.
     pub fn cookie_http_only(mut self, http_only: bool) -> Self {
-        self.cookie.http_only = http_only;
+        self.settings.cookie.http_only = http_only;
         self
     }
 
     /// `SameSite` attribute of the remember cookie. Default `Lax`.
     pub fn cookie_same_site(mut self, same_site: SameSite) -> Self {
-        self.cookie.same_site = same_site;
+        self.settings.cookie.same_site = same_site;
         self
     }
 
     /// Lifetime of a remember cookie when the app asks for the default. Default 30 days.
     pub fn remember_duration(mut self, duration: Duration) -> Self {
-        self.remember_duration = duration;
+        self.settings.lifetimes.remember_duration = duration;
         self
     }
 
     /// Cap on remember durations (a requested `N` days above it is lowered to it), and
     /// the oldest `iat` a remember token may have. Default 365 days.
     pub fn max_remember_duration(mut self, duration: Duration) -> Self {
-        self.max_remember_duration = duration;
+        self.settings.lifetimes.max_remember_duration = duration;
         self
     }
 
@@ -470,13 +461,13 @@ impl LoginConfigBuilder {
     /// it the session is anonymous (or restored again from a remember cookie). Default
     /// 7 days.
     pub fn session_lifetime(mut self, duration: Duration) -> Self {
-        self.session_lifetime = duration;
+        self.settings.lifetimes.session_lifetime = duration;
         self
     }
 
     /// Clock leeway for token times. Default 5 seconds, at most 60.
     pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
+        self.settings.lifetimes.leeway = leeway;
         self
     }
 
@@ -489,7 +480,7 @@ impl LoginConfigBuilder {
     /// more than a few minutes, so we keep the window shorter and let the user type the
     /// password again. A remember-cookie restore is never fresh, whatever this says.
     pub fn fresh_for(mut self, fresh_for: Duration) -> Self {
-        self.fresh_for = fresh_for;
+        self.settings.lifetimes.fresh_for = fresh_for;
         self
     }
 
@@ -498,7 +489,7 @@ impl LoginConfigBuilder {
     /// it, whose `Origin` is not the request's `Host`. Default on. See
     /// [`CrossOriginPolicy`] for the exact rule.
     pub fn cross_origin_protection(mut self, on: bool) -> Self {
-        self.cross_origin.set_enabled(on);
+        self.settings.cross_origin.set_enabled(on);
         self
     }
 
@@ -507,7 +498,7 @@ impl LoginConfigBuilder {
     pub fn trusted_origin(mut self, origin: impl AsRef<str>) -> Self {
         let origin = origin.as_ref();
         if is_origin(origin) {
-            self.cross_origin.trust(origin);
+            self.settings.cross_origin.trust(origin);
         } else {
             self.bad_origins.push(origin.to_owned());
         }
@@ -520,7 +511,7 @@ impl LoginConfigBuilder {
     pub fn cross_origin_exempt(mut self, path_prefix: impl AsRef<str>) -> Self {
         let prefix = path_prefix.as_ref();
         if prefix.starts_with('/') {
-            self.cross_origin.exempt(prefix);
+            self.settings.cross_origin.exempt(prefix);
         } else {
             self.bad_origins.push(format!("exempt path {prefix:?}"));
         }
@@ -530,20 +521,20 @@ impl LoginConfigBuilder {
     /// Credential attempts allowed per (username, client IP) in a
     /// [`login_window`](LoginConfigBuilder::login_window). Default 5.
     pub fn login_attempts(mut self, attempts: u32) -> Self {
-        self.throttle.per_user_ip = attempts;
+        self.settings.throttle.per_user_ip = attempts;
         self
     }
 
     /// Credential attempts allowed per client IP (any usernames) in a window. Default 100.
     pub fn login_attempts_per_ip(mut self, attempts: u32) -> Self {
-        self.throttle.per_ip = attempts;
+        self.settings.throttle.per_ip = attempts;
         self
     }
 
     /// The window the attempt limits count in, from a key's first attempt. Default 15
     /// minutes.
     pub fn login_window(mut self, window: Duration) -> Self {
-        self.throttle.window = window.as_secs();
+        self.settings.throttle.window = window.as_secs();
         self
     }
 
@@ -551,7 +542,7 @@ impl LoginConfigBuilder {
     /// appended) instead of the peer address. Default off: turn it on only behind a
     /// proxy that sets the header, or clients choose their own IP.
     pub fn trust_proxy(mut self, trust: bool) -> Self {
-        self.throttle.trust_proxy = trust;
+        self.settings.throttle.trust_proxy = trust;
         self
     }
 
@@ -569,14 +560,14 @@ impl LoginConfigBuilder {
     /// End a login unused for longer than this (its next request is anonymous).
     /// Default: off. The absolute lifetime applies either way.
     pub fn idle_timeout(mut self, idle: Option<Duration>) -> Self {
-        self.idle_timeout = idle;
+        self.settings.lifetimes.idle_timeout = idle;
         self
     }
 
     /// Write a login's last-seen time at most this often. Default 60 seconds; with an
     /// idle timeout, at most a tenth of it (so activity always keeps a login alive).
     pub fn touch_interval(mut self, interval: Duration) -> Self {
-        self.touch_interval = interval;
+        self.settings.lifetimes.touch_interval = interval;
         self
     }
 
@@ -588,14 +579,14 @@ impl LoginConfigBuilder {
     /// thief and the owner alike, with `Ended` reason `RememberTokenReused`. Default 10
     /// seconds; at most 5 minutes.
     pub fn remember_grace(mut self, grace: Duration) -> Self {
-        self.remember_grace = grace;
+        self.settings.lifetimes.remember_grace = grace;
         self
     }
 
     /// How long a pending login (the password was right, the second factor is to come)
     /// lasts. Default 5 minutes; from 1 second to an hour.
     pub fn two_factor_timeout(mut self, timeout: Duration) -> Self {
-        self.two_factor_timeout = timeout;
+        self.settings.lifetimes.two_factor_timeout = timeout;
         self
     }
 
@@ -603,7 +594,7 @@ impl LoginConfigBuilder {
     /// user) lasts from each completed login, and how long "trust this browser" lasts
     /// from when it was ticked. Default 30 days.
     pub fn device_lifetime(mut self, lifetime: Duration) -> Self {
-        self.device_lifetime = lifetime;
+        self.settings.lifetimes.device_lifetime = lifetime;
         self
     }
 
@@ -611,7 +602,7 @@ impl LoginConfigBuilder {
     /// browsers with a valid device cookie of that account may try (the others get
     /// `429`, the password unchecked). Feature `two-factor` of login-actix. Default 20.
     pub fn login_attempts_per_account(mut self, attempts: u32) -> Self {
-        self.throttle.per_account = attempts;
+        self.settings.throttle.per_account = attempts;
         self
     }
 
@@ -621,14 +612,14 @@ impl LoginConfigBuilder {
     /// credential login, so a store of the app's own gets it too. Default 100; from 1
     /// to 10,000.
     pub fn max_logins_per_user(mut self, max: usize) -> Self {
-        self.max_logins_per_user = max;
+        self.settings.max_logins_per_user = max;
         self
     }
 
     /// Replaces the clock (seconds since the Unix epoch). For tests that move time
     /// forward; the default is the system clock.
     pub fn clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
-        self.clock = Some(Arc::new(clock));
+        self.settings.clock = Some(Arc::new(clock));
         self
     }
 
@@ -641,38 +632,18 @@ impl LoginConfigBuilder {
         self.check_durations()?;
         self.check_limits()?;
         let cookie = self.checked_cookie()?;
-        Ok(LoginConfig {
-            inner: Arc::new(ConfigInner {
-                login_url: self.login_url,
-                reauth_url: self.reauth_url,
-                next_param: self.next_param,
-                cookie,
-                remember_duration: self.remember_duration,
-                max_remember_duration: self.max_remember_duration,
-                session_lifetime: self.session_lifetime,
-                leeway: self.leeway,
-                idle_timeout: self.idle_timeout,
-                touch_interval: self.touch_interval,
-                max_logins_per_user: self.max_logins_per_user,
-                remember_grace: self.remember_grace,
-                two_factor_timeout: self.two_factor_timeout,
-                device_lifetime: self.device_lifetime,
-                fresh_for: self.fresh_for,
-                keys: self.keys,
-                scope: self.registry_scope,
-                clock: self.clock,
-                cross_origin: self.cross_origin,
-                throttle: self.throttle,
-            }),
-        })
+        Ok(LoginConfig { inner: Arc::new(ConfigInner { cookie, ..self.settings }) })
     }
 
     /// The login and re-authentication URLs are local paths; the origins parsed.
     fn check_urls(&self) -> Result<(), ConfigError> {
-        if !is_safe_next(&self.login_url) {
-            return Err(ConfigError::NotALocalPath { setting: "login_url", value: self.login_url.clone() });
+        if !is_safe_next(&self.settings.urls.login_url) {
+            return Err(ConfigError::NotALocalPath {
+                setting: "login_url",
+                value: self.settings.urls.login_url.clone(),
+            });
         }
-        if let Some(url) = self.reauth_url.as_ref().filter(|u| !is_safe_next(u)) {
+        if let Some(url) = self.settings.urls.reauth_url.as_ref().filter(|u| !is_safe_next(u)) {
             return Err(ConfigError::NotALocalPath { setting: "reauth_url", value: url.clone() });
         }
         match self.bad_origins.first() {
@@ -685,28 +656,29 @@ impl LoginConfigBuilder {
     fn check_durations(&self) -> Result<(), ConfigError> {
         let bad = |setting, detail: &str| Err(ConfigError::BadDuration { setting, detail: detail.into() });
         for (setting, d) in [
-            ("remember_duration", Some(self.remember_duration)),
-            ("max_remember_duration", Some(self.max_remember_duration)),
-            ("session_lifetime", Some(self.session_lifetime)),
-            ("idle_timeout", self.idle_timeout),
+            ("remember_duration", Some(self.settings.lifetimes.remember_duration)),
+            ("max_remember_duration", Some(self.settings.lifetimes.max_remember_duration)),
+            ("session_lifetime", Some(self.settings.lifetimes.session_lifetime)),
+            ("idle_timeout", self.settings.lifetimes.idle_timeout),
         ] {
             if d.is_some_and(|d| d.as_secs() == 0) {
                 return bad(setting, "must be at least one second");
             }
         }
-        if self.remember_duration > self.max_remember_duration {
+        if self.settings.lifetimes.remember_duration > self.settings.lifetimes.max_remember_duration {
             return bad("remember_duration", "longer than max_remember_duration");
         }
-        if !(Duration::from_secs(1)..=Duration::from_secs(3_600)).contains(&self.two_factor_timeout) {
+        if !(Duration::from_secs(1)..=Duration::from_secs(3_600)).contains(&self.settings.lifetimes.two_factor_timeout)
+        {
             return bad("two_factor_timeout", "from 1 second to an hour");
         }
-        if self.device_lifetime < Duration::from_secs(60) {
+        if self.settings.lifetimes.device_lifetime < Duration::from_secs(60) {
             return bad("device_lifetime", "at least a minute");
         }
-        if self.remember_grace > MAX_REMEMBER_GRACE {
+        if self.settings.lifetimes.remember_grace > MAX_REMEMBER_GRACE {
             return bad("remember_grace", "at most 5 minutes");
         }
-        if self.leeway > Duration::from_secs(60) {
+        if self.settings.lifetimes.leeway > Duration::from_secs(60) {
             return bad("leeway", "at most 60 seconds");
         }
         Ok(())
@@ -715,11 +687,11 @@ impl LoginConfigBuilder {
     /// The per-user cap of logins and the attempt limits are within their ranges.
     fn check_limits(&self) -> Result<(), ConfigError> {
         let max = crate::memory_registry::MAX_LOGINS_PER_USER_BOUND;
-        if !(1..=max).contains(&self.max_logins_per_user) {
+        if !(1..=max).contains(&self.settings.max_logins_per_user) {
             let detail = format!("must be from 1 to {max}");
             return Err(ConfigError::BadDuration { setting: "max_logins_per_user", detail });
         }
-        let t = &self.throttle;
+        let t = &self.settings.throttle;
         if t.per_user_ip == 0 || t.per_ip == 0 || t.per_account == 0 || t.window == 0 {
             return Err(ConfigError::BadDuration {
                 setting: "login_attempts",
@@ -731,9 +703,9 @@ impl LoginConfigBuilder {
 
     /// The remember cookie's settings, checked, with the `__Host-` prefix when asked.
     fn checked_cookie(&self) -> Result<CookieSettings, ConfigError> {
-        check_cookie_token("next_param", &self.next_param)?;
-        check_cookie_token("remember_cookie_name", &self.cookie.name)?;
-        let mut cookie = self.cookie.clone();
+        check_cookie_token("next_param", &self.settings.urls.next_param)?;
+        check_cookie_token("remember_cookie_name", &self.settings.cookie.name)?;
+        let mut cookie = self.settings.cookie.clone();
         if !cookie.path.starts_with('/') || !is_cookie_attr(&cookie.path) {
             return Err(ConfigError::BadCookieValue { setting: "cookie_path", value: cookie.path });
         }
