@@ -102,7 +102,7 @@ async fn identity_protected(identity: Option<Identity>, users: Users) -> HttpRes
 }
 
 #[post("/ours/login")]
-async fn ours_login(auth: LoginSession, users: Users) -> actix_web::Result<HttpResponse> {
+async fn ours_login(auth: LoginSession<Plain>, users: Users) -> actix_web::Result<HttpResponse> {
     let user = Plain(users.get(&7).cloned().expect("user 7"));
     Ok(auth.login_user(&user, Remember::No).await?.into_response())
 }
@@ -110,7 +110,11 @@ async fn ours_login(auth: LoginSession, users: Users) -> actix_web::Result<HttpR
 /// Logs in user `?id=` with remember-me (a query, not a path segment: a dynamic path
 /// would make the router match a pattern on every request).
 #[post("/ours/login-remember")]
-async fn ours_login_remember(auth: LoginSession, users: Users, req: HttpRequest) -> actix_web::Result<HttpResponse> {
+async fn ours_login_remember(
+    auth: LoginSession<Plain>,
+    users: Users,
+    req: HttpRequest,
+) -> actix_web::Result<HttpResponse> {
     let id = req.query_string().strip_prefix("id=").and_then(|id| id.parse::<i64>().ok()).unwrap_or(7);
     let user = Plain(users.get(&id).cloned().ok_or_else(|| actix_web::error::ErrorNotFound("no user"))?);
     Ok(auth.login_user(&user, Remember::Default).await?.into_response())
@@ -123,7 +127,7 @@ async fn ours_protected(user: CurrentUser<Plain>) -> HttpResponse {
 }
 
 #[post("/hashed/login")]
-async fn hashed_login(auth: LoginSession, users: Users) -> actix_web::Result<HttpResponse> {
+async fn hashed_login(auth: LoginSession<Hashed>, users: Users) -> actix_web::Result<HttpResponse> {
     let user = Hashed(users.get(&7).cloned().expect("user 7"));
     Ok(auth.login_user(&user, Remember::No).await?.into_response())
 }

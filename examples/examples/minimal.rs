@@ -90,7 +90,7 @@ async fn login(
     form: web::Form<LoginForm>,
     users: web::Data<Users>,
     throttle: LoginThrottle,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     let attempt = throttle.attempt(&form.username).await?; // over the limit: 429 + Retry-After
     let user = users.by_name(&form.username).filter(|u| u.password == form.password);
@@ -104,7 +104,7 @@ async fn login(
 }
 
 #[post("/logout")]
-async fn logout(auth: LoginSession) -> actix_web::Result<HttpResponse> {
+async fn logout(auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
     auth.logout_user().await?;
     Ok(HttpResponse::SeeOther().insert_header(("Location", "/login")).finish())
 }
@@ -120,7 +120,7 @@ async fn change_password(
     user: CurrentUser<User>,
     form: web::Form<PasswordForm>,
     users: web::Data<Users>,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<&'static str> {
     let mut changed = (*user).clone();
     changed.password = form.new_password.clone();

@@ -125,7 +125,7 @@ async fn reset(
     users: web::Data<Users>,
     tokens: web::Data<RecoveryTokens>,
     hasher: web::Data<PasswordHasher>,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     let invalid = || HttpResponse::BadRequest().body("This link is invalid, used or expired.");
     let Some(user) = tokens.user_id::<i64>(&form.token).and_then(|id| users.get(id)) else { return Ok(invalid()) };
@@ -140,7 +140,7 @@ async fn reset(
         return Ok(invalid());
     }
     // Every session and remember cookie of the user ends, on every instance.
-    auth.end_logins_of::<User>(&user.id).await?;
+    auth.end_logins_of(&user.id).await?;
     Ok(HttpResponse::SeeOther().insert_header(("Location", "/login")).finish())
 }
 

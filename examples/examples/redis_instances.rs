@@ -43,12 +43,12 @@ async fn home(user: CurrentUser<User>) -> String {
 
 /// Logs alice in (a real app checks a password, see the minimal example).
 #[post("/login")]
-async fn login(auth: LoginSession, users: web::Data<HashMap<i64, User>>) -> actix_web::Result<HttpResponse> {
+async fn login(auth: LoginSession<User>, users: web::Data<HashMap<i64, User>>) -> actix_web::Result<HttpResponse> {
     Ok(auth.login_user(&users[&1], Remember::Default).await?.into_response())
 }
 
 #[post("/logout")]
-async fn logout(auth: LoginSession) -> actix_web::Result<HttpResponse> {
+async fn logout(auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
     auth.logout_user().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -53,7 +53,7 @@ struct LoginForm {
 async fn login(
     form: web::Form<LoginForm>,
     throttle: LoginThrottle,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     let attempt = throttle.attempt(&form.username).await?; // over the limit: 429
     if (form.username.as_str(), form.password.as_str()) != ("alice", "wonderland") {
@@ -67,7 +67,7 @@ async fn login(
 }
 
 #[post("/logout")]
-async fn logout(auth: LoginSession) -> actix_web::Result<HttpResponse> {
+async fn logout(auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
     auth.logout_user().await?;
     Ok(HttpResponse::SeeOther().insert_header(("Location", "/login")).finish())
 }

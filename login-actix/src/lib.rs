@@ -44,7 +44,7 @@
 //! }
 //!
 //! #[post("/login")]
-//! async fn login(auth: LoginSession, db: web::Data<Db>) -> actix_web::Result<HttpResponse> {
+//! async fn login(auth: LoginSession<User>, db: web::Data<Db>) -> actix_web::Result<HttpResponse> {
 //!     // A real app checks the submitted password here.
 //!     let user = db.user(1).await?.expect("alice exists");
 //!     Ok(auth.login_user(&user, Remember::Default).await?.into_response())

@@ -53,7 +53,7 @@ pub struct LoginForm {
 #[post("/login")]
 pub async fn login(
     form: web::Form<LoginForm>,
-    auth: LoginSession,
+    auth: LoginSession<User>,
     users: web::Data<Users>,
 ) -> actix_web::Result<HttpResponse> {
     let user = users.get(form.id).ok_or_else(|| actix_web::error::ErrorBadRequest("no such user"))?;
@@ -62,21 +62,21 @@ pub async fn login(
 
 /// `POST /logout`.
 #[post("/logout")]
-pub async fn logout(auth: LoginSession) -> actix_web::Result<&'static str> {
+pub async fn logout(auth: LoginSession<User>) -> actix_web::Result<&'static str> {
     auth.logout_user().await?;
     Ok("bye")
 }
 
 /// `POST /logout/all`: the library's "log out everywhere"; answers how many ended.
 #[post("/logout/all")]
-pub async fn logout_all(_: LoginRequired, auth: LoginSession) -> actix_web::Result<String> {
-    Ok(auth.logout_everywhere::<User>().await?.to_string())
+pub async fn logout_all(_: LoginRequired, auth: LoginSession<User>) -> actix_web::Result<String> {
+    Ok(auth.logout_everywhere().await?.to_string())
 }
 
 /// `GET /sessions`: the user's live logins as JSON.
 #[get("/sessions")]
-pub async fn sessions(_: LoginRequired, auth: LoginSession) -> actix_web::Result<web::Json<Vec<LoginInfo>>> {
-    Ok(web::Json(auth.logins::<User>().await?))
+pub async fn sessions(_: LoginRequired, auth: LoginSession<User>) -> actix_web::Result<web::Json<Vec<LoginInfo>>> {
+    Ok(web::Json(auth.logins().await?))
 }
 
 /// The "end this session" form.
@@ -87,8 +87,8 @@ pub struct End {
 
 /// `POST /sessions/end`: ends one of the user's logins; answers `true` or `false`.
 #[post("/sessions/end")]
-pub async fn end(_: LoginRequired, form: web::Form<End>, auth: LoginSession) -> actix_web::Result<String> {
-    Ok(auth.end_login::<User>(&form.id).await?.to_string())
+pub async fn end(_: LoginRequired, form: web::Form<End>, auth: LoginSession<User>) -> actix_web::Result<String> {
+    Ok(auth.end_login(&form.id).await?.to_string())
 }
 
 /// The password login form of the attack tests.
@@ -107,7 +107,7 @@ pub struct PasswordForm {
 pub async fn password_login(
     form: web::Form<PasswordForm>,
     throttle: login_actix::LoginThrottle,
-    auth: LoginSession,
+    auth: LoginSession<User>,
     users: web::Data<Users>,
 ) -> actix_web::Result<HttpResponse> {
     let attempt = throttle.attempt(&form.username).await?;

@@ -42,7 +42,7 @@ async fn login(
     form: web::Form<LoginForm>,
     users: web::Data<Users>,
     throttle: LoginThrottle,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     let user = users.get(form.id);
     let name = user.as_ref().map_or_else(|| format!("nobody-{}", form.id), |u| u.name.clone());
@@ -79,7 +79,7 @@ async fn code_step(
     form: web::Form<CodeForm>,
     pending: PendingUser<User>,
     throttle: LoginThrottle,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     let (Some(user), Some(name)) = (pending.user(), pending.username()) else {
         return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login")).finish());
@@ -102,7 +102,7 @@ async fn code_step(
 
 /// `POST /forget-browsers`: forgets alice's browsers.
 #[post("/forget-browsers")]
-async fn forget(users: web::Data<Users>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+async fn forget(users: web::Data<Users>, auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
     let alice = users.get(1).expect("alice");
     auth.forget_browsers(&alice).await?;
     Ok(HttpResponse::Ok().finish())

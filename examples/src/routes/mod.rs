@@ -94,7 +94,7 @@ async fn login(
     form: web::Form<LoginForm>,
     db: web::Data<Db>,
     throttle: LoginThrottle,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     let form = form.into_inner();
     // Over the account's limit only the browsers it knows may try (device cookie).
@@ -172,7 +172,7 @@ async fn change_password(
     form: web::Form<PasswordForm>,
     db: web::Data<Db>,
     throttle: LoginThrottle,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     // The current password is a credential: its checks are throttled like logins (the
     // account's own browsers still get through when it is under attack).
@@ -203,25 +203,29 @@ async fn change_password(
 async fn delete_account(
     user: CurrentUser<User>,
     db: web::Data<Db>,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     db.delete(user.id).await?;
-    auth.logout_everywhere::<User>().await?;
+    auth.logout_everywhere().await?;
     tracing::info!(user_id = user.id, "account deleted");
     Ok(see_other("/"))
 }
 
 #[post("/logout")]
-async fn logout(auth: LoginSession) -> actix_web::Result<HttpResponse> {
+async fn logout(auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
     auth.logout_user().await?;
     Ok(see_other("/"))
 }
 
 #[post("/logout/all")]
 #[login_required]
-async fn logout_all(user: CurrentUser<User>, db: web::Data<Db>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+async fn logout_all(
+    user: CurrentUser<User>,
+    db: web::Data<Db>,
+    auth: LoginSession<User>,
+) -> actix_web::Result<HttpResponse> {
     db.bump_epoch(user.id).await?;
-    auth.logout_everywhere::<User>().await?;
+    auth.logout_everywhere().await?;
     tracing::info!(user_id = user.id, "logged out everywhere");
     Ok(see_other("/"))
 }
@@ -234,8 +238,8 @@ async fn api_me(user: CurrentUser<User>) -> impl Responder {
 
 #[get("/settings/sessions")]
 #[fresh_login_required]
-async fn sessions_page(user: CurrentUser<User>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
-    let logins = auth.logins::<User>().await?;
+async fn sessions_page(user: CurrentUser<User>, auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
+    let logins = auth.logins().await?;
     Ok(html(pages::sessions(&user.username, &logins)))
 }
 
@@ -250,9 +254,9 @@ struct EndSessionForm {
 async fn end_session(
     user: CurrentUser<User>,
     form: web::Form<EndSessionForm>,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
-    if auth.end_login::<User>(&form.id).await? {
+    if auth.end_login(&form.id).await? {
         tracing::info!(user_id = user.id, "session ended from the sessions page");
     }
     Ok(see_other("/settings/sessions"))
@@ -260,12 +264,12 @@ async fn end_session(
 
 #[get("/sessions")]
 #[login_required(api)]
-async fn api_sessions(user: CurrentUser<User>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+async fn api_sessions(user: CurrentUser<User>, auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
     if user.is_token() {
         // A bearer request has no login of its own to mark; list without one.
         return Ok(HttpResponse::Ok().json(Vec::<serde_json::Value>::new()));
     }
-    let logins = auth.logins::<User>().await?;
+    let logins = auth.logins().await?;
     let rows: Vec<_> = logins
         .iter()
         .map(|l| {
@@ -294,12 +298,12 @@ async fn deactivate(
     admin: CurrentUser<User>,
     path: web::Path<String>,
     db: web::Data<Db>,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     if let Some(user) = db.set_active(&path, false).await? {
         // Its live logins end now, on every instance; the loader's `is_active` would end
         // them at their next request anyway.
-        let ended = auth.end_logins_of::<User>(&user.id).await?;
+        let ended = auth.end_logins_of(&user.id).await?;
         tracing::info!(admin_id = admin.id, user_id = user.id, ended, "user deactivated");
     }
     Ok(see_other("/admin"))

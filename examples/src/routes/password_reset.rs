@@ -135,7 +135,7 @@ async fn reset(
     form: web::Form<ResetForm>,
     db: web::Data<Db>,
     tokens: web::Data<RecoveryTokens>,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     let Some(user) = token_user(&db, &tokens, &form.token).await? else { return Ok(invalid_link()) };
     if form.new_password.is_empty() || form.new_password.len() > login_actix::password::DEFAULT_MAX_PASSWORD_LEN {
@@ -145,7 +145,7 @@ async fn reset(
     }
     // Only over the hash the token was made for: of two resets with one link, one wins.
     let Some(updated) = db.replace_password(&user, &form.new_password).await? else { return Ok(invalid_link()) };
-    let ended = auth.end_logins_of::<User>(&updated.id).await?;
+    let ended = auth.end_logins_of(&updated.id).await?;
     tracing::info!(user_id = updated.id, ended, "password reset; every login of the user ended");
     Ok(see_other("/login"))
 }

@@ -34,7 +34,12 @@ struct CodeForm {
 
 /// Whether `code` is a current TOTP code of the base32 `secret` (each step once per
 /// user); `false` without a secret.
-async fn totp_is_right(auth: &LoginSession, user: &User, secret: Option<&str>, code: &str) -> actix_web::Result<bool> {
+async fn totp_is_right(
+    auth: &LoginSession<User>,
+    user: &User,
+    secret: Option<&str>,
+    code: &str,
+) -> actix_web::Result<bool> {
     match secret.and_then(TotpSecret::from_base32) {
         Some(secret) => Ok(auth.check_totp(user, &secret, code).await?),
         None => Ok(false),
@@ -46,7 +51,7 @@ async fn totp_is_right(auth: &LoginSession, user: &User, secret: Option<&str>, c
 /// the limit, unchecked; `400` for a wrong code), `None` a right code.
 async fn refuse_code(
     throttle: &LoginThrottle,
-    auth: &LoginSession,
+    auth: &LoginSession<User>,
     db: &Db,
     session: &Session,
     user: &User,
@@ -66,7 +71,7 @@ async fn refuse_code(
 
 /// Whether `code` is a current TOTP code of `user`'s secret (each step once) or one of
 /// the user's unused recovery codes (spent now).
-async fn code_is_right(auth: &LoginSession, db: &Db, user: &User, code: &str) -> actix_web::Result<bool> {
+async fn code_is_right(auth: &LoginSession<User>, db: &Db, user: &User, code: &str) -> actix_web::Result<bool> {
     if user.totp_secret.is_none() {
         return Ok(false);
     }
@@ -120,7 +125,7 @@ async fn enable(
     form: web::Form<CodeForm>,
     db: web::Data<Db>,
     session: Session,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     if user.two_factor() {
         return Ok(see_other("/settings/two-factor"));
@@ -150,7 +155,7 @@ async fn regenerate_codes(
     form: web::Form<CodeForm>,
     db: web::Data<Db>,
     (session, throttle): (Session, LoginThrottle),
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     if !user.two_factor() {
         return Ok(see_other("/settings/two-factor"));
@@ -171,7 +176,7 @@ async fn disable(
     form: web::Form<CodeForm>,
     db: web::Data<Db>,
     (session, throttle): (Session, LoginThrottle),
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     if !user.two_factor() {
         return Ok(see_other("/settings/two-factor"));
@@ -186,7 +191,7 @@ async fn disable(
 
 #[post("/settings/two-factor/forget-devices")]
 #[fresh_login_required]
-async fn forget_devices(user: CurrentUser<User>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+async fn forget_devices(user: CurrentUser<User>, auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
     auth.forget_browsers(&*user).await?;
     Ok(see_other("/settings/two-factor"))
 }
@@ -214,7 +219,7 @@ async fn submit_code(
     pending: PendingUser<User>,
     throttle: LoginThrottle,
     db: web::Data<Db>,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     let (Some(user), Some(username)) = (pending.user(), pending.username()) else { return Ok(see_other("/login")) };
     let attempt = match throttle.attempt_for(username, Some(user)).await {
@@ -257,7 +262,7 @@ async fn sudo(
     user: CurrentUser<User>,
     form: web::Form<SudoForm>,
     throttle: LoginThrottle,
-    auth: LoginSession,
+    auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     let attempt = match throttle.attempt_for(&user.username, Some(&*user)).await {
         Ok(attempt) => attempt,
@@ -268,7 +273,7 @@ async fn sudo(
         return Ok(page(StatusCode::BAD_REQUEST, pages::two_factor_code(Some("That code is not right."))));
     }
     attempt.succeeded().await?;
-    auth.confirm_login::<User>().await?;
+    auth.confirm_login().await?;
     Ok(LoginRedirect::for_request(&req).next(form.next.as_deref()).fallback("/").into_response())
 }
 

@@ -24,7 +24,7 @@ use crate::{
     },
 };
 
-impl LoginSession {
+impl<U: AuthUser> LoginSession<U> {
     /// The password of `user` was right and the user has a second factor: makes a
     /// *pending* login instead of a login. Every login this browser named ends, the
     /// session starts empty with a new id, a remember cookie the request carried is
@@ -43,7 +43,7 @@ impl LoginSession {
     /// password never ends the owner's pending login. A browser the account knows (a
     /// valid device cookie) may go on, up to
     /// [`MAX_PENDING_KNOWN`](crate::two_factor::MAX_PENDING_KNOWN) in all.
-    pub async fn begin_second_factor<U: AuthUser>(
+    pub async fn begin_second_factor(
         &self,
         user: &U,
         remember: impl Into<Remember>,
@@ -58,7 +58,7 @@ impl LoginSession {
         let id = pending.id;
         // The cap before anything else: a refused step leaves the browser as it was.
         self.hold_pending(user, pending, now).await?;
-        if let Err(err) = self.hand_over_pending::<U>(&session, id, now).await {
+        if let Err(err) = self.hand_over_pending(&session, id, now).await {
             // Best effort: a pending login no browser names only waits for its timeout.
             let _ = self.state.stores.second_factor().remove_pending(id).await;
             return Err(err);
@@ -68,7 +68,7 @@ impl LoginSession {
     }
 
     /// The pending login of `user`'s password step at `now`.
-    fn pending_login<U: AuthUser>(
+    fn pending_login(
         &self,
         user: &U,
         remember: Remember,
@@ -92,7 +92,7 @@ impl LoginSession {
 
     /// Stores `pending` under the per-user cap: a browser the account knows may go on
     /// past it, any other is refused with [`LoginError::Throttled`].
-    async fn hold_pending<U: AuthUser>(&self, user: &U, pending: PendingLogin, now: u64) -> Result<(), LoginError> {
+    async fn hold_pending(&self, user: &U, pending: PendingLogin, now: u64) -> Result<(), LoginError> {
         let config = &self.state.config;
         let known = device_cookie::valid_for(&self.state, &self.req, user, now).await?.is_some();
         let at_cap = if known { AtCap::Extend } else { AtCap::Refuse };
@@ -106,13 +106,13 @@ impl LoginSession {
 
     /// Makes the browser's session the pending login `id`'s: every login its cookies
     /// named ends, the session starts empty with a new id, a remember cookie is deleted.
-    async fn hand_over_pending<U: AuthUser>(
+    async fn hand_over_pending(
         &self,
         session: &actix_session::Session,
         id: LoginId,
         now: u64,
     ) -> Result<(), LoginError> {
-        self.settle_named_logins::<U>(session, None, now).await?;
+        self.settle_named_logins(session, None, now).await?;
         // From here on the rest of the request asks the session this writes: a pending
         // login, no user (also when a step below fails).
         Memo::changed(&self.req);
@@ -134,7 +134,7 @@ impl LoginSession {
     ///
     /// Without a live pending login (ended, expired, completed by a parallel request)
     /// it is [`LoginError::NoPendingLogin`].
-    pub async fn complete_second_factor<U: AuthUser>(
+    pub async fn complete_second_factor(
         &self,
         pending: &PendingUser<U>,
         trust_browser: bool,
@@ -171,7 +171,7 @@ impl LoginSession {
     /// tries with `LoginThrottle::attempt_for(name, Some(&user))` before the check and
     /// `attempt.failed()` after a wrong code, as the [module docs](crate::two_factor)
     /// show. From a [`CurrentUser`](crate::CurrentUser), pass `&*user` (the user inside).
-    pub async fn check_totp<U: AuthUser>(&self, user: &U, secret: &TotpSecret, code: &str) -> Result<bool, LoginError> {
+    pub async fn check_totp(&self, user: &U, secret: &TotpSecret, code: &str) -> Result<bool, LoginError> {
         let now = self.state.config.now();
         let Some(step) = secret.matching_step(code, now) else { return Ok(false) };
         let fresh = self.state.stores.second_factor().use_totp_step(&user_key(&user.id()), step).await?;
@@ -184,13 +184,13 @@ impl LoginSession {
     /// Whether this browser's device cookie trusts it for `user` (ticked at an earlier
     /// code step, not expired, the same auth hash, no "forget every browser" since):
     /// the second factor may be skipped.
-    pub async fn trusts_browser<U: AuthUser>(&self, user: &U) -> Result<bool, LoginError> {
+    pub async fn trusts_browser(&self, user: &U) -> Result<bool, LoginError> {
         device_cookie::trusted_for(&self.state, &self.req, user, self.state.config.now()).await
     }
 
     /// "Forget every browser": no device cookie of `user` is valid any more (neither
     /// trusted nor known to the per-account throttle), on every instance.
-    pub async fn forget_browsers<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
+    pub async fn forget_browsers(&self, user: &U) -> Result<(), LoginError> {
         self.state.stores.second_factor().forget_devices(&user_key(&user.id())).await?;
         self.emit_step(user, SecondFactorStep::BrowsersForgotten);
         Ok(())
@@ -204,7 +204,7 @@ impl LoginSession {
     /// [`logins`](LoginSession::logins); end them with
     /// [`end_logins_of`](LoginSession::end_logins_of) if the app wants every session to
     /// have passed the new factor).
-    pub async fn second_factor_enabled<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
+    pub async fn second_factor_enabled(&self, user: &U) -> Result<(), LoginError> {
         self.factor_changed(user, SecondFactorStep::Enabled).await
     }
 
@@ -214,11 +214,11 @@ impl LoginSession {
     /// Ask for a current code (or a recovery code) before turning the factor off, and
     /// for new recovery codes, in a [`#[fresh_login_required]`](crate::fresh_login_required)
     /// handler: a session alone must not remove the factor.
-    pub async fn second_factor_disabled<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
+    pub async fn second_factor_disabled(&self, user: &U) -> Result<(), LoginError> {
         self.factor_changed(user, SecondFactorStep::Disabled).await
     }
 
-    async fn factor_changed<U: AuthUser>(&self, user: &U, step: SecondFactorStep) -> Result<(), LoginError> {
+    async fn factor_changed(&self, user: &U, step: SecondFactorStep) -> Result<(), LoginError> {
         let now = self.state.config.now();
         self.state.stores.second_factor().forget_devices(&user_key(&user.id())).await?;
         device_cookie::keep_known(&self.state, &self.req, user, now).await?;
@@ -234,11 +234,11 @@ impl LoginSession {
 
     /// Logs and emits a second-factor step the app itself performed (spending a
     /// recovery code, replacing the recovery codes).
-    pub fn second_factor_event<U: AuthUser>(&self, user: &U, step: SecondFactorStep) {
+    pub fn second_factor_event(&self, user: &U, step: SecondFactorStep) {
         self.emit_step(user, step);
     }
 
-    fn emit_step<U: AuthUser>(&self, user: &U, step: SecondFactorStep) {
+    fn emit_step(&self, user: &U, step: SecondFactorStep) {
         self.state.emit(&self.req, &LoginEvent::SecondFactor { user_id: id_value(&user.id()), step });
     }
 }

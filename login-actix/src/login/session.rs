@@ -1,7 +1,7 @@
 //! The login handle: `login_user`, `logout_user`, `refresh_auth_hash` and the
 //! sessions page (`logins`, `end_login`).
 
-use std::{any::TypeId, future::ready, rc::Rc, time::Duration};
+use std::{any::TypeId, future::ready, marker::PhantomData, rc::Rc, time::Duration};
 
 use actix_session::{Session, SessionExt, SessionStatus};
 use actix_web::{dev::Payload, http::header, FromRequest, HttpMessage, HttpRequest};
@@ -41,7 +41,7 @@ use crate::{
 /// struct LoginForm { username: String, password: String, remember: Option<String>, next: Option<String> }
 ///
 /// #[post("/login")]
-/// async fn login(form: web::Form<LoginForm>, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+/// async fn login(form: web::Form<LoginForm>, auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
 ///     let Some(user) = check_password(&form.username, &form.password) else {
 ///         return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login?error=1")).finish());
 ///     };
@@ -51,47 +51,47 @@ use crate::{
 /// }
 ///
 /// #[post("/logout")]
-/// async fn logout(auth: LoginSession) -> actix_web::Result<HttpResponse> {
+/// async fn logout(auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
 ///     auth.logout_user().await?;
 ///     Ok(HttpResponse::SeeOther().insert_header(("Location", "/")).finish())
 /// }
 /// ```
-pub struct LoginSession {
+pub struct LoginSession<U> {
     pub(crate) req: HttpRequest,
     pub(crate) state: Rc<Flow>,
+    user: PhantomData<fn() -> U>,
 }
 
-impl std::fmt::Debug for LoginSession {
+impl<U> std::fmt::Debug for LoginSession<U> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("LoginSession { .. }")
     }
 }
 
-impl FromRequest for LoginSession {
+impl<U: AuthUser> FromRequest for LoginSession<U> {
     type Error = actix_web::Error;
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match Flow::of(req) {
-            Ok(state) => Ok(LoginSession { req: req.clone(), state }),
-            Err(err) => Err(into_actix_error(req, err)),
-        })
+        ready(Self::of(req).map_err(|err| into_actix_error(req, err)))
     }
 }
 
-impl LoginSession {
+impl<U: AuthUser> LoginSession<U> {
+    /// The handle of `req`: an error when the middleware is missing or its loader's
+    /// user type is not `U`.
+    pub(crate) fn of(req: &HttpRequest) -> Result<Self, LoginError> {
+        let state = Flow::of(req)?;
+        let (expected_id, expected) = state.authenticator.user_type();
+        if expected_id != TypeId::of::<U>() {
+            return Err(LoginError::UserTypeMismatch { expected, found: std::any::type_name::<U>() });
+        }
+        Ok(LoginSession { req: req.clone(), state, user: PhantomData })
+    }
+
     pub(crate) fn session(&self) -> Result<Session, LoginError> {
         ensure_session(&self.req, &self.state)?;
         Ok(self.req.get_session())
-    }
-
-    fn check_user_type<U: AuthUser>(&self) -> Result<(), LoginError> {
-        let (expected_id, expected) = self.state.authenticator.user_type();
-        if expected_id == TypeId::of::<U>() {
-            Ok(())
-        } else {
-            Err(LoginError::UserTypeMismatch { expected, found: std::any::type_name::<U>() })
-        }
     }
 
     /// Issues a remember token for `login` (its current generation), lasting
@@ -121,20 +121,19 @@ impl LoginSession {
     /// The request's login state, as every extractor sees it: the user and the live
     /// login, `None` when anonymous (a dead or missing record included) or logged in by
     /// a bearer token (no login to manage).
-    async fn current<U: AuthUser>(&self) -> Result<Option<(Rc<dyn std::any::Any>, LoginRef)>, LoginError> {
-        self.check_user_type::<U>()?;
+    async fn current(&self) -> Result<Option<(Rc<dyn std::any::Any>, LoginRef)>, LoginError> {
         let Some(authed) = memoized(&self.req).await? else { return Ok(None) };
         Ok(authed.login.map(|login| (authed.user, login)))
     }
 
     /// The current user's id and login (see [`current`](Self::current)).
-    async fn current_login<U: AuthUser>(&self) -> Result<Option<(U::Id, LoginRef)>, LoginError> {
-        Ok(self.current::<U>().await?.and_then(|(user, login)| user.downcast_ref::<U>().map(|user| (user.id(), login))))
+    async fn current_login(&self) -> Result<Option<(U::Id, LoginRef)>, LoginError> {
+        Ok(self.current().await?.and_then(|(user, login)| user.downcast_ref::<U>().map(|user| (user.id(), login))))
     }
 
     /// Writes the login record of `user`'s `login` into a renewed session and makes it
     /// the request's login state.
-    fn write_record<U: AuthUser>(
+    fn write_record(
         &self,
         session: &Session,
         user_id: U::Id,
@@ -173,11 +172,7 @@ impl LoginSession {
     ///
     /// Returns the redirect to send: to the request's `next` when it is safe (see
     /// [`LoginRedirect`]), else to `/` or the given fallback.
-    pub async fn login_user<U: AuthUser>(
-        &self,
-        user: &U,
-        remember: impl Into<Remember>,
-    ) -> Result<LoginRedirect, LoginError> {
+    pub async fn login_user(&self, user: &U, remember: impl Into<Remember>) -> Result<LoginRedirect, LoginError> {
         self.login(user).remember(remember).await
     }
 
@@ -189,24 +184,19 @@ impl LoginSession {
     /// # use login_actix::{AuthUser, LoginSession, Remember};
     /// # #[derive(Clone)] struct User { id: i64 }
     /// # impl AuthUser for User { type Id = i64; fn id(&self) -> i64 { self.id } }
-    /// async fn after_magic_link(auth: LoginSession, user: User) -> actix_web::Result<()> {
+    /// async fn after_magic_link(auth: LoginSession<User>, user: User) -> actix_web::Result<()> {
     ///     // Logged in, but not fresh: sensitive routes still ask for the password.
     ///     auth.login(&user).remember(Remember::No).fresh(false).await?;
     ///     Ok(())
     /// }
     /// ```
-    pub fn login<'a, U: AuthUser>(&'a self, user: &'a U) -> LoginBuilder<'a, U> {
+    pub fn login<'a>(&'a self, user: &'a U) -> LoginBuilder<'a, U> {
         LoginBuilder { auth: self, user, options: LoginOptions::default() }
     }
 
     /// Makes a credential login of `user` with `options`: see
     /// [`login_user`](LoginSession::login_user) for what it does.
-    pub(crate) async fn log_in<U: AuthUser>(
-        &self,
-        user: &U,
-        options: LoginOptions,
-    ) -> Result<LoginRedirect, LoginError> {
-        self.check_user_type::<U>()?;
+    pub(crate) async fn log_in(&self, user: &U, options: LoginOptions) -> Result<LoginRedirect, LoginError> {
         self.refuse_login(user, options.force)?;
         let session = self.writable_session()?;
         let config = &self.state.config;
@@ -214,7 +204,7 @@ impl LoginSession {
         let user_id = user.id();
         let auth_tag = config.keys().auth_tag(user.session_auth_hash().as_deref());
 
-        let named = self.settle_named_logins::<U>(&session, Some((&user_id, auth_tag)), now).await?;
+        let named = self.settle_named_logins(&session, Some((&user_id, auth_tag)), now).await?;
         let NamedLogins { continued, remember_gen, record_login, token_login } = named;
         // What a login starts from: the session's data survives only when its own record
         // names the login that continues (a live login of this user). A login continuing
@@ -251,14 +241,14 @@ impl LoginSession {
         }
         #[cfg(feature = "two-factor")]
         crate::two_factor::device_cookie::renew(&self.state, &self.req, user, options.trust_browser, now).await?;
-        let record = self.write_record::<U>(&session, user_id, login, auth_tag)?;
+        let record = self.write_record(&session, user_id, login, auth_tag)?;
         self.state.emit(&self.req, &LoginEvent::LoggedIn { user_id: id_value(&record.user_id), remembered });
         Ok(LoginRedirect::new(self.req.clone()))
     }
 
     /// Refuses a login this request may not make: from a bearer request that skipped
     /// cross-origin protection, or of an inactive user unless `force`d.
-    fn refuse_login<U: AuthUser>(&self, user: &U, force: bool) -> Result<(), LoginError> {
+    fn refuse_login(&self, user: &U, force: bool) -> Result<(), LoginError> {
         if self.req.extensions().contains::<BearerExempt>() {
             let event = LoginEvent::Refused { user_id: None, reason: RefusalReason::CrossOrigin };
             self.state.emit(&self.req, &event);
@@ -311,7 +301,7 @@ impl LoginSession {
     /// current auth tag and not named by a reused remember token (re-authentication);
     /// every other one ends, so that no login this browser held outlives a new login
     /// or a logout here.
-    pub(crate) async fn settle_named_logins<U: AuthUser>(
+    pub(crate) async fn settle_named_logins(
         &self,
         session: &Session,
         continue_as: Option<(&U::Id, Option<u64>)>,
@@ -407,14 +397,14 @@ impl LoginSession {
     /// Marks this session fresh again without a password (Flask-Login's
     /// `confirm_login`), after the app checked the user another way (a second factor,
     /// a WebAuthn assertion). Does nothing when nobody is logged in.
-    pub async fn confirm_login<U: AuthUser>(&self) -> Result<(), LoginError> {
-        let Some((user, login)) = self.current::<U>().await? else { return Ok(()) };
+    pub async fn confirm_login(&self) -> Result<(), LoginError> {
+        let Some((user, login)) = self.current().await? else { return Ok(()) };
         let Some(user) = user.downcast_ref::<U>() else { return Ok(()) };
         let session = self.session()?;
         let now = self.state.config.now();
         let auth_tag = self.state.config.keys().auth_tag(user.session_auth_hash().as_deref());
         let login = LoginRef { authenticated_at: Some(now), restored: false, ..login };
-        let record = self.write_record::<U>(&session, user.id(), login, auth_tag)?;
+        let record = self.write_record(&session, user.id(), login, auth_tag)?;
         tracing::info!(user_id = ?record.user_id, "login confirmed: the session is fresh again");
         Ok(())
     }
@@ -436,8 +426,7 @@ impl LoginSession {
     /// Ends every login of the user with `user_id` (an administrator deactivating or
     /// deleting an account): each is anonymous at its next request, on every instance.
     /// Returns how many ended.
-    pub async fn end_logins_of<U: AuthUser>(&self, user_id: &U::Id) -> Result<usize, LoginError> {
-        self.check_user_type::<U>()?;
+    pub async fn end_logins_of(&self, user_id: &U::Id) -> Result<usize, LoginError> {
         let ended = self.end_user_logins(user_id, None).await?;
         if ended > 0 {
             let event = LoginEvent::Ended { user_id: id_value(user_id), reason: EndReason::EndedByRequest };
@@ -450,8 +439,8 @@ impl LoginSession {
     /// and clears this browser like [`logout_user`](LoginSession::logout_user). Returns
     /// how many ended; `0` when nobody is logged in (a logged-out copy of a session
     /// ends nothing).
-    pub async fn logout_everywhere<U: AuthUser>(&self) -> Result<usize, LoginError> {
-        let ended = match self.current_login::<U>().await? {
+    pub async fn logout_everywhere(&self) -> Result<usize, LoginError> {
+        let ended = match self.current_login().await? {
             Some((user_id, _)) => {
                 let ended = self.end_user_logins(&user_id, None).await?;
                 if ended > 1 {
@@ -475,8 +464,8 @@ impl LoginSession {
     /// Pass the user as it is *after* the change (reloaded, or with the new hash set):
     /// given the old value, this session would keep the old hash and be logged out at
     /// its next request. That mistake is logged as a warning.
-    pub async fn refresh_auth_hash<U: AuthUser>(&self, user: &U) -> Result<(), LoginError> {
-        let Some((user_id, login)) = self.current_login::<U>().await? else { return Ok(()) };
+    pub async fn refresh_auth_hash(&self, user: &U) -> Result<(), LoginError> {
+        let Some((user_id, login)) = self.current_login().await? else { return Ok(()) };
         let session = self.session()?;
         let config = &self.state.config;
         let now = config.now();
@@ -502,15 +491,15 @@ impl LoginSession {
         }
         #[cfg(feature = "two-factor")]
         crate::two_factor::device_cookie::keep_known(&self.state, &self.req, user, now).await?;
-        let record = self.write_record::<U>(&session, user_id, login, auth_tag)?;
+        let record = self.write_record(&session, user_id, login, auth_tag)?;
         tracing::info!(user_id = ?record.user_id, other_logins_ended = ended, "auth hash refreshed; other logins ended");
         Ok(())
     }
 
     /// The live logins of the current user (the sessions page), oldest first, the
     /// current one marked. Empty when nobody is logged in.
-    pub async fn logins<U: AuthUser>(&self) -> Result<Vec<LoginInfo>, LoginError> {
-        let Some((user_id, current)) = self.current_login::<U>().await? else { return Ok(Vec::new()) };
+    pub async fn logins(&self) -> Result<Vec<LoginInfo>, LoginError> {
+        let Some((user_id, current)) = self.current_login().await? else { return Ok(Vec::new()) };
         let config = &self.state.config;
         let now = config.now();
         let mut logins = self.state.stores.registry().list_user(&user_key(&user_id), now).await?;
@@ -530,9 +519,9 @@ impl LoginSession {
     /// on every instance. An id that is not one of the current user's live logins
     /// (another user's, garbled), or a request that is not logged in, ends nothing and
     /// returns `false`. Ending the current login logs this browser out.
-    pub async fn end_login<U: AuthUser>(&self, id: &str) -> Result<bool, LoginError> {
+    pub async fn end_login(&self, id: &str) -> Result<bool, LoginError> {
         let Ok(id) = id.parse::<LoginId>() else { return Ok(false) };
-        let Some((user_id, current)) = self.current_login::<U>().await? else { return Ok(false) };
+        let Some((user_id, current)) = self.current_login().await? else { return Ok(false) };
         let now = self.state.config.now();
         let registry = self.state.stores.registry();
         let owned = registry.list_user(&user_key(&user_id), now).await?.iter().any(|l| l.id == id);
@@ -566,7 +555,7 @@ pub(crate) struct NamedLogins<Id> {
 /// A login in preparation: set its options, then `.await` it. See [`LoginSession::login`].
 #[must_use = "a login does nothing until it is awaited"]
 pub struct LoginBuilder<'a, U> {
-    auth: &'a LoginSession,
+    auth: &'a LoginSession<U>,
     user: &'a U,
     options: LoginOptions,
 }

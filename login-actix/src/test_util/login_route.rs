@@ -6,14 +6,14 @@
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, Resource};
 use futures_util::future::LocalBoxFuture;
 
-use crate::{error::LoginError, login::session::LoginSession};
+use crate::error::LoginError;
 
 /// Where `login_as` posts.
 pub(crate) const LOGIN_PATH: &str = "/__login_actix_test_login";
 
 /// The login a `login_as` request carries.
 pub(crate) struct TestLoginRequest(
-    pub(crate) Box<dyn FnOnce(LoginSession) -> LocalBoxFuture<'static, Result<(), LoginError>>>,
+    pub(crate) Box<dyn FnOnce(HttpRequest) -> LocalBoxFuture<'static, Result<(), LoginError>>>,
 );
 
 /// The route of [`login_as`](crate::test_util::login_as): add it to the test app, inside
@@ -23,9 +23,9 @@ pub fn login_route() -> Resource {
     web::resource(LOGIN_PATH).route(web::post().to(log_in))
 }
 
-async fn log_in(req: HttpRequest, auth: LoginSession) -> Result<HttpResponse, LoginError> {
+async fn log_in(req: HttpRequest) -> Result<HttpResponse, LoginError> {
     let login = req.extensions_mut().remove::<TestLoginRequest>();
     let Some(login) = login else { return Ok(HttpResponse::NotFound().finish()) };
-    (login.0)(auth).await?;
+    (login.0)(req).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -186,8 +186,11 @@ where
     let user = user.clone();
     let remember = if how == TestLogin::Remembered { Remember::Default } else { Remember::No };
     let fresh = how == TestLogin::Fresh;
-    let login = TestLoginRequest(Box::new(move |auth: LoginSession| {
-        Box::pin(async move { auth.login(&user).remember(remember).fresh(fresh).force(true).await.map(drop) })
+    let login = TestLoginRequest(Box::new(move |req: actix_web::HttpRequest| {
+        Box::pin(async move {
+            let auth = LoginSession::<U>::of(&req)?;
+            auth.login(&user).remember(remember).fresh(fresh).force(true).await.map(drop)
+        })
     }));
     let req = TestRequest::post().uri(LOGIN_PATH).to_request();
     req.extensions_mut().insert(login);

@@ -35,7 +35,7 @@ use crate::{
 /// struct LoginForm { username: String, password: String }
 ///
 /// #[post("/login")]
-/// async fn login(form: web::Form<LoginForm>, throttle: LoginThrottle, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+/// async fn login(form: web::Form<LoginForm>, throttle: LoginThrottle, auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
 ///     // Over the limit: `429 Too Many Requests` with `Retry-After`, before any password work.
 ///     let attempt = throttle.attempt(&form.username).await?;
 ///     let Some(user) = check_password(&form.username, &form.password).await else {

@@ -44,7 +44,7 @@
 //! struct LoginForm { username: String, password: String, remember: Option<String>, next: Option<String> }
 //!
 //! #[post("/login")]
-//! async fn login(form: web::Form<LoginForm>, throttle: LoginThrottle, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+//! async fn login(form: web::Form<LoginForm>, throttle: LoginThrottle, auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
 //!     let user = find(&form.username).await;
 //!     // Over the account's limit, only its known browsers get here.
 //!     let attempt = throttle.attempt_for(&form.username, user.as_ref()).await?;
@@ -66,7 +66,7 @@
 //! struct CodeForm { code: String, trust_device: Option<String> }
 //!
 //! #[post("/login/two-factor")]
-//! async fn code(form: web::Form<CodeForm>, pending: PendingUser<User>, throttle: LoginThrottle, auth: LoginSession) -> actix_web::Result<HttpResponse> {
+//! async fn code(form: web::Form<CodeForm>, pending: PendingUser<User>, throttle: LoginThrottle, auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
 //!     let (Some(user), Some(name)) = (pending.user(), pending.username()) else {
 //!         return Ok(HttpResponse::SeeOther().insert_header(("Location", "/login")).finish());
 //!     };

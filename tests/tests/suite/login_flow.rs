@@ -90,7 +90,7 @@ struct LoginForm {
 #[post("/login")]
 async fn login(
     form: web::Form<LoginForm>,
-    auth: LoginSession,
+    auth: LoginSession<User>,
     users: web::Data<Users>,
 ) -> actix_web::Result<HttpResponse> {
     let Some(user) = users.get(form.id) else {
@@ -102,7 +102,7 @@ async fn login(
 }
 
 #[post("/logout")]
-async fn logout(auth: LoginSession) -> actix_web::Result<HttpResponse> {
+async fn logout(auth: LoginSession<User>) -> actix_web::Result<HttpResponse> {
     auth.logout_user().await?;
     Ok(HttpResponse::SeeOther().insert_header(("Location", "/")).finish())
 }
@@ -111,7 +111,7 @@ async fn logout(auth: LoginSession) -> actix_web::Result<HttpResponse> {
 async fn password(
     _: FreshLoginRequired,
     user: CurrentUser<User>,
-    auth: LoginSession,
+    auth: LoginSession<User>,
     users: web::Data<Users>,
 ) -> actix_web::Result<&'static str> {
     let mut changed = (*user).clone();
@@ -124,7 +124,7 @@ async fn password(
 #[post("/logout-everywhere")]
 async fn logout_everywhere(
     user: CurrentUser<User>,
-    auth: LoginSession,
+    auth: LoginSession<User>,
     users: web::Data<Users>,
 ) -> actix_web::Result<&'static str> {
     let mut changed = (*user).clone();

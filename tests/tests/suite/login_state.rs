@@ -30,7 +30,7 @@ const SECRET: [u8; 64] = [19; 64];
 #[post("/login-then-who")]
 async fn login_then_who(
     req: actix_web::HttpRequest,
-    auth: LoginSession,
+    auth: LoginSession<User>,
     users: web::Data<Users>,
 ) -> actix_web::Result<String> {
     use login_actix::dev::LoginRequestExt;
@@ -42,16 +42,16 @@ async fn login_then_who(
 
 /// Logs out, then asks the sessions-page questions in the same request.
 #[post("/logout-then-logins")]
-async fn logout_then_logins(auth: LoginSession) -> actix_web::Result<String> {
+async fn logout_then_logins(auth: LoginSession<User>) -> actix_web::Result<String> {
     auth.logout_user().await?;
-    Ok(auth.logins::<User>().await?.len().to_string())
+    Ok(auth.logins().await?.len().to_string())
 }
 
 /// The sessions-page calls on a handler that takes only `LoginSession`, as a typical
 /// `/logout` or settings page does (no guard).
 #[get("/unguarded/sessions")]
-async fn unguarded_sessions(auth: LoginSession) -> actix_web::Result<String> {
-    Ok(auth.logins::<User>().await?.len().to_string())
+async fn unguarded_sessions(auth: LoginSession<User>) -> actix_web::Result<String> {
+    Ok(auth.logins().await?.len().to_string())
 }
 
 #[derive(serde::Deserialize)]
@@ -60,18 +60,22 @@ struct End {
 }
 
 #[post("/unguarded/end")]
-async fn unguarded_end(auth: LoginSession, form: web::Form<End>) -> actix_web::Result<String> {
-    Ok(auth.end_login::<User>(&form.id).await?.to_string())
+async fn unguarded_end(auth: LoginSession<User>, form: web::Form<End>) -> actix_web::Result<String> {
+    Ok(auth.end_login(&form.id).await?.to_string())
 }
 
 #[post("/unguarded/logout-everywhere")]
-async fn unguarded_logout_everywhere(auth: LoginSession) -> actix_web::Result<String> {
-    Ok(auth.logout_everywhere::<User>().await?.to_string())
+async fn unguarded_logout_everywhere(auth: LoginSession<User>) -> actix_web::Result<String> {
+    Ok(auth.logout_everywhere().await?.to_string())
 }
 
 /// An administrator's "log in as": forced, not fresh.
 #[post("/impersonate")]
-async fn impersonate(auth: LoginSession, users: web::Data<Users>, body: String) -> actix_web::Result<HttpResponse> {
+async fn impersonate(
+    auth: LoginSession<User>,
+    users: web::Data<Users>,
+    body: String,
+) -> actix_web::Result<HttpResponse> {
     let id: i64 = body.trim().parse().map_err(actix_web::error::ErrorBadRequest)?;
     let user = users.get(id).ok_or_else(|| actix_web::error::ErrorBadRequest("no such user"))?;
     Ok(auth.login(&user).remember(Remember::Default).fresh(false).force(true).await?.into_response())

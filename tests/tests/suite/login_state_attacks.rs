@@ -36,7 +36,7 @@ async fn sudo(_: FreshLoginRequired, user: CurrentUser<User>) -> String {
 
 /// "Switch account": log out, then log in as bob, in one request; then who is current.
 #[post("/switch")]
-async fn switch(req: HttpRequest, auth: LoginSession, users: web::Data<Users>) -> actix_web::Result<String> {
+async fn switch(req: HttpRequest, auth: LoginSession<User>, users: web::Data<Users>) -> actix_web::Result<String> {
     use login_actix::dev::LoginRequestExt;
     auth.logout_user().await?;
     let bob = users.get(2).expect("bob");
@@ -47,7 +47,7 @@ async fn switch(req: HttpRequest, auth: LoginSession, users: web::Data<Users>) -
 
 /// A password change of alice: her hash changes, this browser keeps its login.
 #[post("/password")]
-async fn password(req: HttpRequest, auth: LoginSession, users: web::Data<Users>) -> actix_web::Result<String> {
+async fn password(req: HttpRequest, auth: LoginSession<User>, users: web::Data<Users>) -> actix_web::Result<String> {
     use login_actix::dev::LoginRequestExt;
     // The state first (as a handler taking `CurrentUser` has it), then the change.
     let Some(_) = req.current_user::<User>().await? else { return Ok("anonymous".into()) };
@@ -61,7 +61,7 @@ async fn password(req: HttpRequest, auth: LoginSession, users: web::Data<Users>)
 
 /// Logs bob in (no remember), whatever the request carried.
 #[post("/login-bob")]
-async fn login_bob(auth: LoginSession, users: web::Data<Users>) -> actix_web::Result<HttpResponse> {
+async fn login_bob(auth: LoginSession<User>, users: web::Data<Users>) -> actix_web::Result<HttpResponse> {
     let bob = users.get(2).expect("bob");
     Ok(auth.login_user(&bob, Remember::No).await?.into_response())
 }

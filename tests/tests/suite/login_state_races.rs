@@ -25,10 +25,10 @@ use login_tests::{
 
 /// "End this session" of the current login, then a login as bob, in one request.
 #[post("/end-then-login")]
-async fn end_then_login(auth: LoginSession, users: web::Data<Users>) -> actix_web::Result<HttpResponse> {
-    let logins = auth.logins::<User>().await?;
+async fn end_then_login(auth: LoginSession<User>, users: web::Data<Users>) -> actix_web::Result<HttpResponse> {
+    let logins = auth.logins().await?;
     let current = logins.iter().find(|l| l.current).map(|l| l.id.clone()).expect("a current login");
-    assert!(auth.end_login::<User>(&current).await?);
+    assert!(auth.end_login(&current).await?);
     let bob = users.get(2).expect("bob");
     Ok(auth.login_user(&bob, Remember::No).await?.into_response())
 }

@@ -113,7 +113,11 @@ where
 }
 
 #[post("/login/{id}")]
-async fn login(path: web::Path<i64>, auth: LoginSession, users: web::Data<Users>) -> actix_web::Result<HttpResponse> {
+async fn login(
+    path: web::Path<i64>,
+    auth: LoginSession<User>,
+    users: web::Data<Users>,
+) -> actix_web::Result<HttpResponse> {
     let user = users.get(*path).ok_or_else(|| actix_web::error::ErrorBadRequest("no such user"))?;
     Ok(auth.login_user(&user, Remember::Default).await?.into_response())
 }
@@ -256,7 +260,7 @@ async fn a_loader_whose_extractor_fails_is_a_500_not_a_logout() {
         App::new()
             .service(above)
             .service(web::resource("/login/{id}").route(web::post().to(
-                |path: web::Path<i64>, auth: LoginSession| async move {
+                |path: web::Path<i64>, auth: LoginSession<User>| async move {
                     let user = User { id: *path, name: "x".into(), password: "x-pw".into(), epoch: 0 };
                     auth.login_user(&user, false).await.map(|r| r.into_response())
                 },

@@ -8,7 +8,7 @@ use login_actix::{
     password::{PasswordError, PasswordHasher, Verified},
     LoginMiddleware, LoginSession, LoginThrottle, Remember,
 };
-use login_tests::{send, users_loader, Harness, Jar, Users};
+use login_tests::{send, users_loader, Harness, Jar, User, Users};
 
 /// Cheap parameters, so the tests are quick; the rules do not depend on the cost.
 fn cheap() -> Params {
@@ -62,7 +62,7 @@ async fn a_corrupt_stored_hash_is_an_error_not_a_wrong_password() {
 async fn login(
     form: web::Form<Vec<(String, String)>>,
     throttle: LoginThrottle,
-    auth: LoginSession,
+    auth: LoginSession<User>,
     users: web::Data<Users>,
     stored: web::Data<String>,
     hasher: web::Data<PasswordHasher>,

@@ -66,7 +66,7 @@ async fn settings() -> &'static str {
 #[post("/login/{id}/{how}")]
 async fn login(
     path: web::Path<(i64, String)>,
-    auth: LoginSession,
+    auth: LoginSession<User>,
     users: web::Data<Users>,
 ) -> actix_web::Result<HttpResponse> {
     let (id, how) = path.into_inner();
@@ -86,24 +86,28 @@ async fn login(
 }
 
 #[post("/logout")]
-async fn logout(auth: LoginSession) -> actix_web::Result<String> {
+async fn logout(auth: LoginSession<User>) -> actix_web::Result<String> {
     let out = auth.logout_user().await?;
     Ok(format!("{:?}", out.user_id::<i64>()))
 }
 
 #[post("/confirm")]
-async fn confirm(auth: LoginSession) -> actix_web::Result<&'static str> {
-    auth.confirm_login::<User>().await?;
+async fn confirm(auth: LoginSession<User>) -> actix_web::Result<&'static str> {
+    auth.confirm_login().await?;
     Ok("confirmed")
 }
 
 #[post("/deactivate/{id}")]
 #[login_required(permission = "admin")]
-async fn deactivate(path: web::Path<i64>, users: web::Data<Users>, auth: LoginSession) -> actix_web::Result<String> {
+async fn deactivate(
+    path: web::Path<i64>,
+    users: web::Data<Users>,
+    auth: LoginSession<User>,
+) -> actix_web::Result<String> {
     let mut user = users.get(*path).ok_or_else(|| actix_web::error::ErrorNotFound("no user"))?;
     user.epoch = -1;
     users.put(user.clone());
-    Ok(auth.end_logins_of::<User>(&user.id).await?.to_string())
+    Ok(auth.end_logins_of(&user.id).await?.to_string())
 }
 
 #[get("/me")]

@@ -96,13 +96,13 @@ fn restart_with_the_memory_registry_logs_everybody_out_cleanly() {
 const SECRET: [u8; 64] = [9; 64];
 
 #[post("/login")]
-async fn login(auth: LoginSession, users: web::Data<Users>) -> actix_web::Result<HttpResponse> {
+async fn login(auth: LoginSession<User>, users: web::Data<Users>) -> actix_web::Result<HttpResponse> {
     let user = users.get(1).ok_or_else(|| actix_web::error::ErrorInternalServerError("seeded"))?;
     Ok(auth.login_user(&user, Remember::Default).await?.into_response())
 }
 
 #[post("/logout")]
-async fn logout(auth: LoginSession) -> actix_web::Result<&'static str> {
+async fn logout(auth: LoginSession<User>) -> actix_web::Result<&'static str> {
     auth.logout_user().await?;
     Ok("bye")
 }

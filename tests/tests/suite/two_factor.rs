@@ -260,7 +260,7 @@ async fn the_device_cookie_buys_a_restoring_browser_no_further_sessions() {
 #[actix_web::post("/pending-then-who")]
 async fn pending_then_who(
     req: actix_web::HttpRequest,
-    auth: login_actix::LoginSession,
+    auth: login_actix::LoginSession<login_tests::User>,
     users: actix_web::web::Data<login_tests::Users>,
 ) -> actix_web::Result<String> {
     use login_actix::dev::LoginRequestExt;
@@ -268,7 +268,7 @@ async fn pending_then_who(
     let alice = users.get(1).expect("alice");
     auth.begin_second_factor(&alice, false, "alice", None).await?;
     let after = req.current_user::<login_tests::User>().await?;
-    let logins = auth.logins::<login_tests::User>().await?.len();
+    let logins = auth.logins().await?.len();
     let name = |u: Option<&login_tests::User>| u.map_or_else(|| "anonymous".to_owned(), |u| u.name.clone());
     Ok(format!("{} then {} with {logins} logins", name(before.as_deref()), name(after.as_deref())))
 }
