@@ -98,7 +98,7 @@ async fn forgot(
     form: web::Form<Forgot>,
     throttle: LoginThrottle,
     users: web::Data<Users>,
-    tokens: web::Data<RecoveryTokens>,
+    tokens: web::Data<RecoveryTokens<User>>,
     mailer: web::Data<dyn Mailer>,
 ) -> actix_web::Result<HttpResponse> {
     // Every request counts, in counters of their own: asking for links never blocks a
@@ -123,12 +123,12 @@ struct Reset {
 async fn reset(
     form: web::Form<Reset>,
     users: web::Data<Users>,
-    tokens: web::Data<RecoveryTokens>,
+    tokens: web::Data<RecoveryTokens<User>>,
     hasher: web::Data<PasswordHasher>,
     auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     let invalid = || HttpResponse::BadRequest().body("This link is invalid, used or expired.");
-    let Some(user) = tokens.user_id::<i64>(&form.token).and_then(|id| users.get(id)) else { return Ok(invalid()) };
+    let Some(user) = tokens.user_id(&form.token).and_then(|id| users.get(id)) else { return Ok(invalid()) };
     if tokens.verify(&form.token, RESET, &user, now()).is_err() {
         return Ok(invalid());
     }
@@ -146,7 +146,7 @@ async fn reset(
 
 /// The reset routes and what they need.
 fn reset_routes(config: &LoginConfig, users: web::Data<Users>) -> impl Fn(&mut web::ServiceConfig) {
-    let tokens = web::Data::new(RecoveryTokens::new(config));
+    let tokens = web::Data::new(RecoveryTokens::<User>::new(config));
     let mailer: web::Data<dyn Mailer> = web::Data::from(Arc::new(PrintMailer) as Arc<dyn Mailer>);
     let hasher = web::Data::new(PasswordHasher::new());
     move |cfg| {

@@ -22,7 +22,7 @@ use login_actix::{
 };
 
 use crate::{
-    db::Db,
+    db::{Db, User},
     outbox::Outbox,
     routes::{self, load_user},
     settings::{RegistryKind, SessionStoreKind, Settings},
@@ -68,7 +68,7 @@ pub struct AppParts {
     /// Whether cookies carry `Secure`.
     pub secure: bool,
     /// Password-reset links.
-    pub recovery: web::Data<RecoveryTokens>,
+    pub recovery: web::Data<RecoveryTokens<User>>,
     /// Where mail goes.
     pub outbox: web::Data<Outbox>,
 }

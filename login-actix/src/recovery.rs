@@ -27,7 +27,7 @@
 //! let mut alice = User { id: 1, password_hash: "argon2:old".into(), last_login: 1_000 };
 //! let now = 2_000_000_000;
 //! let token = tokens.issue(&alice, "password-reset", now); // mail it as a link
-//! assert_eq!(tokens.user_id::<i64>(&token), Some(1));      // the reset page finds the user,
+//! assert_eq!(tokens.user_id(&token), Some(1));      // the reset page finds the user,
 //! assert!(tokens.verify(&token, "password-reset", &alice, now + 60).is_ok()); // then checks
 //! alice.password_hash = "argon2:new".into();               // the reset itself
 //! assert!(tokens.verify(&token, "password-reset", &alice, now + 61).is_err(), "used");

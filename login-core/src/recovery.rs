@@ -35,7 +35,7 @@
 //! let token = tokens.issue(&alice, "password-reset", now);
 //!
 //! // The reset page: find the user the token names, then verify it against them.
-//! assert_eq!(tokens.user_id::<i64>(&token), Some(1));
+//! assert_eq!(tokens.user_id(&token), Some(1));
 //! assert!(tokens.verify(&token, "password-reset", &alice, now + 60).is_ok());
 //! assert!(tokens.verify(&token, "confirm-email", &alice, now + 60).is_err(), "another purpose");
 //! assert!(tokens.verify(&token, "password-reset", &alice, now + 3_601).is_err(), "expired");
@@ -49,7 +49,7 @@ use std::time::Duration;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use hmac::{Hmac, Mac};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::{config::LoginConfig, user::AuthUser};
@@ -80,21 +80,28 @@ struct Claims<Id> {
     iat: u64,
 }
 
-/// Issues and verifies recovery tokens with a key derived from the app secret.
-#[derive(Clone)]
-pub struct RecoveryTokens {
+/// Issues and verifies recovery tokens of users of type `U` with a key derived from
+/// the app secret.
+pub struct RecoveryTokens<U> {
     mac: Hmac<Sha256>,
     lifetime: u64,
     leeway: u64,
+    user: std::marker::PhantomData<fn() -> U>,
 }
 
-impl std::fmt::Debug for RecoveryTokens {
+impl<U> Clone for RecoveryTokens<U> {
+    fn clone(&self) -> Self {
+        RecoveryTokens { mac: self.mac.clone(), lifetime: self.lifetime, leeway: self.leeway, user: self.user }
+    }
+}
+
+impl<U> std::fmt::Debug for RecoveryTokens<U> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecoveryTokens").field("lifetime", &self.lifetime).finish_non_exhaustive()
     }
 }
 
-impl RecoveryTokens {
+impl<U: AuthUser> RecoveryTokens<U> {
     /// Tokens keyed from `config`'s secret, lasting [`DEFAULT_RECOVERY_LIFETIME`].
     pub fn new(config: &LoginConfig) -> Self {
         RecoveryTokens {
@@ -102,6 +109,7 @@ impl RecoveryTokens {
             mac: crate::keys::hmac(config.keys().recovery_key()),
             lifetime: DEFAULT_RECOVERY_LIFETIME.as_secs(),
             leeway: config.leeway().as_secs(),
+            user: std::marker::PhantomData,
         }
     }
 
@@ -114,7 +122,7 @@ impl RecoveryTokens {
 
     /// A token for `user` and `purpose` (`"password-reset"`, `"confirm-email"`), issued
     /// at `now` (seconds since the Unix epoch).
-    pub fn issue<U: AuthUser>(&self, user: &U, purpose: &str, now: u64) -> String {
+    pub fn issue(&self, user: &U, purpose: &str, now: u64) -> String {
         let claims = Claims { uid: user.id(), iat: now };
         // Serialising an id and a number cannot fail for the id types `AuthUser` allows.
         let json = serde_json::to_vec(&claims).unwrap_or_default();
@@ -127,15 +135,15 @@ impl RecoveryTokens {
 
     /// The id of the user a token names, without verifying it: to look the user up,
     /// then [`verify`](RecoveryTokens::verify) the token against them.
-    pub fn user_id<Id: DeserializeOwned>(&self, token: &str) -> Option<Id> {
+    pub fn user_id(&self, token: &str) -> Option<U::Id> {
         let (claims, _) = split(token)?;
-        serde_json::from_slice::<Claims<Id>>(&claims).ok().map(|c| c.uid)
+        serde_json::from_slice::<Claims<U::Id>>(&claims).ok().map(|c| c.uid)
     }
 
     /// Whether `token` is valid for `user` and `purpose` at `now`: issued by this app
     /// for this user and purpose, within its lifetime, and the user's auth hash and
     /// last login time unchanged since.
-    pub fn verify<U: AuthUser>(&self, token: &str, purpose: &str, user: &U, now: u64) -> Result<(), RecoveryError> {
+    pub fn verify(&self, token: &str, purpose: &str, user: &U, now: u64) -> Result<(), RecoveryError> {
         let (json, tag) = split(token).ok_or(RecoveryError::Invalid)?;
         let claims: Claims<U::Id> = serde_json::from_slice(&json).map_err(|_| RecoveryError::Invalid)?;
         let mut mac = self.mac.clone();
@@ -150,7 +158,7 @@ impl RecoveryTokens {
         Ok(())
     }
 
-    fn tag<U: AuthUser>(&self, purpose: &str, claims: &[u8], user: &U) -> Vec<u8> {
+    fn tag(&self, purpose: &str, claims: &[u8], user: &U) -> Vec<u8> {
         let mut mac = self.mac.clone();
         feed(&mut mac, purpose, claims, user);
         mac.finalize().into_bytes().to_vec()
@@ -202,7 +210,7 @@ mod tests {
         }
     }
 
-    fn tokens(secret: u8) -> RecoveryTokens {
+    fn tokens(secret: u8) -> RecoveryTokens<User> {
         RecoveryTokens::new(&LoginConfig::new([secret; 64]).expect("config"))
     }
 
@@ -238,7 +246,7 @@ mod tests {
         let (_, tag) = token.split_once('.').expect("two parts");
         let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode(br#"{"uid":"bob","iat":1000}"#));
         assert_eq!(t.verify(&forged, "password-reset", &bob, 1_001), Err(RecoveryError::Invalid));
-        assert_eq!(t.user_id::<String>(&token).as_deref(), Some("alice"));
+        assert_eq!(t.user_id(&token).as_deref(), Some("alice"));
     }
 
     #[test]
@@ -247,7 +255,7 @@ mod tests {
         let long = "a".repeat(5_000);
         for bad in ["", ".", "a.b", "..", "x", "\u{0}.\u{0}", "eyJ1aWQiOiJhbGljZSIsImlhdCI6MX0.", long.as_str()] {
             assert_eq!(t.verify(bad, "password-reset", &alice(), 1_000), Err(RecoveryError::Invalid), "{bad:?}");
-            assert!(t.user_id::<String>(bad).is_none());
+            assert!(t.user_id(bad).is_none());
         }
         // A user with no auth hash and no login time still gets working tokens.
         let plain = User { hash: None, last: None, ..alice() };

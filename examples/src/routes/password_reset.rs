@@ -51,7 +51,7 @@ async fn forgot(
     form: web::Form<ForgotForm>,
     throttle: LoginThrottle,
     db: web::Data<Db>,
-    tokens: web::Data<RecoveryTokens>,
+    tokens: web::Data<RecoveryTokens<User>>,
     outbox: web::Data<Outbox>,
 ) -> actix_web::Result<HttpResponse> {
     match throttle.purpose(RESET_PURPOSE).attempt(&form.username).await {
@@ -73,7 +73,7 @@ async fn forgot(
     Ok(private_html(actix_web::http::StatusCode::OK, pages::forgot_password(true)))
 }
 
-fn send_link(user: &User, tokens: &RecoveryTokens, outbox: &Outbox) {
+fn send_link(user: &User, tokens: &RecoveryTokens<User>, outbox: &Outbox) {
     let token = tokens.issue(user, RESET_PURPOSE, now_secs());
     let body = format!(
         "Someone asked to reset the password of your account.\n\n\
@@ -88,8 +88,8 @@ fn send_link(user: &User, tokens: &RecoveryTokens, outbox: &Outbox) {
 
 /// The user a reset token is valid for now, `None` for any invalid, used or expired
 /// token (one answer for all).
-async fn token_user(db: &Db, tokens: &RecoveryTokens, token: &str) -> actix_web::Result<Option<User>> {
-    let Some(user_id) = tokens.user_id::<i64>(token) else { return Ok(None) };
+async fn token_user(db: &Db, tokens: &RecoveryTokens<User>, token: &str) -> actix_web::Result<Option<User>> {
+    let Some(user_id) = tokens.user_id(token) else { return Ok(None) };
     let Some(user) = db.user(user_id).await? else { return Ok(None) };
     match tokens.verify(token, RESET_PURPOSE, &user, now_secs()) {
         Ok(()) if user.active => Ok(Some(user)),
@@ -111,7 +111,7 @@ struct ResetQuery {
 async fn reset_page(
     query: web::Query<ResetQuery>,
     db: web::Data<Db>,
-    tokens: web::Data<RecoveryTokens>,
+    tokens: web::Data<RecoveryTokens<User>>,
 ) -> actix_web::Result<HttpResponse> {
     Ok(match token_user(&db, &tokens, &query.token).await? {
         Some(_) => private_html(actix_web::http::StatusCode::OK, pages::reset_password(&query.token, None)),
@@ -134,7 +134,7 @@ struct ResetForm {
 async fn reset(
     form: web::Form<ResetForm>,
     db: web::Data<Db>,
-    tokens: web::Data<RecoveryTokens>,
+    tokens: web::Data<RecoveryTokens<User>>,
     auth: LoginSession<User>,
 ) -> actix_web::Result<HttpResponse> {
     let Some(user) = token_user(&db, &tokens, &form.token).await? else { return Ok(invalid_link()) };

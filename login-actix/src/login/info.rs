@@ -5,15 +5,15 @@ use login_core::{LiveLogin, LoginId};
 
 /// Who [`logout_user`](crate::LoginSession::logout_user) logged out.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LoggedOut {
-    pub(crate) user_id: Option<serde_json::Value>,
+pub struct LoggedOut<Id> {
+    pub(crate) user_id: Option<Id>,
 }
 
-impl LoggedOut {
+impl<Id> LoggedOut<Id> {
     /// The id of the user whose login this logout ended, `None` when it ended none
     /// (nobody was logged in, or the cookies were a logged-out copy).
-    pub fn user_id<Id: serde::de::DeserializeOwned>(&self) -> Option<Id> {
-        self.user_id.clone().and_then(|v| serde_json::from_value(v).ok())
+    pub fn user_id(&self) -> Option<&Id> {
+        self.user_id.as_ref()
     }
 }
 

@@ -369,7 +369,7 @@ impl<U: AuthUser> LoginSession<U> {
     /// retry: when the registry cannot record it, the call returns
     /// [`LoginError::Store`] (a `503`) and changes nothing in this browser, which keeps
     /// both cookies to retry with; it never reports a logout while the login is live.
-    pub async fn logout_user(&self) -> Result<LoggedOut, LoginError> {
+    pub async fn logout_user(&self) -> Result<LoggedOut<U::Id>, LoginError> {
         let session = self.session()?;
         let record = session_record::<serde_json::Value>(&session);
         let token = self.remember_claims::<serde_json::Value>(self.state.config.now());
@@ -391,7 +391,7 @@ impl<U: AuthUser> LoginSession<U> {
         Memo::settle(&self.req, Ok(None));
         // As JSON text (`1`, `"alice"`), as the other log lines show ids.
         self.state.emit(&self.req, &LoginEvent::LoggedOut { user_id: user_id.clone() });
-        Ok(LoggedOut { user_id })
+        Ok(LoggedOut { user_id: user_id.and_then(|id| serde_json::from_value(id).ok()) })
     }
 
     /// Marks this session fresh again without a password (Flask-Login's

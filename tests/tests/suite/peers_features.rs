@@ -88,7 +88,7 @@ async fn login(
 #[post("/logout")]
 async fn logout(auth: LoginSession<User>) -> actix_web::Result<String> {
     let out = auth.logout_user().await?;
-    Ok(format!("{:?}", out.user_id::<i64>()))
+    Ok(format!("{:?}", out.user_id()))
 }
 
 #[post("/confirm")]
