@@ -98,8 +98,8 @@ fn method(name: &str, uri: &str) -> TestRequest {
     TestRequest::default().method(actix_web::http::Method::from_bytes(name.as_bytes()).expect("method")).uri(uri)
 }
 
-/// Reproduction 1: `OPTIONS` skipped every guard: an anonymous OPTIONS read the
-/// members-only body, and a stolen remember cookie ran a fresh-only handler.
+/// `OPTIONS` goes through every guard: an anonymous OPTIONS never reads a members-only
+/// body, and a remember cookie never runs a fresh-only handler.
 #[actix_rt::test]
 async fn options_runs_no_guarded_handler() {
     let t = Harness::new();
@@ -122,8 +122,8 @@ async fn options_runs_no_guarded_handler() {
     assert_eq!(body(send(&app, &mut jar, method("OPTIONS", "/fresh-report")).await).await, "sensitive data of alice");
 }
 
-/// Reproduction 2: the macro added no guard when a handler took any type whose last
-/// path segment was `CurrentUser`.
+/// The macro adds its guard even when a handler takes an app type whose last path
+/// segment is `CurrentUser`.
 #[actix_rt::test]
 async fn an_app_type_named_current_user_does_not_open_the_route() {
     let t = Harness::new();
@@ -133,8 +133,8 @@ async fn an_app_type_named_current_user_does_not_open_the_route() {
     assert!(!body(res).await.contains("members only"));
 }
 
-/// Reproduction 3: login CSRF (another site logs the victim into the attacker's
-/// account) and a sibling subdomain deleting the victim's account.
+/// Another site cannot log the victim into the attacker's account (login CSRF), and a
+/// sibling subdomain cannot delete the victim's account.
 #[actix_rt::test]
 async fn other_sites_and_sibling_origins_cannot_post() {
     let t = Harness::new();
@@ -208,8 +208,8 @@ async fn cross_origin_opt_outs_trusted_origins_and_a_replaced_403() {
     assert_eq!(send(&app, &mut Jar::new(), cross("/hooks/payment", "https://evil.example")).await.status(), 200);
 }
 
-/// Reproduction 4: no brute-force defence. Now: 5 attempts per (username, IP), then
-/// 429 with Retry-After, also for the right password, until the window ends.
+/// Brute force stops at 5 attempts per (username, IP): then 429 with Retry-After, also
+/// for the right password, until the window ends.
 #[actix_rt::test]
 async fn the_throttle_stops_guessing_and_hides_the_right_password() {
     let t = Harness::new();
@@ -290,8 +290,8 @@ async fn a_throttle_store_outage_refuses_the_attempt() {
     assert!(res.headers().get("set-cookie").is_none());
 }
 
-/// Reproduction 5: fresh never aged. Now a session is fresh for `fresh_for` after the
-/// password, then goes back to the login page with `next`; the password renews it.
+/// A session is fresh for `fresh_for` after the password, then goes back to the login
+/// page with `next`; the password renews it.
 #[actix_rt::test]
 async fn sudo_mode_expires_and_the_password_renews_it() {
     let t = Harness::new();

@@ -276,8 +276,8 @@ fn cross_origin_posts_are_refused_before_anything_runs() {
     assert_eq!(victim.get("/dashboard").status, 200, "still logged in, account still there");
 }
 
-/// Issue 11, reproductions 4 and 5 in the demo: the throttle's 429 page, and the
-/// password change asking for the current password.
+/// The demo's throttle answers with a 429 page, and its password change asks for the
+/// current password.
 #[test]
 fn throttled_logins_get_a_429_page_and_password_changes_need_the_current_password() {
     let server = server();

@@ -87,8 +87,8 @@ macro_rules! service {
     };
 }
 
-/// Reproduction 3: a logged-out remember token was accepted again in the `leeway`
-/// seconds after its `exp`. Now a token is valid only while its login is live.
+/// A remember token is valid only while its login is live: after a logout, also in the
+/// `leeway` seconds after its `exp`.
 #[actix_rt::test]
 async fn a_remember_token_is_dead_after_logout_also_in_the_leeway_after_exp() {
     let t = TestApp::new();
@@ -116,8 +116,8 @@ async fn a_remember_token_is_dead_after_logout_also_in_the_leeway_after_exp() {
     assert_eq!(send(&app, &mut remember_only, get("/dashboard")).await.status(), 302);
 }
 
-/// Reproduction 5: alice's session data survived bob's login in the same browser when
-/// alice's login record had been dropped first (her password changed elsewhere).
+/// Alice's session data never survives bob's login in the same browser, also when
+/// alice's login record was dropped first (her password changed elsewhere).
 #[actix_rt::test]
 async fn a_dropped_login_leaves_nothing_for_the_next_user() {
     let t = TestApp::new();
@@ -138,7 +138,7 @@ async fn a_dropped_login_leaves_nothing_for_the_next_user() {
     assert_eq!(text(&app, &mut jar, get("/cart")).await.1, "empty");
 }
 
-/// Reproduction 5, other paths: a deleted user, and a login ended elsewhere.
+/// The same for a deleted user and for a login ended elsewhere.
 #[actix_rt::test]
 async fn every_way_a_record_is_dropped_clears_the_session() {
     let t = TestApp::new();
@@ -166,8 +166,7 @@ async fn every_way_a_record_is_dropped_clears_the_session() {
     assert!(t.registry.list_user("2", START).await.expect("list").is_empty(), "the deleted user's login ended");
 }
 
-/// Reproduction 4: entries leave with their login, so a million logouts leave nothing
-/// behind (the old store kept every revoked id until its expiry).
+/// Entries leave with their login, so a million logouts leave nothing behind.
 #[actix_rt::test]
 async fn logouts_leave_no_entries_behind() {
     let t = TestApp::new();

@@ -49,9 +49,8 @@ fn wall_now() -> u64 {
 }
 
 // ---------------------------------------------------------------------------------
-// Finding 1: Redis registry. EXTEND moves a login's expiry past its user set's TTL;
-// the user set expires first and the login becomes invisible to the sessions page,
-// `logout_everywhere` and `refresh_auth_hash`'s `remove_user`.
+// Redis registry: a login extended past its user set's TTL stays in the set, visible to
+// the sessions page, `logout_everywhere` and `refresh_auth_hash`'s `remove_user`.
 // ---------------------------------------------------------------------------------
 
 /// Alice logs in on her phone without "remember me" (login lives 7 days, so does her
@@ -98,9 +97,8 @@ async fn a_redis_extended_login_stays_listed_and_ends_with_logout_everywhere() {
 }
 
 // ---------------------------------------------------------------------------------
-// Finding 2: memory registry. At the cap, a new login evicts the login closest to its
-// expiry, whoever owns it; there is no per-user limit. One account logging in with
-// long remember durations evicts everybody else.
+// Memory registry: at the cap, one account logging in with long remember durations
+// evicts only its own logins, never everybody else's.
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
@@ -157,9 +155,8 @@ fn one_user_holds_at_most_the_memory_stores_own_cap() {
 }
 
 // ---------------------------------------------------------------------------------
-// Finding 3: a credential login in a browser that carries only a remember cookie
-// starts a NEW login and deletes the cookie, but leaves the remembered login live.
-// The browser's later logout cannot end it; a copy of the remember cookie lives on.
+// A credential login in a browser that carries only a remember cookie ends the
+// remembered login it replaces, so no copy of that cookie lives on.
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
@@ -192,9 +189,8 @@ async fn a_logout_after_a_relogin_ends_the_browsers_remembered_login_too() {
 }
 
 // ---------------------------------------------------------------------------------
-// Finding 4: re-login into a session whose login is idle-expired (but not yet noticed)
-// continues the old login without touching last_seen: the user who just typed the
-// right password is logged out at the very next request.
+// A re-login into a session whose login is idle-expired (not yet noticed) starts a
+// login that the very next request keeps.
 // ---------------------------------------------------------------------------------
 
 #[actix_rt::test]
@@ -252,8 +248,8 @@ async fn idle_logins_are_not_listed_and_leave_the_registry() {
     );
 }
 
-/// Finding 3, other user: bob logging in on a browser that holds only alice's remember
-/// cookie ends alice's remembered login, so a copy of her cookie dies with it.
+/// Bob logging in on a browser that holds only alice's remember cookie ends alice's
+/// remembered login, so a copy of her cookie dies with it.
 #[actix_rt::test]
 async fn another_users_login_in_a_remembered_browser_ends_the_remembered_login() {
     let clock = Arc::new(AtomicU64::new(START));

@@ -25,9 +25,8 @@ fn rand_suffix() -> u64 {
     RandomState::new().hash_one(std::time::SystemTime::now())
 }
 
-/// Reproduction 1: after a restart, cookies copied before a logout stayed dead only
-/// while the process lived. With the SQLite registry in the `--db` file, copies stay
-/// dead and live logins (session and remember cookies) stay live.
+/// Across a restart, with the SQLite registry in the `--db` file, cookies copied before
+/// a logout stay dead and live logins (session and remember cookies) stay live.
 #[test]
 fn restart_with_the_sqlite_registry_keeps_live_logins_and_dead_copies() {
     let (dir, db) = temp_db("sqlite");
@@ -118,8 +117,8 @@ async fn worker() -> String {
     format!("{:?}", std::thread::current().id())
 }
 
-/// Reproduction 2: a `LoginConfig` built inside the server closure gave each worker its
-/// own in-memory store, so a logout held only on the worker that served it.
+/// A middleware built inside the server closure, per worker, shares the in-memory
+/// store of its secret with every other worker: a logout holds on all of them.
 #[test]
 fn a_config_built_per_worker_still_shares_logouts() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
