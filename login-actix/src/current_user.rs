@@ -97,6 +97,10 @@ fn downcast<U: AuthUser>(req: &HttpRequest, authed: Authed) -> Result<CurrentUse
 }
 
 pub(crate) fn to_user<U: AuthUser>(req: &HttpRequest, outcome: Outcome) -> Result<Option<CurrentUser<U>>, LoginError> {
+    let (expected_id, expected) = Flow::of(req)?.authenticator.user_type();
+    if expected_id != std::any::TypeId::of::<U>() {
+        return Err(LoginError::UserTypeMismatch { expected, found: type_name::<U>() });
+    }
     match outcome? {
         Some(authed) => downcast(req, authed).map(Some),
         None => Ok(None),

@@ -72,6 +72,11 @@ pub enum LoginError {
     #[cfg(feature = "two-factor")]
     #[error("no pending login to complete")]
     NoPendingLogin,
+    /// The request's `Cookie` header cannot be read (`400`), so the logins its cookies
+    /// name are unknown: a logout refuses rather than report a logout that ended
+    /// nothing. The browser keeps its cookies to retry with.
+    #[error("the Cookie header cannot be read")]
+    UnreadableCookies,
     /// Creating a remember token failed (`500`).
     #[error(transparent)]
     Token(#[from] TokenError),
@@ -100,6 +105,7 @@ impl ResponseError for LoginError {
             LoginError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             LoginError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             LoginError::Inactive | LoginError::CrossOriginLogin => StatusCode::FORBIDDEN,
+            LoginError::UnreadableCookies => StatusCode::BAD_REQUEST,
             #[cfg(feature = "two-factor")]
             LoginError::NoPendingLogin => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,

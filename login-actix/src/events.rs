@@ -142,10 +142,12 @@ pub(crate) fn id_value<Id: Serialize>(id: &Id) -> serde_json::Value {
 }
 
 impl LoginEvent {
-    /// Writes this event's log line: the path, the user id where known, never a secret
-    /// or a token. The one place a login event is logged.
+    /// Writes this event's log line: the route's pattern (`/magic/{token}`, never the
+    /// path's own segments, which may carry a token), the user id where known, never a
+    /// secret or a token. The one place a login event is logged.
     pub(crate) fn log(&self, req: &HttpRequest) {
-        let path = req.path();
+        let pattern = req.match_pattern();
+        let path = pattern.as_deref().unwrap_or("(no route)");
         match self {
             LoginEvent::LoggedIn { user_id, remembered } => {
                 tracing::info!(path, user_id = %user_id, remembered, "user logged in")

@@ -144,7 +144,8 @@ pub(crate) fn check_permissions(
     let Some(missing) = wanted.iter().find(|p| !state.authenticator.has_permission(&*authed.user, p)) else {
         return Ok(());
     };
-    state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::MissingPermission });
+    let user_id = state.authenticator.user_id(&*authed.user);
+    state.emit(req, &LoginEvent::Refused { user_id, reason: RefusalReason::MissingPermission });
     let forbidden = Forbidden::MissingPermission { permission: missing };
     let response = forbidden_response(req, state.refusals.forbidden.as_ref(), &forbidden, mode);
     Err(actix_web::error::InternalError::from_response("missing permission", response).into())

@@ -324,8 +324,11 @@ impl<U: AuthUser> LoginSession<U> {
             // A retired remember token past its window names a login a copy of the
             // cookie restored: it ends (for the copy's holder too), as at a restore.
             if registry.remove(named.login_id).await? {
-                let reused = matches!(standing, Standing::Reused);
-                let reason = if reused { EndReason::RememberTokenReused } else { EndReason::Replaced };
+                let reason = match standing {
+                    Standing::Reused => EndReason::RememberTokenReused,
+                    Standing::Idle => EndReason::Idle,
+                    _ => EndReason::Replaced,
+                };
                 self.state.emit(&self.req, &LoginEvent::Ended { user_id: id_value(&named.user_id), reason });
             }
         }
@@ -370,6 +373,10 @@ impl<U: AuthUser> LoginSession<U> {
     /// [`LoginError::Store`] (a `503`) and changes nothing in this browser, which keeps
     /// both cookies to retry with; it never reports a logout while the login is live.
     pub async fn logout_user(&self) -> Result<LoggedOut<U::Id>, LoginError> {
+        // Cookies nobody can read name logins nobody can tell: no logout is reported.
+        if self.req.cookies().is_err() {
+            return Err(LoginError::UnreadableCookies);
+        }
         let session = self.session()?;
         let record = session_record::<serde_json::Value>(&session);
         let token = self.remember_claims::<serde_json::Value>(self.state.config.now());
@@ -378,10 +385,10 @@ impl<U: AuthUser> LoginSession<U> {
         let registry = self.state.stores.registry();
         // Who logged out: the owner of a login this logout really ended (a logged-out
         // copy of the cookies names a user, but logs nobody out).
-        let mut user_id = None;
+        let mut ended = Vec::with_capacity(2);
         for named in named_logins(record.as_ref(), token.as_ref()) {
             if registry.remove(named.login_id).await? {
-                user_id = user_id.or(Some(named.user_id));
+                ended.push(named.user_id);
             }
         }
         #[cfg(feature = "two-factor")]
@@ -389,9 +396,16 @@ impl<U: AuthUser> LoginSession<U> {
         session.purge();
         remember_cookie::schedule_delete(&self.state, &self.req);
         Memo::settle(&self.req, Ok(None));
-        // As JSON text (`1`, `"alice"`), as the other log lines show ids.
-        self.state.emit(&self.req, &LoginEvent::LoggedOut { user_id: user_id.clone() });
-        Ok(LoggedOut { user_id: user_id.and_then(|id| serde_json::from_value(id).ok()) })
+        // One event per login this logout ended (the session's and another user's
+        // remember cookie may name two), one without a user when it ended none.
+        if ended.is_empty() {
+            self.state.emit(&self.req, &LoginEvent::LoggedOut { user_id: None });
+        }
+        for user_id in &ended {
+            self.state.emit(&self.req, &LoginEvent::LoggedOut { user_id: Some(user_id.clone()) });
+        }
+        let user_id = ended.into_iter().next().and_then(|id| serde_json::from_value(id).ok());
+        Ok(LoggedOut { user_id })
     }
 
     /// Marks this session fresh again without a password (Flask-Login's
@@ -440,19 +454,20 @@ impl<U: AuthUser> LoginSession<U> {
     /// how many ended; `0` when nobody is logged in (a logged-out copy of a session
     /// ends nothing).
     pub async fn logout_everywhere(&self) -> Result<usize, LoginError> {
-        let ended = match self.current_login().await? {
-            Some((user_id, _)) => {
-                let ended = self.end_user_logins(&user_id, None).await?;
-                if ended > 1 {
+        let others = match self.current_login().await? {
+            Some((user_id, login)) => {
+                let others = self.end_user_logins(&user_id, Some(login.id)).await?;
+                if others > 0 {
                     let event = LoginEvent::Ended { user_id: id_value(&user_id), reason: EndReason::EndedEverywhere };
                     self.state.emit(&self.req, &event);
                 }
-                ended
+                others
             }
             None => 0,
         };
-        self.logout_user().await?;
-        Ok(ended)
+        // This browser's own login ends as a logout, with its event.
+        let this_one = usize::from(self.logout_user().await?.user_id.is_some());
+        Ok(others + this_one)
     }
 
     /// Keeps this session logged in after the user's

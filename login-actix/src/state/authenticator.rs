@@ -33,6 +33,8 @@ pub(crate) trait Authenticator {
     fn user_type(&self) -> (TypeId, &'static str);
     /// Whether the (type-erased) user holds `permission`.
     fn has_permission(&self, user: &dyn Any, permission: &str) -> bool;
+    /// The (type-erased) user's id as JSON, for events.
+    fn user_id(&self, user: &dyn Any) -> Option<serde_json::Value>;
     /// Loads the user whose registry key (the id as JSON text) is `user_key`: `None`
     /// for a key that is no id of this user type, or a user the loader does not find.
     #[cfg(feature = "two-factor")]
@@ -76,6 +78,10 @@ impl<L: UserLoader> Authenticator for LoaderAuthenticator<L> {
 
     fn has_permission(&self, user: &dyn Any, permission: &str) -> bool {
         user.downcast_ref::<L::User>().is_some_and(|u| u.has_permission(permission))
+    }
+
+    fn user_id(&self, user: &dyn Any) -> Option<serde_json::Value> {
+        user.downcast_ref::<L::User>().map(|u| crate::events::id_value(&u.id()))
     }
 
     #[cfg(feature = "two-factor")]

@@ -205,6 +205,9 @@ mod tests {
         fn has_permission(&self, _: &dyn Any, _: &str) -> bool {
             false
         }
+        fn user_id(&self, _: &dyn Any) -> Option<serde_json::Value> {
+            None
+        }
         #[cfg(feature = "two-factor")]
         fn load_by_key(
             &self,

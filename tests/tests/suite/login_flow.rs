@@ -705,3 +705,39 @@ async fn a_registry_outage_fails_closed_with_503_and_recovers() {
     assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 200);
     assert_eq!(send(&app, &mut remember_only, get("/dashboard")).await.status(), 200);
 }
+
+#[derive(Clone, Debug)]
+struct Other {
+    id: i64,
+}
+
+impl login_actix::AuthUser for Other {
+    type Id = i64;
+    fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+#[get("/other/me")]
+async fn other_me(user: OptionalUser<Other>) -> String {
+    user.as_ref().map_or_else(|| "anonymous".to_owned(), |u| format!("other {}", u.id))
+}
+
+/// An extractor of another user type than the loader's is a 500 for everybody, also
+/// for an anonymous visitor: the mistake shows on the first request, not the first login.
+#[actix_rt::test]
+async fn an_extractor_of_another_user_type_is_an_error_also_for_visitors() {
+    let t = Harness::new();
+    let app = test::init_service(
+        App::new().app_data(t.users.clone()).service(login).service(other_me).wrap(t.middleware(config())).wrap(
+            SessionMiddleware::builder(CookieSessionStore::default(), Key::derive_from(&SECRET))
+                .cookie_secure(false)
+                .build(),
+        ),
+    )
+    .await;
+    assert_eq!(send(&app, &mut Jar::new(), get("/other/me")).await.status(), 500, "anonymous");
+    let mut jar = Jar::new();
+    send(&app, &mut jar, login_req(2, None, None)).await;
+    assert_eq!(send(&app, &mut jar, get("/other/me")).await.status(), 500, "logged in");
+}

@@ -346,3 +346,23 @@ async fn a_logout_from_a_logged_out_copy_names_nobody() {
     let named = named.lock().expect("lock").clone();
     assert_eq!(named, vec![Some(serde_json::json!(1)), None]);
 }
+
+/// A `Cookie` header the server cannot read (a byte that is not UTF-8, from another app
+/// on the domain) names logins nobody can tell: the logout answers `400` and ends
+/// nothing it cannot see, so the browser keeps its cookies to retry with, and it never
+/// reports a logout while the login is live.
+#[actix_rt::test]
+async fn a_logout_with_an_unreadable_cookie_header_is_refused_not_reported() {
+    let t = Harness::new();
+    let app = service!(t, t.builder(SECRET).build().expect("config"));
+    let mut jar = Jar::new();
+    send(&app, &mut jar, login_req(1, Some("on"))).await;
+    let mut raw = jar.header().expect("cookies").into_bytes();
+    raw.extend_from_slice(b"; lang=caf\xe9");
+    let cookie = actix_web::http::header::HeaderValue::from_bytes(&raw).expect("obs-text is a valid header value");
+    let res = send(&app, &mut Jar::new(), post("/logout", "").insert_header(("cookie", cookie))).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(text(&app, &mut jar.clone(), get("/")).await.1, "user alice", "the login is live, as the answer says");
+    assert_eq!(send(&app, &mut jar, post("/logout", "")).await.status(), 200, "a readable retry logs out");
+    assert_eq!(send(&app, &mut jar, get("/dashboard")).await.status(), 302);
+}
