@@ -95,8 +95,8 @@
 //! [`dev`] (plumbing for middleware authors) and, with feature `test-util`, `test_util`.
 //!
 //! # `wrap` order and failure modes
-//! - `LoginMiddleware` and actix-session's `SessionMiddleware` work in either order;
-//!   wrap `LoginMiddleware` first (inner) for `test_util::login_as`.
+//! - `LoginMiddleware` and actix-session's `SessionMiddleware` work in either order,
+//!   `test_util::login_as` included.
 //! - Anonymous or not fresh on a guarded route: `302` to `login_url?next=...`, or `401`
 //!   JSON in API mode, or the app's [`unauthorized_handler`](LoginMiddleware::unauthorized_handler).
 //!   Logged in without a permission: `403`. A cross-origin state-changing request:

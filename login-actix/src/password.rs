@@ -187,7 +187,7 @@ impl PasswordHasher {
     /// limit: [`LoginError::Throttled`], a `429`, with no hashing), verifies, and tells
     /// the attempt how it went.
     ///
-    /// With feature `two-factor`, use [`LoginThrottle::attempt_for`](crate::LoginThrottle::attempt_for)
+    /// With feature `two-factor`, use `LoginThrottle::attempt_for`
     /// and [`verify`](PasswordHasher::verify) instead: the account's own browsers get
     /// through its per-account limit only that way, and a right password with a code to
     /// come is [`LoginAttempt::pending`](crate::throttle::LoginAttempt::pending), not a

@@ -31,6 +31,7 @@ pub struct LoginStores {
     second_factor: Arc<dyn crate::SecondFactorStore>,
     throttle: Arc<dyn ThrottleStore>,
     restore_limiter: Arc<RestoreLimiter>,
+    logins_in_memory: bool,
 }
 
 impl LoginStores {
@@ -38,13 +39,14 @@ impl LoginStores {
     /// every login, remember-me cookies included.
     pub fn memory(config: &LoginConfig) -> Self {
         let scope = config.scope();
-        let registry: Arc<dyn LoginStore> = memory_registry(scope);
+        let registry: Arc<dyn LoginStore> = MemoryRegistry::for_scope(scope);
         LoginStores {
             #[cfg(feature = "two-factor")]
             second_factor: registry.clone(),
             logins: registry,
             throttle: MemoryThrottle::for_scope(scope),
             restore_limiter: RestoreLimiter::for_scope(scope),
+            logins_in_memory: true,
         }
     }
 
@@ -59,7 +61,14 @@ impl LoginStores {
             self.second_factor = store.clone();
         }
         self.logins = store;
+        self.logins_in_memory = false;
         self
+    }
+
+    /// Whether live logins are in the process's default memory registry (a restart
+    /// forgets them).
+    pub fn logins_in_memory(&self) -> bool {
+        self.logins_in_memory
     }
 
     /// Keeps the login throttle's counters in `store` (shared by every instance when
@@ -96,16 +105,4 @@ impl fmt::Debug for LoginStores {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LoginStores").finish_non_exhaustive()
     }
-}
-
-/// The default registry: in memory, said once in the log.
-fn memory_registry(scope: [u8; 32]) -> Arc<MemoryRegistry> {
-    static SAID: std::sync::Once = std::sync::Once::new();
-    SAID.call_once(|| {
-        tracing::info!(
-            "logins are kept in memory (the default registry): a restart logs everybody out, \
-             remember-me cookies included; use the SQLite or Redis registry to keep them"
-        )
-    });
-    MemoryRegistry::for_scope(scope)
 }

@@ -162,6 +162,9 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
+        if self.stores.logins_in_memory() {
+            say_logins_are_in_memory();
+        }
         let ctx = Rc::new(LoginContext::new(
             self.config.clone(),
             self.stores.clone(),
@@ -180,4 +183,16 @@ where
         data.insert(Rc::clone(&flow));
         ready(Ok(LoginService::new(service, flow, data)))
     }
+}
+
+/// Said once per process, when a middleware keeps its logins in the default memory
+/// registry.
+fn say_logins_are_in_memory() {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        tracing::info!(
+            "logins are kept in memory (the default registry): a restart logs everybody out, \
+             remember-me cookies included; use the SQLite or Redis registry to keep them"
+        )
+    });
 }

@@ -170,10 +170,9 @@ pub enum TestLogin {
 }
 
 /// Logs `user` in through `app` and returns the browser's cookies, in one line. The
-/// app mounts [`login_route`] (`.service(login_route())`) and wraps its
-/// `LoginMiddleware` inside its `SessionMiddleware` (the usual order:
-/// `.wrap(LoginMiddleware::new(..)).wrap(SessionMiddleware::new(..))`); the login then
-/// goes through both, as a real one does.
+/// app mounts [`login_route`] (`.service(login_route())`) beside its `LoginMiddleware`
+/// and `SessionMiddleware` (in either wrap order); the login then goes through both,
+/// as a real one does.
 ///
 /// # Panics
 /// When the login fails (the route is not mounted, the user type is not the loader's,
