@@ -1,6 +1,6 @@
 //! The current user: extractors and a method on the request.
 
-use std::{any::type_name, fmt, ops::Deref, rc::Rc};
+use std::{fmt, ops::Deref, rc::Rc};
 
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use login_core::AuthUser;
@@ -89,21 +89,16 @@ impl<U: fmt::Debug> fmt::Debug for CurrentUser<U> {
 fn downcast<U: AuthUser>(req: &HttpRequest, authed: Authed) -> Result<CurrentUser<U>, LoginError> {
     match authed.user.downcast::<U>() {
         Ok(user) => Ok(CurrentUser { user, fresh: authed.fresh, via: authed.via }),
-        Err(_) => {
-            let expected = Flow::of(req).map(|s| s.authenticator.user_type().1).unwrap_or("?");
-            Err(LoginError::UserTypeMismatch { expected, found: type_name::<U>() })
-        }
+        Err(_) => Err(Flow::of(req)?.expect_user_type::<U>().err().unwrap_or(LoginError::MiddlewareMissing)),
     }
 }
 
 pub(crate) fn to_user<U: AuthUser>(req: &HttpRequest, outcome: Outcome) -> Result<Option<CurrentUser<U>>, LoginError> {
-    let (expected_id, expected) = Flow::of(req)?.authenticator.user_type();
-    if expected_id != std::any::TypeId::of::<U>() {
-        return Err(LoginError::UserTypeMismatch { expected, found: type_name::<U>() });
-    }
     match outcome? {
         Some(authed) => downcast(req, authed).map(Some),
-        None => Ok(None),
+        // Nobody to downcast: the type is checked anyway, so that a wrong one shows
+        // for visitors too.
+        None => Flow::of(req)?.expect_user_type::<U>().map(|()| None),
     }
 }
 

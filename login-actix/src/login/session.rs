@@ -1,7 +1,7 @@
 //! The login handle: `login_user`, `logout_user`, `refresh_auth_hash` and the
 //! sessions page (`logins`, `end_login`).
 
-use std::{any::TypeId, future::ready, marker::PhantomData, rc::Rc, time::Duration};
+use std::{future::ready, marker::PhantomData, rc::Rc, time::Duration};
 
 use actix_session::{Session, SessionExt, SessionStatus};
 use actix_web::{dev::Payload, http::header, FromRequest, HttpMessage, HttpRequest};
@@ -21,7 +21,7 @@ use crate::{
         context::BearerExempt,
         flow::{into_actix_error, Flow},
         memo::{memoized, Memo},
-        named_login::{named_logins, remember_cookie, session_record, standing, Standing},
+        named_login::{named_logins, remember_cookie, session_record, standing, RememberCookie, Standing},
         outcome::LoginRef,
         remember_cookie,
         session_probe::ensure_session,
@@ -82,10 +82,7 @@ impl<U: AuthUser> LoginSession<U> {
     /// user type is not `U`.
     pub(crate) fn of(req: &HttpRequest) -> Result<Self, LoginError> {
         let state = Flow::of(req)?;
-        let (expected_id, expected) = state.authenticator.user_type();
-        if expected_id != TypeId::of::<U>() {
-            return Err(LoginError::UserTypeMismatch { expected, found: std::any::type_name::<U>() });
-        }
+        state.expect_user_type::<U>()?;
         Ok(LoginSession { req: req.clone(), state, user: PhantomData })
     }
 
@@ -121,14 +118,15 @@ impl<U: AuthUser> LoginSession<U> {
     /// The request's login state, as every extractor sees it: the user and the live
     /// login, `None` when anonymous (a dead or missing record included) or logged in by
     /// a bearer token (no login to manage).
-    async fn current(&self) -> Result<Option<(Rc<dyn std::any::Any>, LoginRef)>, LoginError> {
+    async fn current(&self) -> Result<Option<(Rc<U>, LoginRef)>, LoginError> {
         let Some(authed) = memoized(&self.req).await? else { return Ok(None) };
-        Ok(authed.login.map(|login| (authed.user, login)))
+        // The handle's type is the loader's (checked when it was extracted).
+        Ok(authed.login.zip(authed.user.downcast::<U>().ok()).map(|(login, user)| (user, login)))
     }
 
     /// The current user's id and login (see [`current`](Self::current)).
     async fn current_login(&self) -> Result<Option<(U::Id, LoginRef)>, LoginError> {
-        Ok(self.current().await?.and_then(|(user, login)| user.downcast_ref::<U>().map(|user| (user.id(), login))))
+        Ok(self.current().await?.map(|(user, login)| (user.id(), login)))
     }
 
     /// Writes the login record of `user`'s `login` into a renewed session and makes it
@@ -373,13 +371,13 @@ impl<U: AuthUser> LoginSession<U> {
     /// [`LoginError::Store`] (a `503`) and changes nothing in this browser, which keeps
     /// both cookies to retry with; it never reports a logout while the login is live.
     pub async fn logout_user(&self) -> Result<LoggedOut<U::Id>, LoginError> {
-        // Cookies nobody can read name logins nobody can tell: no logout is reported.
-        if self.req.cookies().is_err() {
-            return Err(LoginError::UnreadableCookies);
-        }
+        let token = match remember_cookie::<serde_json::Value>(&self.state, &self.req, self.state.config.now()) {
+            // Cookies nobody can read name logins nobody can tell: no logout is reported.
+            RememberCookie::Unreadable => return Err(LoginError::UnreadableCookies),
+            cookie => cookie.claims(),
+        };
         let session = self.session()?;
         let record = session_record::<serde_json::Value>(&session);
-        let token = self.remember_claims::<serde_json::Value>(self.state.config.now());
 
         // The registry first: only once the logins are gone does the browser forget them.
         let registry = self.state.stores.registry();
@@ -413,7 +411,6 @@ impl<U: AuthUser> LoginSession<U> {
     /// a WebAuthn assertion). Does nothing when nobody is logged in.
     pub async fn confirm_login(&self) -> Result<(), LoginError> {
         let Some((user, login)) = self.current().await? else { return Ok(()) };
-        let Some(user) = user.downcast_ref::<U>() else { return Ok(()) };
         let session = self.session()?;
         let now = self.state.config.now();
         let auth_tag = self.state.config.keys().auth_tag(user.session_auth_hash().as_deref());

@@ -217,7 +217,8 @@ async fn from_remember<L: UserLoader>(
     now: u64,
 ) -> Outcome {
     let (presented, mut claims) = match remember_cookie::<<L::User as AuthUser>::Id>(state, req, now) {
-        RememberCookie::Absent => return Ok(None),
+        // Unreadable cookies carry no login this request can name: anonymous.
+        RememberCookie::Absent | RememberCookie::Unreadable => return Ok(None),
         RememberCookie::Bad => {
             state.emit(req, &LoginEvent::Refused { user_id: None, reason: RefusalReason::BadRememberToken });
             remember_cookie::schedule_delete(state, req);

@@ -1,7 +1,11 @@
 //! The per-worker state of one `LoginMiddleware` as the extractors reach it: the rules'
 //! context, the type-erased user resolution and the app's refusal handlers.
 
-use std::{ops::Deref, rc::Rc};
+use std::{
+    any::{type_name, TypeId},
+    ops::Deref,
+    rc::Rc,
+};
 
 use actix_web::HttpRequest;
 
@@ -30,6 +34,17 @@ impl Flow {
     /// The state the middleware made reachable for this request.
     pub(crate) fn of(req: &HttpRequest) -> Result<Rc<Flow>, LoginError> {
         req.app_data::<Rc<Flow>>().cloned().ok_or(LoginError::MiddlewareMissing)
+    }
+
+    /// `Ok` when `U` is the user type of this middleware's loader: the one check behind
+    /// every typed handle and extractor.
+    pub(crate) fn expect_user_type<U: 'static>(&self) -> Result<(), LoginError> {
+        let (expected_id, expected) = self.authenticator.user_type();
+        if expected_id == TypeId::of::<U>() {
+            Ok(())
+        } else {
+            Err(LoginError::UserTypeMismatch { expected, found: type_name::<U>() })
+        }
     }
 }
 

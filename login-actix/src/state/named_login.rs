@@ -50,6 +50,9 @@ impl<Id: Clone> Named<Id> {
 pub(crate) enum RememberCookie<Id> {
     /// None sent.
     Absent,
+    /// The `Cookie` header cannot be read at all (a byte that is not UTF-8): which
+    /// logins the browser's cookies name is unknown.
+    Unreadable,
     /// Sent, and it does not verify (forged, garbled, expired, of another key).
     Bad,
     /// Sent and verified: the value as presented and its claims.
@@ -61,7 +64,7 @@ impl<Id> RememberCookie<Id> {
     pub(crate) fn claims(self) -> Option<RememberClaims<Id>> {
         match self {
             RememberCookie::Valid(_, claims) => Some(claims),
-            RememberCookie::Absent | RememberCookie::Bad => None,
+            RememberCookie::Absent | RememberCookie::Unreadable | RememberCookie::Bad => None,
         }
     }
 }
@@ -73,7 +76,7 @@ pub(crate) fn remember_cookie<Id: serde::de::DeserializeOwned>(
     req: &HttpRequest,
     now: u64,
 ) -> RememberCookie<Id> {
-    let Ok(jar) = req.cookies() else { return RememberCookie::Absent };
+    let Ok(jar) = req.cookies() else { return RememberCookie::Unreadable };
     let Some(cookie) = jar.iter().find(|c| c.name() == state.config.cookie().name) else {
         return RememberCookie::Absent;
     };

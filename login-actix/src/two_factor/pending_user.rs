@@ -156,12 +156,8 @@ async fn pending_of<U: AuthUser>(req: &HttpRequest, state: &Flow) -> Result<Opti
         state.stores.second_factor().remove_pending(id).await?;
         return Ok(None);
     };
-    let Ok(user) = Rc::downcast::<U>(user) else {
-        return Err(LoginError::UserTypeMismatch {
-            expected: state.authenticator.user_type().1,
-            found: std::any::type_name::<U>(),
-        });
-    };
+    state.expect_user_type::<U>()?;
+    let Ok(user) = Rc::downcast::<U>(user) else { return Ok(None) };
     let current = state.config.keys().auth_tag_matches(pending.auth_tag, user.session_auth_hash().as_deref());
     if !current || !user.is_active() {
         tracing::info!(user_id = ?user.id(), "pending login ended: the auth hash changed or the user is inactive");
